@@ -1,0 +1,28 @@
+/** One jest run for the whole platform. `@arasul/*` resolves to each package's TypeScript source, so
+ * tests never need a prior build. Integration tests (`*.int.test.ts`) get their own database, Redis
+ * prefix and AMQP vhost from packages/testkit, so files run in parallel. */
+const swc = [
+  '@swc/jest',
+  {
+    jsc: { target: 'es2022', parser: { syntax: 'typescript' } },
+    module: { type: 'commonjs' },
+    sourceMaps: 'inline',
+  },
+];
+
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/packages', '<rootDir>/services', '<rootDir>/test'],
+  testMatch: ['**/test/**/*.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/', '/services/dashboard/'],
+  transform: { '^.+\\.ts$': swc },
+  moduleNameMapper: {
+    '^@arasul/([a-z-]+)$': '<rootDir>/packages/$1/src/index.ts',
+    '^@arasul/([a-z-]+)/(.+)$': '<rootDir>/packages/$1/src/$2',
+  },
+  globalSetup: '<rootDir>/packages/testkit/src/jest-global-setup.ts',
+  globalTeardown: '<rootDir>/packages/testkit/src/jest-global-teardown.ts',
+  testTimeout: 30_000,
+  maxWorkers: process.env.JEST_MAX_WORKERS ?? 3,
+};

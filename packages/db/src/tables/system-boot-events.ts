@@ -1,0 +1,19 @@
+import type { Insertable, Selectable, Updateable } from 'kysely';
+import type { Generated, Timestamp, Json } from '../column-types';
+
+/** One row per boot of the appliance. */
+export interface SystemBootEventsTable {
+  id: Generated<number>;
+  boot_timestamp: Generated<Timestamp>;
+  previous_shutdown_timestamp: Timestamp | null;
+  shutdown_reason: string | null;
+  uptime_before_shutdown_seconds: number | null;
+  services_status_at_boot: Json | null;
+  boot_duration_ms: number | null;
+  notification_sent: Generated<boolean>;
+  created_at: Generated<Timestamp>;
+}
+
+export type SystemBootEvent = Selectable<SystemBootEventsTable>;
+export type NewSystemBootEvent = Insertable<SystemBootEventsTable>;
+export type SystemBootEventUpdate = Updateable<SystemBootEventsTable>;

@@ -1,0 +1,72 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+import { createLogger, env, listen, loadConfigOrExit, Shutdown, errorMeta } from '@arasul/service-kit';
+import { createControlApp } from './control-server';
+import { discoverServices } from './services';
+import { Supervisor } from './supervisor';
+
+const config = loadConfigOrExit(
+  z.object({
+    ARASUL_ROOT: z.string().default(resolve(__dirname, '..', '..', '..')),
+    /** Logs, pid and token files; `var/` in the checkout unless set (tests use a temp dir). */
+    ARASUL_VAR: z.string().optional(),
+    SUPERVISOR_PORT: env.port(8099),
+    SUPERVISOR_LOG_MAX_BYTES: env.int(10 * 1024 * 1024, 64 * 1024),
+    SUPERVISOR_LOG_FILES: env.int(3, 1, 20),
+    SUPERVISOR_STOP_TIMEOUT_MS: env.int(15_000, 500, 120_000),
+    LOG_LEVEL: env.logLevel(),
+    LOG_FORMAT: env.logFormat(),
+  }),
+);
+
+async function main(): Promise<void> {
+  const logger = createLogger({ service: 'supervisor', level: config.LOG_LEVEL, format: config.LOG_FORMAT });
+  const varDir = config.ARASUL_VAR ?? join(config.ARASUL_ROOT, 'var');
+  const runDir = join(varDir, 'run');
+  mkdirSync(runDir, { recursive: true });
+
+  const definitions = discoverServices(config.ARASUL_ROOT, process.env);
+  const supervisor = new Supervisor(
+    definitions,
+    {
+      root: config.ARASUL_ROOT,
+      env: process.env,
+      logDir: join(varDir, 'log'),
+      logMaxBytes: config.SUPERVISOR_LOG_MAX_BYTES,
+      logKeep: config.SUPERVISOR_LOG_FILES,
+      baseBackoffMs: 1000,
+      maxBackoffMs: 60_000,
+      stableAfterMs: 60_000,
+      readinessIntervalMs: 1000,
+      stopTimeoutMs: config.SUPERVISOR_STOP_TIMEOUT_MS,
+    },
+    logger,
+  );
+
+  const token = randomBytes(32).toString('hex');
+  const tokenFile = join(runDir, 'supervisor.token');
+  writeFileSync(tokenFile, token, { mode: 0o600 });
+
+  const control = await listen(createControlApp(supervisor, token, logger), config.SUPERVISOR_PORT);
+  const pidFile = join(runDir, 'supervisor.pid');
+  writeFileSync(pidFile, String(process.pid));
+
+  const shutdown = new Shutdown(logger, config.SUPERVISOR_STOP_TIMEOUT_MS * (definitions.length + 1));
+  shutdown.add('pid file', () => rmSync(pidFile, { force: true }));
+  shutdown.add('control api', () => control.close(1000));
+  shutdown.add('services', () => supervisor.stop());
+  shutdown.installSignalHandlers();
+
+  supervisor.start();
+  logger.info('supervisor running', {
+    services: definitions.map((d) => `${d.name}:${d.port}`),
+    controlPort: control.port,
+  });
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`supervisor failed to start: ${JSON.stringify(errorMeta(error))}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,203 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { Logger } from '@arasul/service-kit';
+import { RotatingLog } from './rotating-log';
+import type { ServiceDefinition } from './services';
+
+export type ProcessState = 'stopped' | 'starting' | 'running' | 'backoff' | 'stopping';
+
+export interface ManagedProcessOptions {
+  logFile: string;
+  logMaxBytes: number;
+  logKeep: number;
+  env: NodeJS.ProcessEnv;
+  /** First restart delay; doubles per consecutive crash up to `maxBackoffMs`. */
+  baseBackoffMs: number;
+  maxBackoffMs: number;
+  /** A process that stayed up this long is healthy again: its crash counter resets. */
+  stableAfterMs: number;
+  readinessTimeoutMs: number;
+}
+
+export interface ProcessStatus {
+  name: string;
+  state: ProcessState;
+  pid: number | null;
+  port: number;
+  startedAt: string | null;
+  uptimeSeconds: number | null;
+  restarts: number;
+  consecutiveCrashes: number;
+  nextRestartAt: string | null;
+  lastExit: { code: number | null; signal: string | null; at: string } | null;
+  ready: boolean;
+  /** Why the service is not ready: its own readiness report, or why it could not be asked. */
+  notReadyReason: string | null;
+  readiness: unknown;
+}
+
+/** One supervised service process: start, stop, restart on crash with back-off, readiness tracking. */
+export class ManagedProcess {
+  private child: ChildProcess | undefined;
+  private state: ProcessState = 'stopped';
+  private startedAt: number | undefined;
+  private restarts = 0;
+  private consecutiveCrashes = 0;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private nextRestartAt: number | undefined;
+  private lastExit: ProcessStatus['lastExit'] = null;
+  private ready = false;
+  private notReadyReason: string | null = 'not started';
+  private readiness: unknown = null;
+  private exitWaiters: (() => void)[] = [];
+  private readonly log: RotatingLog;
+
+  constructor(
+    readonly definition: ServiceDefinition,
+    private readonly options: ManagedProcessOptions,
+    private readonly logger: Logger,
+  ) {
+    this.log = new RotatingLog(options.logFile, options.logMaxBytes, options.logKeep);
+  }
+
+  get name(): string {
+    return this.definition.name;
+  }
+
+  start(): void {
+    if (this.child || this.state === 'starting' || this.state === 'running') return;
+    clearTimeout(this.restartTimer);
+    this.nextRestartAt = undefined;
+    this.state = 'starting';
+    this.ready = false;
+    this.notReadyReason = 'starting';
+    const child = spawn(process.execPath, ['--enable-source-maps', this.definition.entry], {
+      cwd: this.definition.dir,
+      env: { ...this.options.env, [this.definition.portEnv]: String(this.definition.port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child = child;
+    this.startedAt = Date.now();
+    child.stdout?.on('data', (chunk: Buffer) => this.log.write(chunk));
+    child.stderr?.on('data', (chunk: Buffer) => this.log.write(chunk));
+    child.once('spawn', () => {
+      this.state = 'running';
+      this.logger.info('service started', { service: this.name, pid: child.pid });
+    });
+    child.once('error', (error) => {
+      this.log.write(`[supervisor] could not start: ${error.message}\n`);
+    });
+    child.once('exit', (code, signal) => this.onExit(code, signal));
+  }
+
+  /** SIGTERM, then SIGKILL when the service has not ended within `timeoutMs`. */
+  async stop(timeoutMs: number): Promise<void> {
+    clearTimeout(this.restartTimer);
+    this.nextRestartAt = undefined;
+    const child = this.child;
+    if (!child) {
+      this.state = 'stopped';
+      return;
+    }
+    this.state = 'stopping';
+    const exited = new Promise<void>((resolve) => this.exitWaiters.push(resolve));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => {
+      this.logger.warn('service ignored SIGTERM, killing it', { service: this.name, timeoutMs });
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  async restart(timeoutMs: number): Promise<void> {
+    await this.stop(timeoutMs);
+    this.consecutiveCrashes = 0;
+    this.start();
+  }
+
+  async close(): Promise<void> {
+    await this.log.close();
+  }
+
+  /** Asks the service's own `/health/ready`; the answer (or why there was none) is kept for `status`. */
+  async probeReadiness(): Promise<void> {
+    if (this.state !== 'running') {
+      this.ready = false;
+      this.notReadyReason = this.state === 'backoff' ? 'crashed, waiting to restart' : this.state;
+      return;
+    }
+    try {
+      const response = await fetch(`http://127.0.0.1:${this.definition.port}/health/ready`, {
+        signal: AbortSignal.timeout(this.options.readinessTimeoutMs),
+      });
+      const body: unknown = await response.json().catch(() => null);
+      this.readiness = body;
+      this.ready = response.ok;
+      this.notReadyReason = response.ok ? null : describeUnready(body, response.status);
+    } catch (error) {
+      this.ready = false;
+      this.readiness = null;
+      this.notReadyReason = `no answer on port ${this.definition.port} (${error instanceof Error ? error.message : String(error)})`;
+    }
+  }
+
+  status(): ProcessStatus {
+    const now = Date.now();
+    return {
+      name: this.name,
+      state: this.state,
+      pid: this.child?.pid ?? null,
+      port: this.definition.port,
+      startedAt: this.child && this.startedAt ? new Date(this.startedAt).toISOString() : null,
+      uptimeSeconds: this.child && this.startedAt ? Math.round((now - this.startedAt) / 1000) : null,
+      restarts: this.restarts,
+      consecutiveCrashes: this.consecutiveCrashes,
+      nextRestartAt: this.nextRestartAt ? new Date(this.nextRestartAt).toISOString() : null,
+      lastExit: this.lastExit,
+      ready: this.ready,
+      notReadyReason: this.notReadyReason,
+      readiness: this.readiness,
+    };
+  }
+
+  private onExit(code: number | null, signal: NodeJS.Signals | null): void {
+    const ranForMs = this.startedAt ? Date.now() - this.startedAt : 0;
+    this.child = undefined;
+    this.ready = false;
+    this.lastExit = { code, signal, at: new Date().toISOString() };
+    const waiters = this.exitWaiters.splice(0);
+    if (this.state === 'stopping' || waiters.length > 0) {
+      this.state = 'stopped';
+      this.notReadyReason = 'stopped';
+      for (const resolve of waiters) resolve();
+      return;
+    }
+    // A crash: back off exponentially, but forgive history once a run was long enough to count as stable.
+    if (ranForMs >= this.options.stableAfterMs) this.consecutiveCrashes = 0;
+    this.consecutiveCrashes += 1;
+    const delay = Math.min(
+      this.options.baseBackoffMs * 2 ** (this.consecutiveCrashes - 1),
+      this.options.maxBackoffMs,
+    );
+    this.state = 'backoff';
+    this.notReadyReason = `exited (code ${String(code)}, signal ${String(signal)}), restarting in ${delay} ms`;
+    this.nextRestartAt = Date.now() + delay;
+    this.log.write(`[supervisor] ${this.notReadyReason}\n`);
+    this.logger.warn('service exited unexpectedly', { service: this.name, code, signal, restartInMs: delay });
+    this.restartTimer = setTimeout(() => {
+      this.restarts += 1;
+      this.start();
+    }, delay);
+  }
+}
+
+function describeUnready(body: unknown, status: number): string {
+  const checks = (body as { checks?: Record<string, { status?: string; error?: string }> } | null)?.checks;
+  if (checks) {
+    const down = Object.entries(checks)
+      .filter(([, c]) => c.status === 'down')
+      .map(([name, c]) => `${name}: ${c.error ?? 'down'}`);
+    if (down.length > 0) return down.join('; ');
+  }
+  return `readiness answered HTTP ${status}`;
+}

@@ -1,0 +1,52 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+
+/** What a service declares about itself in its package.json under `"arasul"`. */
+const serviceManifest = z.object({
+  port: z.object({ env: z.string().regex(/^[A-Z][A-Z0-9_]*$/), default: z.number().int().min(1).max(65535) }),
+  /** Lower starts first (the gateway last, so it finds its upstreams). */
+  startOrder: z.number().int().default(50),
+});
+
+export interface ServiceDefinition {
+  name: string;
+  dir: string;
+  entry: string;
+  port: number;
+  portEnv: string;
+  startOrder: number;
+}
+
+/**
+ * Every directory under services/ whose package.json has an `arasul` block and whose build exists is a
+ * service the native runner starts. The port comes from its env variable when set.
+ */
+export function discoverServices(root: string, env: NodeJS.ProcessEnv): ServiceDefinition[] {
+  const servicesDir = join(root, 'services');
+  if (!existsSync(servicesDir)) return [];
+  const found: ServiceDefinition[] = [];
+  for (const name of readdirSync(servicesDir).sort()) {
+    const pkgPath = join(servicesDir, name, 'package.json');
+    if (!existsSync(pkgPath)) continue;
+    const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as { arasul?: unknown };
+    if (pkg.arasul === undefined) continue;
+    const manifest = serviceManifest.parse(pkg.arasul);
+    const entry = join(servicesDir, name, 'dist', 'main.js');
+    if (!existsSync(entry)) throw new Error(`service ${name} is not built (${entry} is missing)`);
+    const fromEnv = env[manifest.port.env];
+    const port = fromEnv ? Number(fromEnv) : manifest.port.default;
+    if (!Number.isInteger(port) || port < 1 || port > 65535) {
+      throw new Error(`${manifest.port.env}=${String(fromEnv)} is not a valid port`);
+    }
+    found.push({
+      name,
+      dir: join(servicesDir, name),
+      entry,
+      port,
+      portEnv: manifest.port.env,
+      startOrder: manifest.startOrder,
+    });
+  }
+  return found.sort((a, b) => a.startOrder - b.startOrder || a.name.localeCompare(b.name));
+}

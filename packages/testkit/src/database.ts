@@ -1,0 +1,136 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import {
+  createDb,
+  createPool,
+  migrateToLatest,
+  type DataDatabase,
+  type Database,
+  type MigrationSet,
+} from '@arasul/db';
+
+/** Superuser connection used only to create and drop test databases. */
+export const ADMIN_URL = process.env.TEST_POSTGRES_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const TEST_DB_PREFIX = 'arasul_t_';
+const TEMPLATES: Record<MigrationSet, string> = {
+  main: 'arasul_test_template',
+  data: 'arasul_data_test_template',
+};
+const MIGRATIONS_DIR = join(__dirname, '..', '..', 'db', 'src', 'migrations');
+
+export function urlFor(database: string): string {
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+async function withAdmin<T>(fn: (admin: Kysely<unknown>) => Promise<T>): Promise<T> {
+  const admin = new Kysely<unknown>({
+    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: ADMIN_URL, max: 1 }) }),
+  });
+  try {
+    return await fn(admin);
+  } finally {
+    await admin.destroy();
+  }
+}
+
+async function dropDatabase(admin: Kysely<unknown>, name: string): Promise<void> {
+  // WITH (FORCE) ends connections a crashed test left open (PostgreSQL 13+).
+  await sql`DROP DATABASE IF EXISTS ${sql.id(name)} WITH (FORCE)`.execute(admin);
+}
+
+/** A fingerprint of the migration sources: the template is rebuilt only when a migration changed. */
+function migrationsFingerprint(): string {
+  const hash = createHash('sha256');
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir).sort()) {
+      const path = join(dir, entry);
+      if (statSync(path).isDirectory()) walk(path);
+      else hash.update(entry).update(readFileSync(path));
+    }
+  };
+  walk(MIGRATIONS_DIR);
+  return hash.digest('hex').slice(0, 16);
+}
+
+/**
+ * Builds (or reuses) one migrated template database per migration set. Each test file then clones it with
+ * `CREATE DATABASE … TEMPLATE`, which takes milliseconds instead of re-running every migration.
+ */
+export async function prepareTemplates(): Promise<void> {
+  const fingerprint = `arasul-template:${migrationsFingerprint()}`;
+  await withAdmin(async (admin) => {
+    for (const [set, template] of Object.entries(TEMPLATES) as [MigrationSet, string][]) {
+      const { rows } = await sql<{ comment: string | null }>`
+        SELECT shobj_description(oid, 'pg_database') AS comment FROM pg_database WHERE datname = ${template}`.execute(
+        admin,
+      );
+      if (rows[0]?.comment === fingerprint) continue;
+
+      await dropDatabase(admin, template);
+      await sql`CREATE DATABASE ${sql.id(template)}`.execute(admin);
+      const db = new Kysely<unknown>({
+        dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: urlFor(template), max: 1 }) }),
+      });
+      try {
+        await migrateToLatest(db, set);
+      } finally {
+        await db.destroy();
+      }
+      await sql`COMMENT ON DATABASE ${sql.id(template)} IS ${sql.lit(fingerprint)}`.execute(admin);
+    }
+  });
+}
+
+/** Drops every test database a previous, crashed run left behind. */
+export async function dropLeftoverTestDatabases(): Promise<number> {
+  return withAdmin(async (admin) => {
+    const { rows } = await sql<{ datname: string }>`
+      SELECT datname FROM pg_database WHERE datname LIKE ${`${TEST_DB_PREFIX}%`}`.execute(admin);
+    for (const { datname } of rows) await dropDatabase(admin, datname);
+    return rows.length;
+  });
+}
+
+export interface TestDatabase<DB> {
+  name: string;
+  url: string;
+  pool: pg.Pool;
+  db: Kysely<DB>;
+  /** Closes the pool and drops the database. */
+  drop: () => Promise<void>;
+}
+
+async function cloneTemplate<DB>(set: MigrationSet): Promise<TestDatabase<DB>> {
+  const name = `${TEST_DB_PREFIX}${process.pid}_${randomBytes(4).toString('hex')}`;
+  await withAdmin((admin) =>
+    sql`CREATE DATABASE ${sql.id(name)} TEMPLATE ${sql.id(TEMPLATES[set])}`.execute(admin),
+  );
+  const url = urlFor(name);
+  const pool = createPool({ connectionString: url, max: 5, application_name: 'arasul-test' });
+  const db = createDb<DB>(pool);
+  return {
+    name,
+    url,
+    pool,
+    db,
+    drop: async () => {
+      await db.destroy();
+      await withAdmin((admin) => dropDatabase(admin, name));
+    },
+  };
+}
+
+/** A fresh, fully migrated `arasul_db` clone for one test file. */
+export function createTestDatabase(): Promise<TestDatabase<Database>> {
+  return cloneTemplate<Database>('main');
+}
+
+/** A fresh, fully migrated `arasul_data_db` clone for one test file. */
+export function createTestDataDatabase(): Promise<TestDatabase<DataDatabase>> {
+  return cloneTemplate<DataDatabase>('data');
+}
