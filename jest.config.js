@@ -1,6 +1,9 @@
 /** One jest run for the whole platform. `@arasul/*` resolves to each package's TypeScript source, so
  * tests never need a prior build. Integration tests (`*.int.test.ts`) get their own database, Redis
  * prefix and AMQP vhost from packages/testkit, so files run in parallel. */
+const fs = require('node:fs');
+const path = require('node:path');
+
 const swc = [
   '@swc/jest',
   {
@@ -13,7 +16,9 @@ const swc = [
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/packages', '<rootDir>/services', '<rootDir>/test'],
+  roots: ['packages', 'services', 'test']
+    .filter((dir) => fs.existsSync(path.join(__dirname, dir)))
+    .map((dir) => `<rootDir>/${dir}`),
   testMatch: ['**/test/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/', '/services/dashboard/'],
   transform: { '^.+\\.ts$': swc },
