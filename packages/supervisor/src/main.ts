@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { createLogger, env, listen, loadConfigOrExit, Shutdown, errorMeta } from '@arasul/service-kit';
 import { createControlApp } from './control-server';
-import { discoverServices } from './services';
+import { discoverServices, serviceUrls } from './services';
 import { Supervisor } from './supervisor';
 
 const config = loadConfigOrExit(
@@ -32,7 +32,7 @@ async function main(): Promise<void> {
     definitions,
     {
       root: config.ARASUL_ROOT,
-      env: process.env,
+      env: { ...process.env, ...serviceUrls(definitions, process.env) },
       logDir: join(varDir, 'log'),
       logMaxBytes: config.SUPERVISOR_LOG_MAX_BYTES,
       logKeep: config.SUPERVISOR_LOG_FILES,

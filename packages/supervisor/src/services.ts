@@ -5,6 +5,11 @@ import { z } from 'zod';
 /** What a service declares about itself in its package.json under `"arasul"`. */
 const serviceManifest = z.object({
   port: z.object({ env: z.string().regex(/^[A-Z][A-Z0-9_]*$/), default: z.number().int().min(1).max(65535) }),
+  /** The variable through which other services find this one (e.g. the gateway's `AUTH_URL`). */
+  urlEnv: z
+    .string()
+    .regex(/^[A-Z][A-Z0-9_]*$/)
+    .optional(),
   /** Lower starts first (the gateway last, so it finds its upstreams). */
   startOrder: z.number().int().default(50),
 });
@@ -15,6 +20,7 @@ export interface ServiceDefinition {
   entry: string;
   port: number;
   portEnv: string;
+  urlEnv?: string;
   startOrder: number;
 }
 
@@ -45,8 +51,24 @@ export function discoverServices(root: string, env: NodeJS.ProcessEnv): ServiceD
       entry,
       port,
       portEnv: manifest.port.env,
+      ...(manifest.urlEnv ? { urlEnv: manifest.urlEnv } : {}),
       startOrder: manifest.startOrder,
     });
   }
   return found.sort((a, b) => a.startOrder - b.startOrder || a.name.localeCompare(b.name));
+}
+
+/**
+ * In native mode every service runs on 127.0.0.1, so the supervisor tells each one where the others are:
+ * `AUTH_URL=http://127.0.0.1:<auth's port>` and so on. A URL the operator set explicitly wins.
+ */
+export function serviceUrls(
+  definitions: ServiceDefinition[],
+  env: NodeJS.ProcessEnv,
+): Record<string, string> {
+  const urls: Record<string, string> = {};
+  for (const d of definitions) {
+    if (d.urlEnv && !env[d.urlEnv]) urls[d.urlEnv] = `http://127.0.0.1:${d.port}`;
+  }
+  return urls;
 }

@@ -12,6 +12,7 @@ export interface FakeService {
   /** Behaviour switches read by the fake at start. */
   env?: Record<string, string>;
   startOrder?: number;
+  urlEnv?: string;
 }
 
 const FAKE_MAIN = `
@@ -45,7 +46,11 @@ export function makeCheckout(services: FakeService[]): { root: string; remove: (
       join(dir, 'package.json'),
       JSON.stringify({
         name: s.name,
-        arasul: { port: { env: portEnv, default: s.port }, startOrder: s.startOrder ?? 50 },
+        arasul: {
+          port: { env: portEnv, default: s.port },
+          startOrder: s.startOrder ?? 50,
+          ...(s.urlEnv ? { urlEnv: s.urlEnv } : {}),
+        },
       }),
     );
     const envLines = Object.entries({ FAKE_PORT_ENV: portEnv, ...s.env })

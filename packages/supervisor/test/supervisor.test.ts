@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
 import { createSilentLogger } from '@arasul/testkit';
-import { createControlApp, discoverServices, Supervisor, type SupervisorOptions } from '../src';
+import { createControlApp, discoverServices, serviceUrls, Supervisor, type SupervisorOptions } from '../src';
 import { eventually, makeCheckout, testPort } from './fixtures';
 
 const logger = createSilentLogger();
@@ -113,6 +113,23 @@ describe('supervisor', () => {
       'OK_PORT=eighty is not a valid port',
     );
     expect(discoverServices(checkout.root, { OK_PORT: '9999' })[0]?.port).toBe(9999);
+  });
+
+  it('tells services where the others listen, unless the operator set the URL', () => {
+    const checkout = makeCheckout([
+      { name: 'auth', port: testPort(8), urlEnv: 'AUTH_URL' },
+      { name: 'llm', port: testPort(9), urlEnv: 'LLM_QUEUE_URL' },
+      { name: 'gateway', port: testPort(10) },
+    ]);
+    cleanups.push(checkout.remove);
+    const env = { LLM_PORT: '23456', LLM_QUEUE_URL: 'http://10.0.0.5:9000' };
+    expect(serviceUrls(discoverServices(checkout.root, env), env)).toEqual({
+      AUTH_URL: `http://127.0.0.1:${testPort(8)}`,
+    });
+    expect(serviceUrls(discoverServices(checkout.root, { LLM_PORT: '23456' }), {})).toEqual({
+      AUTH_URL: `http://127.0.0.1:${testPort(8)}`,
+      LLM_QUEUE_URL: 'http://127.0.0.1:23456',
+    });
   });
 
   describe('control API', () => {
