@@ -15,9 +15,9 @@ import {
 /** Superuser connection used only to create and drop test databases. */
 export const ADMIN_URL = process.env.TEST_POSTGRES_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 export const TEST_DB_PREFIX = 'arasul_t_';
-const TEMPLATES: Record<MigrationSet, string> = {
-  main: 'arasul_test_template',
-  data: 'arasul_data_test_template',
+const TEMPLATE_PREFIX: Record<MigrationSet, string> = {
+  main: 'arasul_test_template_',
+  data: 'arasul_data_test_template_',
 };
 const MIGRATIONS_DIR = join(__dirname, '..', '..', 'db', 'src', 'migrations');
 
@@ -44,7 +44,9 @@ async function dropDatabase(admin: Kysely<unknown>, name: string): Promise<void>
 }
 
 /** A fingerprint of the migration sources: the template is rebuilt only when a migration changed. */
+let fingerprint: string | undefined;
 function migrationsFingerprint(): string {
+  if (fingerprint) return fingerprint;
   const hash = createHash('sha256');
   const walk = (dir: string) => {
     for (const entry of readdirSync(dir).sort()) {
@@ -54,7 +56,14 @@ function migrationsFingerprint(): string {
     }
   };
   walk(MIGRATIONS_DIR);
-  return hash.digest('hex').slice(0, 16);
+  fingerprint = hash.digest('hex').slice(0, 12);
+  return fingerprint;
+}
+
+/** The template of a migration set for the current migration sources (one per fingerprint, so two test runs
+ * on different checkouts of the schema never rebuild a template the other one is cloning from). */
+function templateName(set: MigrationSet): string {
+  return `${TEMPLATE_PREFIX[set]}${migrationsFingerprint()}`;
 }
 
 /**
@@ -62,15 +71,16 @@ function migrationsFingerprint(): string {
  * `CREATE DATABASE … TEMPLATE`, which takes milliseconds instead of re-running every migration.
  */
 export async function prepareTemplates(): Promise<void> {
-  const fingerprint = `arasul-template:${migrationsFingerprint()}`;
   await withAdmin(async (admin) => {
-    for (const [set, template] of Object.entries(TEMPLATES) as [MigrationSet, string][]) {
+    for (const set of Object.keys(TEMPLATE_PREFIX) as MigrationSet[]) {
+      const template = templateName(set);
       const { rows } = await sql<{ comment: string | null }>`
         SELECT shobj_description(oid, 'pg_database') AS comment FROM pg_database WHERE datname = ${template}`.execute(
         admin,
       );
-      if (rows[0]?.comment === fingerprint) continue;
+      if (rows[0]?.comment === 'complete') continue;
 
+      // A half-built template (a run that died while migrating) is rebuilt.
       await dropDatabase(admin, template);
       await sql`CREATE DATABASE ${sql.id(template)}`.execute(admin);
       const db = new Kysely<unknown>({
@@ -81,19 +91,56 @@ export async function prepareTemplates(): Promise<void> {
       } finally {
         await db.destroy();
       }
-      await sql`COMMENT ON DATABASE ${sql.id(template)} IS ${sql.lit(fingerprint)}`.execute(admin);
+      await sql`COMMENT ON DATABASE ${sql.id(template)} IS 'complete'`.execute(admin);
+
+      // Templates of older schemas: drop the ones nobody is cloning from right now.
+      const stale = await sql<{ datname: string }>`
+        SELECT datname FROM pg_database
+        WHERE datname LIKE ${`${TEMPLATE_PREFIX[set]}%`} AND datname <> ${template}`.execute(admin);
+      for (const { datname } of stale.rows) {
+        await sql`DROP DATABASE IF EXISTS ${sql.id(datname)}`.execute(admin).catch(() => undefined);
+      }
     }
   });
 }
 
-/** Drops every test database a previous, crashed run left behind. */
+/** The pid a test database name carries (`arasul_t_<pid>_…`), or undefined for a name without one. */
+function ownerPid(database: string): number | undefined {
+  const match = /^arasul_t_(\d+)_/.exec(database);
+  return match ? Number(match[1]) : undefined;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Drops the test databases that crashed runs left behind: those whose owning process is gone. Databases of
+ * a test run that is still going (another jest on the same machine) are left alone.
+ */
 export async function dropLeftoverTestDatabases(): Promise<number> {
   return withAdmin(async (admin) => {
     const { rows } = await sql<{ datname: string }>`
       SELECT datname FROM pg_database WHERE datname LIKE ${`${TEST_DB_PREFIX}%`}`.execute(admin);
-    for (const { datname } of rows) await dropDatabase(admin, datname);
-    return rows.length;
+    const leftovers = rows.filter(({ datname }) => {
+      const pid = ownerPid(datname);
+      return pid === undefined || !processAlive(pid);
+    });
+    for (const { datname } of leftovers) await dropDatabase(admin, datname);
+    return leftovers.length;
   });
+}
+
+/** A database name for a test that creates its own database: cleaned up by the next run if it leaks. */
+export function testDatabaseName(label: string): string {
+  if (!/^[a-z0-9]{1,16}$/.test(label))
+    throw new Error(`test database label must be short [a-z0-9]: ${label}`);
+  return `${TEST_DB_PREFIX}${process.pid}_${label}_${randomBytes(4).toString('hex')}`;
 }
 
 export interface TestDatabase<DB> {
@@ -106,9 +153,9 @@ export interface TestDatabase<DB> {
 }
 
 async function cloneTemplate<DB>(set: MigrationSet): Promise<TestDatabase<DB>> {
-  const name = `${TEST_DB_PREFIX}${process.pid}_${randomBytes(4).toString('hex')}`;
+  const name = testDatabaseName(set);
   await withAdmin((admin) =>
-    sql`CREATE DATABASE ${sql.id(name)} TEMPLATE ${sql.id(TEMPLATES[set])}`.execute(admin),
+    sql`CREATE DATABASE ${sql.id(name)} TEMPLATE ${sql.id(templateName(set))}`.execute(admin),
   );
   const url = urlFor(name);
   const pool = createPool({ connectionString: url, max: 5, application_name: 'arasul-test' });
