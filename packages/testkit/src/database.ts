@@ -78,7 +78,7 @@ export async function prepareTemplates(): Promise<void> {
         SELECT shobj_description(oid, 'pg_database') AS comment FROM pg_database WHERE datname = ${template}`.execute(
         admin,
       );
-      if (rows[0]?.comment === 'complete') continue;
+      if (rows[0]?.comment?.startsWith('complete')) continue;
 
       // A half-built template (a run that died while migrating) is rebuilt.
       await dropDatabase(admin, template);
@@ -91,17 +91,27 @@ export async function prepareTemplates(): Promise<void> {
       } finally {
         await db.destroy();
       }
-      await sql`COMMENT ON DATABASE ${sql.id(template)} IS 'complete'`.execute(admin);
-
-      // Templates of older schemas: drop the ones nobody is cloning from right now.
-      const stale = await sql<{ datname: string }>`
-        SELECT datname FROM pg_database
-        WHERE datname LIKE ${`${TEMPLATE_PREFIX[set]}%`} AND datname <> ${template}`.execute(admin);
-      for (const { datname } of stale.rows) {
-        await sql`DROP DATABASE IF EXISTS ${sql.id(datname)}`.execute(admin).catch(() => undefined);
-      }
+      await sql`COMMENT ON DATABASE ${sql.id(template)} IS ${sql.lit(`complete ${Date.now()}`)}`.execute(
+        admin,
+      );
     }
+    await dropStaleTemplates(admin);
   });
+}
+
+/** Templates of older schemas pile up while migrations are written; one built more than a day ago is dropped. Newer
+ * ones stay: another test run on this machine may still clone from them. */
+async function dropStaleTemplates(admin: Kysely<unknown>): Promise<void> {
+  const dayAgo = Date.now() - 24 * 3600 * 1000;
+  const { rows } = await sql<{ datname: string; comment: string | null }>`
+    SELECT datname, shobj_description(oid, 'pg_database') AS comment FROM pg_database
+    WHERE datname LIKE 'arasul\_%test\_template\_%'`.execute(admin);
+  const current = new Set((Object.keys(TEMPLATE_PREFIX) as MigrationSet[]).map(templateName));
+  for (const { datname, comment } of rows) {
+    const builtAt = Number(comment?.split(' ')[1] ?? 0);
+    if (current.has(datname) || builtAt > dayAgo) continue;
+    await sql`DROP DATABASE IF EXISTS ${sql.id(datname)}`.execute(admin).catch(() => undefined);
+  }
 }
 
 /** The pid a test database name carries (`arasul_t_<pid>_…`), or undefined for a name without one. */
