@@ -1,0 +1,59 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { authorize, parseInput } from '@arasul/service-kit';
+import { AUDIT_ACTIONS, type AuditService } from './audit.service';
+
+const logsQuery = z
+  .object({
+    userId: z.coerce.number().int().positive().optional(),
+    action: z.enum(AUDIT_ACTIONS).optional(),
+    status: z.enum(['success', 'failure']).optional(),
+    from: z.iso.datetime({ offset: true }).optional(),
+    to: z.iso.datetime({ offset: true }).optional(),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+  })
+  .strict();
+
+const day = z.iso.date();
+const dailyQuery = z
+  .object({
+    from: day.optional(),
+    to: day.optional(),
+    limit: z.coerce.number().int().min(1).max(1000).default(90),
+  })
+  .strict();
+
+const endpointsQuery = z
+  .object({
+    method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']).optional(),
+    limit: z.coerce.number().int().min(1).max(500).default(100),
+  })
+  .strict();
+
+/** `/api/audit`: the security audit log and the API usage views. Administrators only. */
+export function auditRouter(audit: AuditService): Router {
+  const router = Router();
+  router.use(authorize({ role: 'admin' }));
+
+  router.get('/logs', async (req, res) => {
+    const query = parseInput(logsQuery, req.query, 'query');
+    res.json(
+      await audit.list({
+        ...query,
+        from: query.from === undefined ? undefined : new Date(query.from),
+        to: query.to === undefined ? undefined : new Date(query.to),
+      }),
+    );
+  });
+
+  router.get('/api/daily', async (req, res) => {
+    res.json({ items: await audit.dailyStats(parseInput(dailyQuery, req.query, 'query')) });
+  });
+
+  router.get('/api/endpoints', async (req, res) => {
+    res.json({ items: await audit.endpointStats(parseInput(endpointsQuery, req.query, 'query')) });
+  });
+
+  return router;
+}
