@@ -5,7 +5,7 @@ import type { AlertMetricType } from './alert-thresholds';
 /** Postgres enum alert_severity. */
 export type AlertSeverity = 'warning' | 'critical';
 
-/** Fired alerts; open while `resolved_at` is NULL. */
+/** Fired alerts; open while `resolved_at` is NULL (at most one open per metric, migration 031). */
 export interface AlertHistoryTable {
   id: Generated<number>;
   metric_type: AlertMetricType;
@@ -17,6 +17,16 @@ export interface AlertHistoryTable {
   triggered_at: Generated<Timestamp>;
   resolved_at: Timestamp | null;
   notification_sent: Generated<boolean>;
+  /** The severity the alert was opened with; `severity` is the current one (migration 031). */
+  initial_severity: AlertSeverity;
+  severity_changed_at: Timestamp | null;
+  /** decimal(10,2): the highest value seen while open. */
+  peak_value: Numeric | null;
+  /** decimal(10,2): the value that resolved it. */
+  resolved_value: Numeric | null;
+  acknowledged_at: Timestamp | null;
+  /** FK admin_users.id (set null). */
+  acknowledged_by: number | null;
 }
 
 export type AlertHistoryEntry = Selectable<AlertHistoryTable>;

@@ -22,6 +22,7 @@ import * as m024 from './024_telegram_app';
 import * as m027 from './027_model_ollama_name';
 import * as m029 from './029_processed_messages';
 import * as m030 from './030_auth_roles_sessions';
+import * as m031 from './031_metrics_rollups_alerts';
 
 /**
  * The migrations of arasul_db, keyed by file name. A static map rather than a directory scan so the same
@@ -52,4 +53,5 @@ export const mainMigrations: Record<string, Migration> = {
   '027_model_ollama_name': m027,
   '029_processed_messages': m029,
   '030_auth_roles_sessions': m030,
+  '031_metrics_rollups_alerts': m031,
 };

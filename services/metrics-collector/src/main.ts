@@ -1,0 +1,114 @@
+import { sql } from 'kysely';
+import { createDb, createPool } from '@arasul/db';
+import {
+  AmqpClient,
+  HealthRegistry,
+  Shutdown,
+  createLogger,
+  createRedis,
+  duplicateForSubscribe,
+  errorMeta,
+  listen,
+  postgresUrl,
+  redisHealthCheck,
+} from '@arasul/service-kit';
+import { createApp } from './app';
+import { createCollector } from './collector';
+import { loadMetricsConfig } from './config';
+import { SystemSampler } from './sampling/sampler';
+
+/** Composition root: config → logger → connections → sampler → app → listen → loops; stop in reverse. */
+async function main(): Promise<void> {
+  const config = loadMetricsConfig();
+  const logger = createLogger({
+    service: 'metrics-collector',
+    level: config.LOG_LEVEL,
+    format: config.LOG_FORMAT,
+  });
+  const shutdown = new Shutdown(logger, config.SHUTDOWN_TIMEOUT_MS);
+  shutdown.installSignalHandlers();
+  const health = new HealthRegistry('metrics-collector');
+
+  const db = createDb(
+    createPool({
+      connectionString: postgresUrl(config),
+      max: config.POSTGRES_POOL_MAX,
+      application_name: 'arasul-metrics-collector',
+    }),
+  );
+  shutdown.add('postgres', () => db.destroy());
+  health.register({
+    name: 'postgres',
+    check: async () => {
+      await sql`SELECT 1`.execute(db);
+    },
+  });
+
+  const redis = createRedis({
+    url: config.REDIS_URL,
+    keyPrefix: config.REDIS_KEY_PREFIX,
+    logger,
+    connectionName: 'arasul-metrics-collector',
+  });
+  shutdown.add('redis', () => redis.disconnect());
+  health.register(redisHealthCheck(redis));
+  const subscriber = duplicateForSubscribe(redis);
+  subscriber.on('error', () => undefined); // the main client logs Redis outages once
+  shutdown.add('redis-subscriber', () => subscriber.disconnect());
+
+  const amqp = new AmqpClient({ url: config.RABBITMQ_URL, service: 'metrics-collector', logger }).start();
+  shutdown.add('rabbitmq', () => amqp.close());
+  health.register(amqp.healthCheck());
+
+  const sampler = await SystemSampler.create({
+    diskPath: config.METRICS_DISK_PATH,
+    gpuLoadPath: config.METRICS_GPU_LOAD_PATH,
+    thermalRoot: config.METRICS_THERMAL_ROOT,
+    nvidiaSmi: config.METRICS_NVIDIA_SMI,
+    probeTimeoutMs: Math.min(3000, Math.round(config.METRICS_INTERVAL_MS * 0.8)),
+  });
+  const sources = sampler.sources();
+  // Non-critical: a machine without a GPU or thermal zones is ready, but says what it cannot see.
+  health.register({ name: 'gpu', critical: false, check: () => Promise.resolve(sources.gpu) });
+  health.register({
+    name: 'temperature',
+    critical: false,
+    check: () => Promise.resolve(sources.temperature),
+  });
+
+  const collector = createCollector({ config, logger, health, db, redis, subscriber, bus: amqp, sampler });
+  health.register(collector.loop.healthCheck());
+  shutdown.add('collector', () => collector.stop());
+
+  const app = createApp({
+    config,
+    logger,
+    health,
+    db,
+    redis,
+    hub: collector.hub,
+    retention: collector.retention,
+    thresholdListener: collector.evaluator,
+  });
+  const server = await listen(app, config.METRICS_PORT, config.METRICS_HOST);
+  shutdown.add('http', async () => {
+    health.markShuttingDown();
+    await collector.hub.stop(); // end the event streams, or close() waits for them
+    await server.close();
+  });
+
+  await collector.start();
+  logger.info('metrics collector listening', {
+    host: config.METRICS_HOST,
+    port: server.port,
+    intervalMs: config.METRICS_INTERVAL_MS,
+    diskPath: config.METRICS_DISK_PATH,
+    gpu: sources.gpu,
+    temperature: sources.temperature,
+  });
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`metrics collector failed to start: ${JSON.stringify(errorMeta(error))}\n`);
+  process.exit(1);
+});
