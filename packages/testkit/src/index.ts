@@ -2,3 +2,4 @@ export * from './database';
 export * from './redis';
 export * from './logger';
 export * from './amqp';
+export * from './fakes/ollama';

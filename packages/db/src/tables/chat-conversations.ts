@@ -13,6 +13,8 @@ export interface ChatConversationsTable {
   deleted_at: Timestamp | null;
   /** Maintained by the `update_message_count` trigger; do not write. */
   message_count: Generated<number>;
+  /** The owner (migration 032); deleted with the account. NULL only for rows older than 032. */
+  user_id: number | null;
 }
 
 export type ChatConversation = Selectable<ChatConversationsTable>;

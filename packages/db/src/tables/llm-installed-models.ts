@@ -1,5 +1,5 @@
 import type { Insertable, Selectable, Updateable } from 'kysely';
-import type { Generated, Timestamp } from '../column-types';
+import type { Generated, Int8, Timestamp } from '../column-types';
 
 export type LlmInstalledModelStatus = 'downloading' | 'available' | 'error';
 
@@ -14,6 +14,11 @@ export interface LlmInstalledModelsTable {
   last_used_at: Timestamp | null;
   usage_count: Generated<number>;
   is_default: Generated<boolean>;
+  // Migration 032, as reported by Ollama's /api/tags:
+  size_bytes: Int8 | null;
+  digest: string | null;
+  /** Why the last pull failed. */
+  error: string | null;
 }
 
 export type LlmInstalledModel = Selectable<LlmInstalledModelsTable>;

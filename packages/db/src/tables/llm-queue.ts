@@ -10,6 +10,8 @@ export interface LlmQueueTable {
   priority: Generated<number>;
   created_at: Generated<Timestamp>;
   started_at: Timestamp | null;
+  /** Interrupted by a restart while running: served before everything else (migration 032). */
+  resume_first: Generated<boolean>;
 }
 
 export type LlmQueueEntry = Selectable<LlmQueueTable>;

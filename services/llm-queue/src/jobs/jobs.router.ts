@@ -1,0 +1,173 @@
+import { type Response, Router } from 'express';
+import { z } from 'zod';
+import { authorize, identityOf, parseInput } from '@arasul/service-kit';
+import type { ModelState } from '../scheduler/model-state';
+import { SseStream } from '../shared/sse';
+import { type JobEvent, isTerminal } from './job-events';
+import type { JobsService } from './jobs.service';
+
+/** The Ollama model options a client may set (bounded, typed; anything else is refused). */
+export const ollamaOptionsSchema = z
+  .object({
+    temperature: z.number().min(0).max(5),
+    top_p: z.number().min(0).max(1),
+    top_k: z.number().int().min(0).max(1000),
+    min_p: z.number().min(0).max(1),
+    num_predict: z.number().int().min(-2).max(131_072),
+    num_ctx: z.number().int().min(1).max(262_144),
+    seed: z.number().int(),
+    stop: z.array(z.string().max(100)).max(16),
+    repeat_penalty: z.number().min(0).max(5),
+    repeat_last_n: z.number().int().min(-1).max(32_768),
+    presence_penalty: z.number().min(-5).max(5),
+    frequency_penalty: z.number().min(-5).max(5),
+  })
+  .partial()
+  .strict();
+
+const chatBody = z
+  .object({
+    conversationId: z.uuid().optional(),
+    message: z.string().trim().min(1).max(100_000),
+    model: z.string().trim().min(1).max(100).optional(),
+    priority: z.enum(['interactive', 'batch']).default('interactive'),
+    options: ollamaOptionsSchema.optional(),
+    think: z.boolean().optional(),
+    stream: z.boolean().default(true),
+  })
+  .strict();
+
+const idParams = z.object({ id: z.uuid() });
+const listQuery = z.object({
+  conversationId: z.uuid().optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  before: z.iso.datetime({ offset: true }).optional(),
+});
+
+export interface JobsRouterDeps {
+  jobs: JobsService;
+  models: ModelState;
+  heartbeatMs: number;
+}
+
+/**
+ * Streams events to an SSE response once it exists: events that arrive before (while the job was being
+ * admitted or its snapshot read) are kept and written first. Ends the response after the terminal event.
+ */
+class SseRelay {
+  private stream: SseStream | undefined;
+  private readonly early: JobEvent[] = [];
+
+  constructor(private readonly jobId: () => string | undefined) {}
+
+  readonly listener = (event: JobEvent): void => {
+    if (this.stream) this.write(event);
+    else this.early.push(event);
+  };
+
+  open(res: Response, heartbeatMs: number, first?: Record<string, unknown>): SseStream {
+    const stream = new SseStream(res, heartbeatMs, () => ({ type: 'heartbeat', jobId: this.jobId() }));
+    this.stream = stream;
+    if (first) stream.send(first);
+    for (const event of this.early.splice(0)) this.write(event);
+    return stream;
+  }
+
+  private write(event: JobEvent): void {
+    const stream = this.stream;
+    if (!stream) return;
+    stream.send({ ...event, jobId: this.jobId() });
+    if (isTerminal(event)) stream.end();
+  }
+}
+
+/** `/api/llm`: chat jobs with streaming, job state, cancel, the queue. */
+export function jobsRouter(deps: JobsRouterDeps): Router {
+  const { jobs } = deps;
+  const router = Router();
+  const operate = authorize({ role: 'operator', scope: 'llm:chat' });
+
+  router.post('/chat', operate, async (req, res) => {
+    const body = parseInput(chatBody, req.body, 'request body');
+    const identity = identityOf(req);
+    const admitted: { jobId?: string } = {};
+    const relay = new SseRelay(() => admitted.jobId);
+    const { admission, unsubscribe } = await jobs.admit(
+      {
+        userId: identity.userId,
+        source: 'chat',
+        kind: 'chat',
+        ...(body.model === undefined ? {} : { model: body.model }),
+        priority: body.priority,
+        prompt: body.message,
+        body: {
+          ...(body.options === undefined ? {} : { options: body.options }),
+          ...(body.think === undefined ? {} : { think: body.think }),
+        },
+        boundToCaller: false,
+        chat: {
+          message: body.message,
+          ...(body.conversationId ? { conversationId: body.conversationId } : {}),
+        },
+      },
+      body.stream ? relay.listener : undefined,
+    );
+    admitted.jobId = admission.jobId;
+    const accepted = {
+      jobId: admission.jobId,
+      conversationId: admission.conversationId,
+      userMessageId: admission.userMessageId,
+      assistantMessageId: admission.assistantMessageId,
+      model: admission.model,
+      position: admission.position,
+      etaSeconds: admission.etaSeconds,
+      status: admission.status,
+    };
+    if (!body.stream) {
+      res.status(202).json(accepted);
+      return;
+    }
+    // Closing the tab only stops listening; the job goes on.
+    relay
+      .open(res, deps.heartbeatMs, {
+        type: 'queued',
+        ...accepted,
+        status: admission.status === 'backend_unavailable' ? 'backend_unavailable' : 'waiting',
+      })
+      .onClose(unsubscribe);
+  });
+
+  router.get('/jobs', operate, async (req, res) => {
+    const query = parseInput(listQuery, req.query, 'query');
+    res.json({
+      items: await jobs.list(identityOf(req), {
+        limit: query.limit,
+        ...(query.conversationId === undefined ? {} : { conversationId: query.conversationId }),
+        ...(query.before === undefined ? {} : { before: new Date(query.before) }),
+      }),
+    });
+  });
+
+  router.get('/jobs/:id', operate, async (req, res) => {
+    const { id } = parseInput(idParams, req.params, 'path');
+    res.json(await jobs.get(identityOf(req), id));
+  });
+
+  router.get('/jobs/:id/stream', operate, async (req, res) => {
+    const { id } = parseInput(idParams, req.params, 'path');
+    const relay = new SseRelay(() => id);
+    const unsubscribe = await jobs.follow(identityOf(req), id, relay.listener);
+    relay.open(res, deps.heartbeatMs).onClose(unsubscribe);
+  });
+
+  router.delete('/jobs/:id', operate, async (req, res) => {
+    const { id } = parseInput(idParams, req.params, 'path');
+    res.json(await jobs.cancel(identityOf(req), id));
+  });
+
+  router.get('/queue', authorize({ role: 'viewer', scope: 'llm:chat' }), async (req, res) => {
+    res.json(await jobs.queue(identityOf(req), [...deps.models.loadedModels()]));
+  });
+
+  return router;
+}

@@ -1,0 +1,97 @@
+import { sql } from 'kysely';
+import { createDb, createPool } from '@arasul/db';
+import {
+  AmqpClient,
+  HealthRegistry,
+  Shutdown,
+  createLogger,
+  createRedis,
+  errorMeta,
+  listen,
+  postgresUrl,
+  redisHealthCheck,
+} from '@arasul/service-kit';
+import { createApp, createServices, ollamaHealthCheck } from './app';
+import { loadLlmQueueConfig } from './config';
+import { RetentionJob } from './retention/retention.job';
+
+/** Composition root: config → logger → connections → app → listen → scheduler; stop in reverse. */
+async function main(): Promise<void> {
+  const config = loadLlmQueueConfig();
+  const logger = createLogger({ service: 'llm-queue', level: config.LOG_LEVEL, format: config.LOG_FORMAT });
+  const shutdown = new Shutdown(logger, config.SHUTDOWN_TIMEOUT_MS);
+  shutdown.installSignalHandlers();
+  const health = new HealthRegistry('llm-queue');
+
+  const pool = createPool({
+    connectionString: postgresUrl(config),
+    max: config.POSTGRES_POOL_MAX,
+    application_name: 'arasul-llm-queue',
+  });
+  pool.on('error', (error) => logger.warn('idle postgres connection failed', errorMeta(error)));
+  const db = createDb(pool);
+  shutdown.add('postgres', () => db.destroy());
+  health.register({
+    name: 'postgres',
+    check: async () => {
+      await sql`SELECT 1`.execute(db);
+    },
+  });
+
+  const redis = createRedis({
+    url: config.REDIS_URL,
+    keyPrefix: config.REDIS_KEY_PREFIX,
+    logger,
+    connectionName: 'arasul-llm-queue',
+  });
+  shutdown.add('redis', () => redis.disconnect());
+  health.register(redisHealthCheck(redis));
+
+  const amqp = new AmqpClient({ url: config.RABBITMQ_URL, service: 'llm-queue', logger }).start();
+  shutdown.add('rabbitmq', () => amqp.close());
+  health.register(amqp.healthCheck());
+
+  const deps = { config, logger, health, db, pool, redis, bus: amqp };
+  const services = createServices(deps);
+  shutdown.add('ollama-client', () => services.ollama.close());
+  health.register(ollamaHealthCheck(services));
+  await services.models.syncCatalog();
+
+  // Stopped after the HTTP server: running jobs go back to the front of the queue with their text so far.
+  shutdown.add('scheduler', () => services.scheduler.stop('graceful'));
+  shutdown.add('pulls', () => services.pulls.stopAll());
+
+  const app = createApp(deps, services);
+  const server = await listen(app, config.LLM_QUEUE_PORT, config.LLM_QUEUE_HOST);
+  shutdown.add('http', async () => {
+    health.markShuttingDown();
+    await server.close(1000);
+  });
+
+  await services.scheduler.start();
+  void services.models.reconcile().catch((error: unknown) => {
+    logger.warn('installed models not reconciled at start', errorMeta(error));
+  });
+
+  const retention = new RetentionJob(
+    db,
+    { intervalSeconds: config.RETENTION_INTERVAL_SECONDS, chatRetentionDays: config.CHAT_RETENTION_DAYS },
+    health,
+    logger,
+  );
+  retention.start();
+  shutdown.add('retention', () => retention.stop());
+
+  logger.info('llm-queue listening', {
+    host: config.LLM_QUEUE_HOST,
+    port: server.port,
+    ollama: config.OLLAMA_URL,
+    parallel: config.LLM_PARALLEL,
+    leader: services.scheduler.isLeader,
+  });
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`llm-queue failed to start: ${JSON.stringify(errorMeta(error))}\n`);
+  process.exit(1);
+});
