@@ -61,8 +61,13 @@ interface Run {
 }
 
 function arasul(...args: string[]): Promise<Run> {
+  return arasulWithInput('', ...args);
+}
+
+/** Runs the CLI with `input` on its standard input (e.g. a new password). */
+function arasulWithInput(input: string, ...args: string[]): Promise<Run> {
   return new Promise((done) => {
-    execFile(
+    const child = execFile(
       'bash',
       [join(ROOT, 'scripts', 'arasul'), ...args],
       { cwd: ROOT, env, timeout: 240_000 },
@@ -71,6 +76,7 @@ function arasul(...args: string[]): Promise<Run> {
         done({ code, stdout, stderr });
       },
     );
+    child.stdin?.end(input);
   });
 }
 
@@ -146,6 +152,33 @@ describe('scripts/arasul (native mode)', () => {
     if (!gatewayPort) return expect(services.find((s) => s.name === 'gateway')).toBeUndefined();
     const response = await fetch(`http://127.0.0.1:${gatewayPort}/api/health`);
     expect(response.status).toBe(200);
+  });
+
+  it('reset-password gives a locked-out admin a way back in', async () => {
+    if (!gatewayPort || !services.some((s) => s.name === 'auth')) return;
+    const api = (path: string, body: unknown) =>
+      fetch(`http://127.0.0.1:${gatewayPort}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    expect((await api('/api/auth/setup', { username: 'chef', password: 'first-password-1' })).status).toBe(
+      201,
+    );
+
+    const reset = await arasulWithInput('second-password-2\n', 'reset-password', 'chef');
+    expect({ code: reset.code, stderr: reset.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(reset.stdout).toContain('Password of "chef" reset');
+    expect((await api('/api/auth/login', { username: 'chef', password: 'first-password-1' })).status).toBe(
+      401,
+    );
+    expect((await api('/api/auth/login', { username: 'chef', password: 'second-password-2' })).status).toBe(
+      200,
+    );
+
+    const unknown = await arasulWithInput('third-password-3\n', 'reset-password', 'nobody');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/reset-password: /);
   });
 
   it('logs shows a service log and refuses an unknown service with a reason', async () => {

@@ -1,0 +1,102 @@
+import type { Express, Request, RequestHandler } from 'express';
+import { createServiceApp, isAppError, NotFoundError, type Logger } from '@arasul/service-kit';
+import { auditTrail } from './audit/audit.middleware';
+import { authenticate } from './auth/authenticate.middleware';
+import { csrfProtection } from './auth/csrf.middleware';
+import type { GatewayComponents } from './components';
+import { dashboardRouter } from './dashboard/dashboard.router';
+import { platformHealthHandler } from './health/health.router';
+import { rateLimit } from './ratelimit/rate-limit.middleware';
+import { pipeline } from './pipeline';
+import { newRequestState, stateOf } from './request-state';
+import { isApiPath, matchRoute } from './routing/route-table';
+import { corsPolicy, securityHeaders, stripInternalHeaders } from './security/security.middleware';
+
+/**
+ * The gateway. API paths (/api, /v1, /ollama) run
+ *   audit trail → authenticate → CSRF → rate limit → /api/health, or the proxy to the owning service;
+ * every other path is the dashboard. All of it runs before body parsing: request bodies stream through.
+ */
+export function createApp(c: GatewayComponents): Express {
+  const { config } = c;
+  const api = apiPipeline(c);
+  const cors = corsPolicy(config.CORS_ORIGINS);
+
+  return createServiceApp({
+    logger: skipHiddenRequestLines(c.logger),
+    health: c.health,
+    trustProxy: config.TRUST_PROXY,
+    beforeBody: (app) => {
+      app.use(stripInternalHeaders());
+      app.use(securityHeaders());
+      if (cors) app.use(cors);
+      app.use((req, res, next) => (isApiPath(req.path) ? api(req, res, next) : next()));
+    },
+    routes: (app) => {
+      app.use(dashboardRouter(config.DASHBOARD_DIR));
+    },
+  });
+}
+
+function apiPipeline(c: GatewayComponents): RequestHandler {
+  const { config } = c;
+  const health = platformHealthHandler(c.platformHealth);
+  const steps: RequestHandler[] = [
+    (req, _res, next) => {
+      req.gateway = newRequestState(req.ip);
+      next();
+    },
+    ...(config.AUDIT_ENABLED ? [auditTrail(c.audit)] : []),
+    authenticate({
+      tokens: c.tokens,
+      apiKeys: c.apiKeys,
+      signer: c.signer,
+      rateLimiter: c.rateLimiter,
+      unknownKeyChecksPerMinute: config.RATE_LIMIT_ANONYMOUS_PER_MINUTE,
+    }),
+    csrfProtection(),
+    rateLimit(c.rateLimiter, {
+      loginPerMinute: config.RATE_LIMIT_LOGIN_PER_MINUTE,
+      anonymousPerMinute: config.RATE_LIMIT_ANONYMOUS_PER_MINUTE,
+      userPerMinute: config.RATE_LIMIT_USER_PER_MINUTE,
+    }),
+    (req, res, next) => {
+      if (req.path === '/api/health' && (req.method === 'GET' || req.method === 'HEAD'))
+        return health(req, res, next);
+      return dispatch(c, req, res, next);
+    },
+  ];
+  return pipeline(steps, rememberErrorForAudit);
+}
+
+/** Hands the request to the service that owns its path (route-table.ts). */
+function dispatch(
+  c: GatewayComponents,
+  req: Request,
+  res: Parameters<RequestHandler>[1],
+  next: Parameters<RequestHandler>[2],
+): void {
+  const route = matchRoute(req.path);
+  if (route === undefined)
+    return next(new NotFoundError(`No route for ${req.method} ${req.path}.`, 'route_not_found'));
+  stateOf(req).route = route;
+  c.proxy.forward(req, res, next, route);
+}
+
+/**
+ * winston formats a line (timestamp, secret masking, JSON) before its transports drop it for being below
+ * LOG_LEVEL, so service-kit's per-request `http` line costs a JSON serialization on every proxied request
+ * even when nobody sees it. The app gets a child logger whose `http` returns at once when that level is
+ * off (winston's own child loggers delegate the same way). Everything else logs as before.
+ */
+function skipHiddenRequestLines(logger: Logger): Logger {
+  if (logger.isLevelEnabled('http')) return logger;
+  const quiet = logger.child({});
+  quiet.http = (() => quiet) as unknown as Logger['http'];
+  return quiet;
+}
+
+/** The audit row of a failed request names the error; the shared error handler writes the answer. */
+function rememberErrorForAudit(error: unknown, req: Request): void {
+  stateOf(req).errorMessage = isAppError(error) && error.expose ? error.message : 'internal error';
+}

@@ -1,0 +1,85 @@
+import type { Request, RequestHandler, Response } from 'express';
+import type { GatewayRequestState } from '../request-state';
+import { stateOf } from '../request-state';
+import type { AuditRow, KeyUsageRow } from './audit.repository';
+import type { AuditWriter } from './audit.writer';
+import { maskSecrets } from './mask';
+
+export const AUDIT_CAPTURE_BYTES = 64 * 1024;
+/** nginx's convention for "the client went away before we answered". */
+const CLIENT_CLOSED_REQUEST = 499;
+
+/** Records every API request once it is over (answered or abandoned), without delaying it. */
+export function auditTrail(writer: AuditWriter): RequestHandler {
+  return (req, res, next) => {
+    const state = stateOf(req);
+    res.once('close', () => {
+      const row = auditRowOf(req, res, state);
+      writer.record(row, keyUsageOf(state, row));
+    });
+    next();
+  };
+}
+
+function auditRowOf(req: Request, res: Response, state: GatewayRequestState): AuditRow {
+  const status = res.headersSent ? res.statusCode : CLIENT_CLOSED_REQUEST;
+  const identity = req.identity;
+  return {
+    timestamp: state.startedAt,
+    user_id: identity?.userId ?? null,
+    username: identity?.username ?? null,
+    action_type: req.method.slice(0, 50),
+    target_endpoint: req.path.slice(0, 500),
+    request_method: req.method.slice(0, 10),
+    request_payload: payloadOf(req, state),
+    response_status: status,
+    duration_ms: Math.round(performance.now() - state.startedAtMs),
+    ip_address: state.ip.slice(0, 45),
+    user_agent: req.headers['user-agent']?.slice(0, 1000) ?? null,
+    error_message: status >= 400 ? (state.errorMessage?.slice(0, 2000) ?? null) : null,
+  };
+}
+
+function keyUsageOf(state: GatewayRequestState, row: AuditRow): KeyUsageRow | undefined {
+  if (!state.apiKey) return undefined;
+  return {
+    api_key_id: state.apiKey.apiKeyId,
+    endpoint: row.target_endpoint.slice(0, 255),
+    method: row.request_method,
+    status_code: row.response_status,
+    response_time_ms: row.duration_ms,
+    request_ip: row.ip_address,
+    created_at: row.timestamp,
+  };
+}
+
+/** The masked JSON body, or a marker saying why it is not recorded; null when there was no body. */
+function payloadOf(req: Request, state: GatewayRequestState): string | null {
+  const declared = req.headers['content-length'];
+  const hasBody =
+    (declared !== undefined && declared !== '0') || req.headers['transfer-encoding'] !== undefined;
+  if (!hasBody) return null;
+  const meter = state.body;
+  const omitted = (reason: string) => JSON.stringify({ _omitted: reason });
+  if (state.upload) return omitted(`upload stream (${meter?.bytes ?? declared ?? 'unknown'} bytes)`);
+  if (meter === undefined)
+    return omitted(state.bodyNote ?? 'body not read: the request was answered before forwarding');
+  if (state.bodyRejected) return omitted(`body over the limit (more than ${meter.bytes - 1} bytes)`);
+  const type = req.headers['content-type'] ?? 'none';
+  if (!isJson(type)) return omitted(`non-JSON body (${type.slice(0, 100)}, ${meter.bytes} bytes)`);
+  if (meter.overCapture) return omitted(`JSON body over ${AUDIT_CAPTURE_BYTES} bytes (${meter.bytes} bytes)`);
+  const body = meter.capturedBody();
+  if (body === null) return omitted('body incomplete when the request ended');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch {
+    return omitted(`invalid JSON (${meter.bytes} bytes)`);
+  }
+  return JSON.stringify(maskSecrets(parsed));
+}
+
+function isJson(contentType: string): boolean {
+  const type = contentType.split(';', 1)[0]?.trim().toLowerCase() ?? '';
+  return type === 'application/json' || type.endsWith('+json');
+}

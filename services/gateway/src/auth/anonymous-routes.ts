@@ -1,0 +1,26 @@
+/**
+ * The only API routes a caller may use without an identity. Each is protected another way: health shows
+ * no secrets, the auth routes check credentials (and login is rate limited per IP), the n8n webhook is
+ * HMAC-signed and verified by auth. Everything else under /api, /v1 and /ollama needs an identity.
+ */
+const ANONYMOUS_ROUTES = new Set([
+  'GET /api/health',
+  'GET /api/auth/needs-setup',
+  'POST /api/auth/setup',
+  'POST /api/auth/login',
+  'POST /api/auth/refresh',
+  'POST /api/auth/logout',
+  'POST /api/webhooks/n8n',
+]);
+
+export const LOGIN_ROUTE = 'POST /api/auth/login';
+
+/** `METHOD /path` with HEAD treated as GET and one trailing slash ignored. */
+export function routeKey(method: string, path: string): string {
+  const trimmed = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+  return `${method === 'HEAD' ? 'GET' : method} ${trimmed}`;
+}
+
+export function isAnonymousRoute(key: string): boolean {
+  return ANONYMOUS_ROUTES.has(key);
+}

@@ -1,0 +1,57 @@
+import { createDb, createPool } from '@arasul/db';
+import {
+  createLogger,
+  createRedis,
+  duplicateForSubscribe,
+  errorMeta,
+  listen,
+  postgresUrl,
+  Shutdown,
+} from '@arasul/service-kit';
+import { createApp } from './app';
+import { createComponents } from './components';
+import { loadGatewayConfigOrExit } from './config';
+import { createRateLimitRedis } from './ratelimit/rate-limiter';
+
+async function main(): Promise<void> {
+  const config = loadGatewayConfigOrExit();
+  const logger = createLogger({ service: 'gateway', level: config.LOG_LEVEL, format: config.LOG_FORMAT });
+  const shutdown = new Shutdown(logger, config.SHUTDOWN_TIMEOUT_MS);
+
+  const pool = createPool({
+    connectionString: postgresUrl(config),
+    max: config.POSTGRES_POOL_MAX,
+    application_name: 'arasul-gateway',
+  });
+  const db = createDb(pool);
+  shutdown.add('postgres', () => db.destroy());
+
+  const redis = createRedis({
+    url: config.REDIS_URL,
+    keyPrefix: config.REDIS_KEY_PREFIX,
+    logger,
+    connectionName: 'arasul-gateway',
+  });
+  shutdown.add('redis', () => void redis.disconnect());
+  const subscriber = duplicateForSubscribe(redis);
+  shutdown.add('redis subscriber', () => void subscriber.disconnect());
+  const rateLimitRedis = createRateLimitRedis(redis, logger);
+  shutdown.add('redis rate limiter', () => void rateLimitRedis.disconnect());
+
+  const components = createComponents(config, logger, { db, redis, subscriber, rateLimitRedis });
+  await components.start();
+  shutdown.add('background work', () => components.stop());
+
+  const server = await listen(createApp(components), config.GATEWAY_PORT, config.GATEWAY_HOST);
+  shutdown.add('http', () => {
+    components.health.markShuttingDown();
+    return server.close(5000);
+  });
+  shutdown.installSignalHandlers();
+  logger.info('gateway listening', { host: config.GATEWAY_HOST, port: server.port });
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`gateway failed to start: ${JSON.stringify(errorMeta(error))}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,53 @@
+import type { Request } from 'express';
+import type { ClientRequest } from 'node:http';
+import type { ApiKeyEntry } from './auth/api-keys';
+import type { SignedIdentityHolder } from './auth/identity-signer';
+import type { BodyMeter } from './proxy/body-meter';
+import type { RouteEntry } from './routing/route-table';
+
+/** What the gateway learns about one API request on its way through the pipeline. */
+export interface GatewayRequestState {
+  startedAt: Date;
+  startedAtMs: number;
+  /** The client address as `trust proxy` decides it, computed once. */
+  ip: string;
+  route?: RouteEntry;
+  anonymousRoute: boolean;
+  /** Set when a Bearer token or API key established the identity (these clients are exempt from CSRF). */
+  credential?: SignedIdentityHolder;
+  apiKey?: ApiKeyEntry;
+  body?: BodyMeter;
+  /** Why the request body was not read or recorded, for the audit row. */
+  bodyNote?: string;
+  upload: boolean;
+  bodyRejected: boolean;
+  proxyRequest?: ClientRequest;
+  errorMessage?: string;
+}
+
+declare global {
+  // Express's own extension point for request properties is this global namespace.
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      gateway?: GatewayRequestState;
+    }
+  }
+}
+
+export function newRequestState(ip: string | undefined): GatewayRequestState {
+  return {
+    startedAt: new Date(),
+    startedAtMs: performance.now(),
+    ip: ip ?? 'unknown',
+    anonymousRoute: false,
+    upload: false,
+    bodyRejected: false,
+  };
+}
+
+/** The state of a request inside the API pipeline (always set by its first middleware). */
+export function stateOf(req: Request): GatewayRequestState {
+  req.gateway ??= newRequestState(req.ip);
+  return req.gateway;
+}
