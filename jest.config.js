@@ -12,6 +12,19 @@ const swc = [
     sourceMaps: 'inline',
   },
 ];
+// The dashboard's React sources (TSX, automatic JSX runtime); its unit tests live next to them in src/.
+const swcTsx = [
+  '@swc/jest',
+  {
+    jsc: {
+      target: 'es2022',
+      parser: { syntax: 'typescript', tsx: true },
+      transform: { react: { runtime: 'automatic' } },
+    },
+    module: { type: 'commonjs' },
+    sourceMaps: 'inline',
+  },
+];
 
 /** @type {import('jest').Config} */
 module.exports = {
@@ -19,9 +32,9 @@ module.exports = {
   roots: ['packages', 'services', 'test']
     .filter((dir) => fs.existsSync(path.join(__dirname, dir)))
     .map((dir) => `<rootDir>/${dir}`),
-  testMatch: ['**/test/**/*.test.ts'],
-  testPathIgnorePatterns: ['/node_modules/', '/dist/', '/services/dashboard/'],
-  transform: { '^.+\\.ts$': swc },
+  testMatch: ['**/test/**/*.test.ts', '<rootDir>/services/dashboard/src/**/*.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  transform: { '^.+\\.ts$': swc, '^.+\\.tsx$': swcTsx },
   moduleNameMapper: {
     '^@arasul/([a-z-]+)$': '<rootDir>/packages/$1/src/index.ts',
     '^@arasul/([a-z-]+)/(.+)$': '<rootDir>/packages/$1/src/$2',

@@ -1,0 +1,186 @@
+import { type FormEvent, useState } from 'react';
+import { useApp } from '../../app/context';
+import { useI18n } from '../../i18n/i18n';
+import { Badge, Button, Card, ErrorNotice, Field, Notice, PasswordInput } from '../../ui/components';
+import { useLoad } from '../../ui/hooks';
+import { PasswordRules } from '../setup/PasswordRules';
+import { passwordRules } from '../setup/password-rules';
+
+/** Browser and system from a user-agent string, roughly (enough to recognise one's own devices). */
+export function describeUserAgent(ua: string | null): string {
+  if (!ua) return '—';
+  const browser = /Edg\//.test(ua)
+    ? 'Edge'
+    : /Firefox\//.test(ua)
+      ? 'Firefox'
+      : /Chrome\/|Chromium\//.test(ua)
+        ? 'Chrome'
+        : /Safari\//.test(ua)
+          ? 'Safari'
+          : null;
+  const system = /Windows/.test(ua)
+    ? 'Windows'
+    : /iPad|iPhone/.test(ua)
+      ? 'iOS'
+      : /Android/.test(ua)
+        ? 'Android'
+        : /Mac OS X/.test(ua)
+          ? 'macOS'
+          : /Linux/.test(ua)
+            ? 'Linux'
+            : null;
+  if (browser && system) return `${browser} · ${system}`;
+  return browser ?? system ?? ua.slice(0, 60);
+}
+
+function ChangePassword() {
+  const { api, user } = useApp();
+  const { t } = useI18n();
+  const [current, setCurrent] = useState('');
+  const [next, setNext] = useState('');
+  const [confirmation, setConfirmation] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>();
+  const [done, setDone] = useState(false);
+  const rules = passwordRules(next, user.username, confirmation);
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    setDone(false);
+    try {
+      await api.changePassword(current, next);
+      setDone(true);
+      setCurrent('');
+      setNext('');
+      setConfirmation('');
+    } catch (reason) {
+      setError(reason);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Card title={t('account.changePassword')}>
+      <form onSubmit={(e) => void submit(e)} className="narrow">
+        <Field label={t('account.currentPassword')}>
+          {(p) => (
+            <PasswordInput
+              {...p}
+              autoComplete="current-password"
+              value={current}
+              onChange={(e) => setCurrent(e.target.value)}
+            />
+          )}
+        </Field>
+        <Field label={t('account.newPassword')}>
+          {(p) => (
+            <PasswordInput
+              {...p}
+              autoComplete="new-password"
+              value={next}
+              onChange={(e) => setNext(e.target.value)}
+            />
+          )}
+        </Field>
+        <Field label={t('account.confirmPassword')}>
+          {(p) => (
+            <PasswordInput
+              {...p}
+              autoComplete="new-password"
+              value={confirmation}
+              onChange={(e) => setConfirmation(e.target.value)}
+            />
+          )}
+        </Field>
+        <PasswordRules rules={rules} />
+        {error !== undefined && <ErrorNotice error={error} />}
+        {done && <Notice kind="success">{t('account.passwordChanged')}</Notice>}
+        <Button type="submit" variant="primary" busy={busy} disabled={!current || !rules.every((r) => r.ok)}>
+          {t('account.savePassword')}
+        </Button>
+      </form>
+    </Card>
+  );
+}
+
+function Sessions() {
+  const { api } = useApp();
+  const i18n = useI18n();
+  const { t } = i18n;
+  const sessions = useLoad(() => api.sessions(), [api]);
+  const [ending, setEnding] = useState<number | null>(null);
+  const [error, setError] = useState<unknown>();
+
+  const end = async (id: number) => {
+    setEnding(id);
+    setError(undefined);
+    try {
+      await api.endSession(id);
+      sessions.reload();
+    } catch (reason) {
+      setError(reason);
+    } finally {
+      setEnding(null);
+    }
+  };
+
+  return (
+    <Card title={t('account.sessions')}>
+      <p className="muted small">{t('account.sessionsHint')}</p>
+      {sessions.error !== undefined && <ErrorNotice error={sessions.error} onRetry={sessions.reload} />}
+      {error !== undefined && <ErrorNotice error={error} />}
+      <div className="table-scroll">
+        <table className="table" data-testid="sessions">
+          <thead>
+            <tr>
+              <th>{t('account.device')}</th>
+              <th>{t('account.address')}</th>
+              <th>{t('account.signedIn')}</th>
+              <th>{t('account.lastActivity')}</th>
+              <th>
+                <span className="visually-hidden">{t('common.actions')}</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {sessions.data?.map((s) => (
+              <tr key={s.id}>
+                <td>
+                  {describeUserAgent(s.userAgent)}{' '}
+                  {s.current && <Badge tone="info">{t('account.thisDevice')}</Badge>}
+                </td>
+                <td>{s.ipAddress ?? '—'}</td>
+                <td>{i18n.dateTime(s.createdAt)}</td>
+                <td>{i18n.relative(s.lastActivity)}</td>
+                <td className="actions">
+                  {!s.current && (
+                    <Button
+                      className="btn-small"
+                      variant="danger"
+                      busy={ending === s.id}
+                      onClick={() => void end(s.id)}
+                    >
+                      {t('account.endSession')}
+                    </Button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </Card>
+  );
+}
+
+export function AccountTab() {
+  return (
+    <div className="stack">
+      <ChangePassword />
+      <Sessions />
+    </div>
+  );
+}

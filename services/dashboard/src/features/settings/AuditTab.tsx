@@ -1,0 +1,148 @@
+import { useState } from 'react';
+import { AUDIT_ACTIONS } from '../../api/types';
+import { useApp } from '../../app/context';
+import { useI18n } from '../../i18n/i18n';
+import { Badge, Button, Card, ErrorNotice, Spinner } from '../../ui/components';
+import { describeUserAgent } from './AccountTab';
+import { useLoad } from '../../ui/hooks';
+
+const PAGE_SIZE = 25;
+
+function summarize(details: unknown): string {
+  if (typeof details !== 'object' || details === null) return '';
+  return Object.entries(details as Record<string, unknown>)
+    .filter(([key]) => key !== 'status')
+    .map(([key, value]) => {
+      if (key === 'userAgent' && typeof value === 'string') return describeUserAgent(value);
+      return `${key}: ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`;
+    })
+    .join(', ');
+}
+
+export default function AuditTab() {
+  const { api } = useApp();
+  const i18n = useI18n();
+  const { t } = i18n;
+  const [action, setAction] = useState('');
+  const [status, setStatus] = useState('');
+  const [offset, setOffset] = useState(0);
+  const logs = useLoad(
+    () =>
+      api.auditLogs({
+        limit: PAGE_SIZE,
+        offset,
+        ...(action ? { action } : {}),
+        ...(status ? { status } : {}),
+      }),
+    [api, action, status, offset],
+  );
+  const page = logs.data;
+  const total = page?.total ?? 0;
+
+  return (
+    <Card title={t('audit.title')}>
+      <div className="filters">
+        <label>
+          <span>{t('audit.action')}</span>
+          <select
+            className="input"
+            value={action}
+            data-testid="audit-action"
+            onChange={(e) => {
+              setAction(e.target.value);
+              setOffset(0);
+            }}
+          >
+            <option value="">{t('audit.allActions')}</option>
+            {AUDIT_ACTIONS.map((a) => (
+              <option key={a} value={a}>
+                {i18n.has(`audit.action.${a}`) ? i18n.tx(`audit.action.${a}`) : a}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          <span>{t('audit.outcome')}</span>
+          <select
+            className="input"
+            value={status}
+            onChange={(e) => {
+              setStatus(e.target.value);
+              setOffset(0);
+            }}
+          >
+            <option value="">{t('audit.allOutcomes')}</option>
+            <option value="success">{t('audit.success')}</option>
+            <option value="failure">{t('audit.failure')}</option>
+          </select>
+        </label>
+      </div>
+      {logs.error !== undefined && <ErrorNotice error={logs.error} onRetry={logs.reload} />}
+      {!page && logs.loading && <Spinner label={t('common.loading')} />}
+      {page && (
+        <>
+          <div className="table-scroll">
+            <table className="table" data-testid="audit-log">
+              <thead>
+                <tr>
+                  <th>{t('audit.time')}</th>
+                  <th>{t('audit.user')}</th>
+                  <th>{t('audit.action')}</th>
+                  <th>{t('audit.outcome')}</th>
+                  <th>{t('audit.details')}</th>
+                  <th>{t('account.address')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {page.items.map((entry) => (
+                  <tr key={entry.id}>
+                    <td>{i18n.dateTime(entry.createdAt)}</td>
+                    <td>{entry.username ?? '—'}</td>
+                    <td>
+                      {i18n.has(`audit.action.${entry.action}`)
+                        ? i18n.tx(`audit.action.${entry.action}`)
+                        : entry.action}
+                    </td>
+                    <td>
+                      {entry.status === 'failure' ? (
+                        <Badge tone="bad">{t('audit.failure')}</Badge>
+                      ) : (
+                        <Badge tone="ok">{t('audit.success')}</Badge>
+                      )}
+                    </td>
+                    <td className="small">{summarize(entry.details)}</td>
+                    <td>{entry.ipAddress ?? '—'}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          {page.items.length === 0 && <p className="muted">{t('audit.none')}</p>}
+          <div className="pager">
+            <Button
+              className="btn-small"
+              disabled={offset === 0}
+              onClick={() => setOffset(Math.max(0, offset - PAGE_SIZE))}
+            >
+              {t('common.previous')}
+            </Button>
+            <span className="muted small">
+              {t('audit.range', {
+                from: total === 0 ? 0 : offset + 1,
+                to: Math.min(offset + PAGE_SIZE, total),
+                total,
+              })}
+            </span>
+            <Button
+              className="btn-small"
+              disabled={offset + PAGE_SIZE >= total}
+              onClick={() => setOffset(offset + PAGE_SIZE)}
+            >
+              {t('common.next')}
+            </Button>
+          </div>
+        </>
+      )}
+    </Card>
+  );
+}

@@ -1,0 +1,92 @@
+import { type DependencyList, useCallback, useEffect, useRef, useState } from 'react';
+
+/** True while the page is visible; polling and streams pause in a background tab. */
+export function useDocumentVisible(): boolean {
+  const [visible, setVisible] = useState(() => document.visibilityState !== 'hidden');
+  useEffect(() => {
+    const update = () => setVisible(document.visibilityState !== 'hidden');
+    document.addEventListener('visibilitychange', update);
+    return () => document.removeEventListener('visibilitychange', update);
+  }, []);
+  return visible;
+}
+
+export interface Loaded<T> {
+  data: T | undefined;
+  error: unknown;
+  loading: boolean;
+  reload(): void;
+}
+
+/**
+ * Loads with `load` when `deps` change and, with `intervalMs`, again every interval while the page is
+ * visible. Keeps the last good data when a reload fails (the error is reported next to it).
+ */
+export function useLoad<T>(
+  load: (signal: AbortSignal) => Promise<T>,
+  deps: DependencyList,
+  intervalMs?: number,
+): Loaded<T> {
+  const [data, setData] = useState<T>();
+  const [error, setError] = useState<unknown>();
+  const [loading, setLoading] = useState(true);
+  const [tick, setTick] = useState(0);
+  const visible = useDocumentVisible();
+  const loadRef = useRef(load);
+  loadRef.current = load;
+
+  useEffect(() => {
+    setData(undefined);
+    setLoading(true);
+  }, deps); // eslint-disable-line react-hooks/exhaustive-deps
+
+  useEffect(() => {
+    if (!visible && tick > 0) return undefined;
+    const controller = new AbortController();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const run = () => {
+      loadRef.current(controller.signal).then(
+        (value) => {
+          if (controller.signal.aborted) return;
+          setData(value);
+          setError(undefined);
+          setLoading(false);
+        },
+        (reason: unknown) => {
+          if (controller.signal.aborted) return;
+          setError(reason);
+          setLoading(false);
+        },
+      );
+      if (intervalMs && visible) timer = setTimeout(() => setTick((n) => n + 1), intervalMs);
+    };
+    run();
+    return () => {
+      controller.abort();
+      clearTimeout(timer);
+    };
+  }, [...deps, tick, visible, intervalMs]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  const reload = useCallback(() => setTick((n) => n + 1), []);
+  return { data, error, loading, reload };
+}
+
+/** Re-renders every `ms` (relative times, countdowns). */
+export function useNow(ms: number): number {
+  const [now, setNow] = useState(Date.now);
+  useEffect(() => {
+    const id = setInterval(() => setNow(Date.now()), ms);
+    return () => clearInterval(id);
+  }, [ms]);
+  return now;
+}
+
+/** `value`, once it has stopped changing for `ms`. */
+export function useDebounced<T>(value: T, ms: number): T {
+  const [debounced, setDebounced] = useState(value);
+  useEffect(() => {
+    const id = setTimeout(() => setDebounced(value), ms);
+    return () => clearTimeout(id);
+  }, [value, ms]);
+  return debounced;
+}
