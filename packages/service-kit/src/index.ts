@@ -10,3 +10,4 @@ export * from './http/server';
 export * from './http/validate';
 export * from './auth';
 export * from './amqp';
+export * from './connections';

@@ -1,15 +1,12 @@
-import { sql } from 'kysely';
-import { createDb, createPool } from '@arasul/db';
 import {
-  AmqpClient,
   HealthRegistry,
   Shutdown,
   createLogger,
-  createRedis,
   errorMeta,
   listen,
-  postgresUrl,
-  redisHealthCheck,
+  openAmqp,
+  openPostgres,
+  openRedis,
 } from '@arasul/service-kit';
 import { createApp, createServices } from './app';
 import { loadAuthConfig } from './config';
@@ -23,34 +20,11 @@ async function main(): Promise<void> {
   shutdown.installSignalHandlers();
   const health = new HealthRegistry('auth');
 
-  const db = createDb(
-    createPool({
-      connectionString: postgresUrl(config),
-      max: config.POSTGRES_POOL_MAX,
-      application_name: 'arasul-auth',
-    }),
-  );
-  shutdown.add('postgres', () => db.destroy());
-  health.register({
-    name: 'postgres',
-    check: async () => {
-      await sql`SELECT 1`.execute(db);
-    },
-  });
-
-  const redis = createRedis({
-    url: config.REDIS_URL,
-    keyPrefix: config.REDIS_KEY_PREFIX,
-    logger,
-    connectionName: 'arasul-auth',
-  });
-  shutdown.add('redis', () => redis.disconnect());
+  const lifecycle = { service: 'auth', logger, health, shutdown };
+  const { db } = openPostgres(config, lifecycle);
   // Non-critical: login works without Redis; only revocation fan-out and webhooks need it.
-  health.register(redisHealthCheck(redis, 'redis', false));
-
-  const amqp = new AmqpClient({ url: config.RABBITMQ_URL, service: 'auth', logger }).start();
-  shutdown.add('rabbitmq', () => amqp.close());
-  health.register(amqp.healthCheck());
+  const redis = openRedis(config, { ...lifecycle, critical: false });
+  const amqp = openAmqp(config, lifecycle);
 
   const deps = { config, logger, health, db, redis, bus: amqp };
   const app = createApp(deps, createServices(deps));

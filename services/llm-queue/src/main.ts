@@ -1,15 +1,12 @@
-import { sql } from 'kysely';
-import { createDb, createPool } from '@arasul/db';
 import {
-  AmqpClient,
   HealthRegistry,
   Shutdown,
   createLogger,
-  createRedis,
   errorMeta,
   listen,
-  postgresUrl,
-  redisHealthCheck,
+  openAmqp,
+  openPostgres,
+  openRedis,
 } from '@arasul/service-kit';
 import { createApp, createServices, ollamaHealthCheck } from './app';
 import { loadLlmQueueConfig } from './config';
@@ -23,33 +20,11 @@ async function main(): Promise<void> {
   shutdown.installSignalHandlers();
   const health = new HealthRegistry('llm-queue');
 
-  const pool = createPool({
-    connectionString: postgresUrl(config),
-    max: config.POSTGRES_POOL_MAX,
-    application_name: 'arasul-llm-queue',
-  });
+  const lifecycle = { service: 'llm-queue', logger, health, shutdown };
+  const { db, pool } = openPostgres(config, lifecycle);
   pool.on('error', (error) => logger.warn('idle postgres connection failed', errorMeta(error)));
-  const db = createDb(pool);
-  shutdown.add('postgres', () => db.destroy());
-  health.register({
-    name: 'postgres',
-    check: async () => {
-      await sql`SELECT 1`.execute(db);
-    },
-  });
-
-  const redis = createRedis({
-    url: config.REDIS_URL,
-    keyPrefix: config.REDIS_KEY_PREFIX,
-    logger,
-    connectionName: 'arasul-llm-queue',
-  });
-  shutdown.add('redis', () => redis.disconnect());
-  health.register(redisHealthCheck(redis));
-
-  const amqp = new AmqpClient({ url: config.RABBITMQ_URL, service: 'llm-queue', logger }).start();
-  shutdown.add('rabbitmq', () => amqp.close());
-  health.register(amqp.healthCheck());
+  const redis = openRedis(config, { ...lifecycle, critical: true });
+  const amqp = openAmqp(config, lifecycle);
 
   const deps = { config, logger, health, db, pool, redis, bus: amqp };
   const services = createServices(deps);

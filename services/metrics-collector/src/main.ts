@@ -1,16 +1,13 @@
-import { sql } from 'kysely';
-import { createDb, createPool } from '@arasul/db';
 import {
-  AmqpClient,
   HealthRegistry,
   Shutdown,
   createLogger,
-  createRedis,
   duplicateForSubscribe,
   errorMeta,
   listen,
-  postgresUrl,
-  redisHealthCheck,
+  openAmqp,
+  openPostgres,
+  openRedis,
 } from '@arasul/service-kit';
 import { createApp } from './app';
 import { createCollector } from './collector';
@@ -29,36 +26,14 @@ async function main(): Promise<void> {
   shutdown.installSignalHandlers();
   const health = new HealthRegistry('metrics-collector');
 
-  const db = createDb(
-    createPool({
-      connectionString: postgresUrl(config),
-      max: config.POSTGRES_POOL_MAX,
-      application_name: 'arasul-metrics-collector',
-    }),
-  );
-  shutdown.add('postgres', () => db.destroy());
-  health.register({
-    name: 'postgres',
-    check: async () => {
-      await sql`SELECT 1`.execute(db);
-    },
-  });
-
-  const redis = createRedis({
-    url: config.REDIS_URL,
-    keyPrefix: config.REDIS_KEY_PREFIX,
-    logger,
-    connectionName: 'arasul-metrics-collector',
-  });
-  shutdown.add('redis', () => redis.disconnect());
-  health.register(redisHealthCheck(redis));
+  const lifecycle = { service: 'metrics-collector', logger, health, shutdown };
+  const { db } = openPostgres(config, lifecycle);
+  const redis = openRedis(config, { ...lifecycle, critical: true });
   const subscriber = duplicateForSubscribe(redis);
   subscriber.on('error', () => undefined); // the main client logs Redis outages once
   shutdown.add('redis-subscriber', () => subscriber.disconnect());
 
-  const amqp = new AmqpClient({ url: config.RABBITMQ_URL, service: 'metrics-collector', logger }).start();
-  shutdown.add('rabbitmq', () => amqp.close());
-  health.register(amqp.healthCheck());
+  const amqp = openAmqp(config, lifecycle);
 
   const sampler = await SystemSampler.create({
     diskPath: config.METRICS_DISK_PATH,
