@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createPool } from '@arasul/db';
 import { signIdentity } from '@arasul/service-kit';
-import { ADMIN_URL, prepareTemplates, urlFor } from '@arasul/testkit';
+import { ADMIN_URL, createTestDatabase, prepareTemplates, urlFor } from '@arasul/testkit';
 
 const ROOT = join(__dirname, '..');
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
@@ -128,9 +128,11 @@ async function waitUntilLive(child: ChildProcess): Promise<void> {
 
 async function main(): Promise<void> {
   await prepareTemplates();
-  const database = `arasul_bench_auth_${randomBytes(4).toString('hex')}`;
+  // A clone of the migrated test template (testkit names it and knows the current template).
+  const testDb = await createTestDatabase();
+  await testDb.db.destroy();
+  const database = testDb.name;
   const admin = createPool({ connectionString: ADMIN_URL, max: 1 });
-  await admin.query(`CREATE DATABASE ${database} TEMPLATE arasul_test_template`);
   const dbUrl = new URL(urlFor(database));
 
   const child = spawn(process.execPath, [join(ROOT, 'services/auth/dist/main.js')], {
