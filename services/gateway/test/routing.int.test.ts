@@ -24,7 +24,12 @@ beforeAll(async () => {
   upstream = await startEchoUpstream();
   gateway = await buildGateway({
     db,
-    env: { LLM_QUEUE_URL: upstream.url, CORS_ORIGINS: 'http://allowed.example:5173', AUDIT_ENABLED: 'false' },
+    env: {
+      LLM_QUEUE_URL: upstream.url,
+      AUTH_URL: upstream.url,
+      CORS_ORIGINS: 'http://allowed.example:5173',
+      AUDIT_ENABLED: 'false',
+    },
   });
 });
 
@@ -131,6 +136,20 @@ describe('identity at the edge', () => {
     expect(seen.identity?.username).toBe('olga');
     expect(seen.headers['x-arasul-identity']).not.toBe(forged);
     expect(seen.headers['x-arasul-anything']).toBeUndefined();
+  });
+
+  it('passes the n8n webhook signature headers through to auth untouched', async () => {
+    const res = await request(gateway.app)
+      .post('/api/webhooks/n8n')
+      .set('X-Arasul-Timestamp', '1700000000')
+      .set('X-Arasul-Signature', 'sha256=abc123')
+      .set('X-Arasul-Identity', 'forged')
+      .send({ workflowName: 'invoices', status: 'success' });
+    expect(res.status).toBe(200);
+    const seen = upstream.seen.at(-1)!;
+    expect(seen.headers['x-arasul-timestamp']).toBe('1700000000');
+    expect(seen.headers['x-arasul-signature']).toBe('sha256=abc123');
+    expect(seen.headers['x-arasul-identity']).toBeUndefined();
   });
 
   it('never lets an unauthenticated request with a forged identity reach a protected upstream', async () => {

@@ -47,11 +47,15 @@ export function corsPolicy(origins: readonly string[]): RequestHandler | null {
   });
 }
 
-/** Clients must never be able to speak for the gateway: every incoming `x-arasul-*` header is dropped. */
+/** The `x-arasul-*` headers that belong to a public contract: the n8n webhook's HMAC signature and its
+ * timestamp, verified by auth. Everything else in that family is the gateway's to set. */
+const CLIENT_ARASUL_HEADERS = new Set(['x-arasul-timestamp', 'x-arasul-signature']);
+
+/** Clients must never be able to speak for the gateway: every other incoming `x-arasul-*` header is dropped. */
 export function stripInternalHeaders(): RequestHandler {
   return (req, _res, next) => {
     for (const name of Object.keys(req.headers)) {
-      if (name.startsWith('x-arasul-')) delete req.headers[name];
+      if (name.startsWith('x-arasul-') && !CLIENT_ARASUL_HEADERS.has(name)) delete req.headers[name];
     }
     next();
   };
