@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { format } from 'node:util';
 /**
  * The one-shot migrate step: `node packages/db/dist/cli.js` (via `scripts/arasul migrate`).
  *   migrate (default)  create roles/databases when missing, apply pending migrations of both databases
@@ -8,6 +9,14 @@
 import { ConfigError, loadProvisionConfig } from './config';
 import { describeError } from './describe-error';
 import { provision, revertAllMigrations } from './provision';
+
+/** A CLI talks to a person: plain lines on stdout, problems on stderr (no logger formatting). */
+function say(...parts: unknown[]): void {
+  process.stdout.write(`${format(...parts)}\n`);
+}
+function complain(...parts: unknown[]): void {
+  process.stderr.write(`${format(...parts)}\n`);
+}
 
 const USAGE = 'usage: cli.js [migrate | down --yes]';
 
@@ -27,7 +36,7 @@ export async function runCli(args: readonly string[], env: Env): Promise<number>
     config = loadProvisionConfig(env);
   } catch (error: unknown) {
     if (error instanceof ConfigError) {
-      console.error(`${command}: ${error.message}`);
+      complain(`${command}: ${error.message}`);
       return 2;
     }
     throw error;
@@ -36,38 +45,38 @@ export async function runCli(args: readonly string[], env: Env): Promise<number>
   try {
     if (command === 'migrate') {
       const report = await provision(config);
-      for (const role of report.createdRoles) console.log(`created role ${role}`);
-      for (const database of report.createdDatabases) console.log(`created database ${database}`);
-      for (const name of report.applied.main) console.log(`applied ${config.main.database} ${name}`);
-      for (const name of report.applied.data) console.log(`applied ${config.data.database} ${name}`);
-      for (const warning of report.warnings) console.log(`warning: ${warning}`);
+      for (const role of report.createdRoles) say(`created role ${role}`);
+      for (const database of report.createdDatabases) say(`created database ${database}`);
+      for (const name of report.applied.main) say(`applied ${config.main.database} ${name}`);
+      for (const name of report.applied.data) say(`applied ${config.data.database} ${name}`);
+      for (const warning of report.warnings) say(`warning: ${warning}`);
       const changes =
         report.createdRoles.length +
         report.createdDatabases.length +
         report.applied.main.length +
         report.applied.data.length;
-      console.log(
+      say(
         changes === 0
           ? `migrate: already up to date (${report.elapsedMs} ms)`
           : `migrate: ${report.applied.main.length} main + ${report.applied.data.length} data migrations applied in ${report.elapsedMs} ms`,
       );
     } else {
       const { reverted, elapsedMs } = await revertAllMigrations(config);
-      for (const name of reverted.data) console.log(`reverted ${config.data.database} ${name}`);
-      for (const name of reverted.main) console.log(`reverted ${config.main.database} ${name}`);
-      console.log(
+      for (const name of reverted.data) say(`reverted ${config.data.database} ${name}`);
+      for (const name of reverted.main) say(`reverted ${config.main.database} ${name}`);
+      say(
         `down: ${reverted.main.length} main + ${reverted.data.length} data migrations reverted in ${elapsedMs} ms`,
       );
     }
     return 0;
   } catch (error: unknown) {
-    console.error(`${command} failed: ${oneLine(describeError(error))}`);
+    complain(`${command} failed: ${oneLine(describeError(error))}`);
     return 1;
   }
 }
 
 function usageError(reason: string): number {
-  console.error(`${reason}\n${USAGE}`);
+  complain(`${reason}\n${USAGE}`);
   return 2;
 }
 
@@ -81,7 +90,7 @@ if (require.main === module) {
       process.exitCode = code;
     },
     (error: unknown) => {
-      console.error(`failed: ${oneLine(describeError(error))}`);
+      complain(`failed: ${oneLine(describeError(error))}`);
       process.exitCode = 1;
     },
   );

@@ -1,6 +1,15 @@
+import { format } from 'node:util';
 import { checkDependencies } from './dependencies';
 import type { ProcessStatus } from './managed-process';
 import type { SupervisorStatus } from './supervisor';
+
+/** A CLI talks to a person: plain lines on stdout, problems on stderr (no logger formatting). */
+function say(...parts: unknown[]): void {
+  process.stdout.write(`${format(...parts)}\n`);
+}
+function complain(...parts: unknown[]): void {
+  process.stderr.write(`${format(...parts)}\n`);
+}
 
 /**
  * `scripts/arasul status` and `start`'s wait: talks to the running supervisor's loopback API and checks
@@ -51,10 +60,10 @@ async function status(): Promise<number> {
   const [supervisor, dependencies] = await Promise.all([fetchStatus(), checkDependencies(process.env)]);
   let healthy = true;
   if (!supervisor) {
-    console.log('Arasul is not running (no supervisor answers on 127.0.0.1:%d).', port);
+    say('Arasul is not running (no supervisor answers on 127.0.0.1:%d).', port);
     healthy = false;
   } else {
-    console.log(`Arasul: supervisor pid ${supervisor.pid}, since ${supervisor.startedAt}\n`);
+    say(`Arasul: supervisor pid ${supervisor.pid}, since ${supervisor.startedAt}\n`);
     const rows = [['SERVICE', 'STATE', 'PID', 'PORT', 'UPTIME', 'RESTARTS', 'READY']];
     for (const s of supervisor.services) {
       rows.push([
@@ -67,21 +76,21 @@ async function status(): Promise<number> {
         s.ready ? 'yes' : `no: ${s.notReadyReason ?? 'unknown'}`,
       ]);
     }
-    console.log(supervisor.services.length > 0 ? table(rows) : '(no services are built yet)');
+    say(supervisor.services.length > 0 ? table(rows) : '(no services are built yet)');
     healthy = supervisor.allReady;
   }
 
-  console.log('');
+  say('');
   const depRows = [['DEPENDENCY', 'TARGET', 'STATE']];
   for (const d of dependencies) {
     depRows.push([d.name, d.target, d.up ? `up (${d.latencyMs} ms)` : `DOWN: ${d.error ?? 'unreachable'}`]);
     if (!d.up) healthy = false;
   }
-  console.log(table(depRows));
+  say(table(depRows));
 
   const fallbacks = supervisor?.services.flatMap(fallbacksOf) ?? [];
-  console.log(`\nEmbedded fallbacks in use: ${fallbacks.length === 0 ? 'none' : ''}`);
-  for (const f of fallbacks) console.log(`  - ${f}`);
+  say(`\nEmbedded fallbacks in use: ${fallbacks.length === 0 ? 'none' : ''}`);
+  for (const f of fallbacks) say(`  - ${f}`);
   return healthy ? 0 : 1;
 }
 
@@ -94,10 +103,10 @@ async function waitReady(timeoutSeconds: number): Promise<number> {
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   if (!last) {
-    console.error(`The supervisor did not answer within ${timeoutSeconds} s (see var/log/supervisor.log).`);
+    complain(`The supervisor did not answer within ${timeoutSeconds} s (see var/log/supervisor.log).`);
   } else {
     for (const s of last.services.filter((x) => !x.ready)) {
-      console.error(`${s.name} is not ready: ${s.notReadyReason ?? 'unknown'}`);
+      complain(`${s.name} is not ready: ${s.notReadyReason ?? 'unknown'}`);
     }
   }
   return 1;
@@ -110,19 +119,19 @@ async function main(argv: string[]): Promise<number> {
     const index = rest.indexOf('--timeout');
     const timeout = index >= 0 ? Number(rest[index + 1]) : 60;
     if (!Number.isFinite(timeout) || timeout <= 0) {
-      console.error('--timeout takes a number of seconds');
+      complain('--timeout takes a number of seconds');
       return 2;
     }
     return waitReady(timeout);
   }
-  console.error('usage: cli.js status | wait-ready [--timeout SECONDS]');
+  complain('usage: cli.js status | wait-ready [--timeout SECONDS]');
   return 2;
 }
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    console.error(error instanceof Error ? error.message : String(error));
+    complain(error instanceof Error ? error.message : String(error));
     process.exit(1);
   },
 );
