@@ -23,8 +23,12 @@ const env = {
 async function run(args: string[], environment: Record<string, string | undefined> = env) {
   const out: string[] = [];
   const err: string[] = [];
-  const log = jest.spyOn(console, 'log').mockImplementation((line: string) => void out.push(line));
-  const error = jest.spyOn(console, 'error').mockImplementation((line: string) => void err.push(line));
+  const capture = (into: string[]) => (chunk: string | Uint8Array) => {
+    into.push(...String(chunk).replace(/\n$/, '').split('\n'));
+    return true;
+  };
+  const log = jest.spyOn(process.stdout, 'write').mockImplementation(capture(out));
+  const error = jest.spyOn(process.stderr, 'write').mockImplementation(capture(err));
   try {
     const code = await runCli(args, environment);
     return { code, out, err };
