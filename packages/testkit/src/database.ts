@@ -71,32 +71,45 @@ function templateName(set: MigrationSet): string {
  * `CREATE DATABASE … TEMPLATE`, which takes milliseconds instead of re-running every migration.
  */
 export async function prepareTemplates(): Promise<void> {
-  await withAdmin(async (admin) => {
-    for (const set of Object.keys(TEMPLATE_PREFIX) as MigrationSet[]) {
-      const template = templateName(set);
-      const { rows } = await sql<{ comment: string | null }>`
-        SELECT shobj_description(oid, 'pg_database') AS comment FROM pg_database WHERE datname = ${template}`.execute(
-        admin,
-      );
-      if (rows[0]?.comment?.startsWith('complete')) continue;
+  // Two test runs starting at once (a developer's and CI's) must not both build the same template: the
+  // second waits on a session lock, then finds it complete.
+  await withAdmin((pool) =>
+    pool.connection().execute((admin) => withTemplateLock(admin, () => buildTemplates(admin))),
+  );
+}
 
-      // A half-built template (a run that died while migrating) is rebuilt.
-      await dropDatabase(admin, template);
-      await sql`CREATE DATABASE ${sql.id(template)}`.execute(admin);
-      const db = new Kysely<unknown>({
-        dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: urlFor(template), max: 1 }) }),
-      });
-      try {
-        await migrateToLatest(db, set);
-      } finally {
-        await db.destroy();
-      }
-      await sql`COMMENT ON DATABASE ${sql.id(template)} IS ${sql.lit(`complete ${Date.now()}`)}`.execute(
-        admin,
-      );
+async function withTemplateLock<T>(admin: Kysely<unknown>, fn: () => Promise<T>): Promise<T> {
+  await sql`SELECT pg_advisory_lock(hashtext('arasul-test-templates'))`.execute(admin);
+  try {
+    return await fn();
+  } finally {
+    await sql`SELECT pg_advisory_unlock(hashtext('arasul-test-templates'))`.execute(admin);
+  }
+}
+
+async function buildTemplates(admin: Kysely<unknown>): Promise<void> {
+  for (const set of Object.keys(TEMPLATE_PREFIX) as MigrationSet[]) {
+    const template = templateName(set);
+    const { rows } = await sql<{ comment: string | null }>`
+        SELECT shobj_description(oid, 'pg_database') AS comment FROM pg_database WHERE datname = ${template}`.execute(
+      admin,
+    );
+    if (rows[0]?.comment?.startsWith('complete')) continue;
+
+    // A half-built template (a run that died while migrating) is rebuilt.
+    await dropDatabase(admin, template);
+    await sql`CREATE DATABASE ${sql.id(template)}`.execute(admin);
+    const db = new Kysely<unknown>({
+      dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: urlFor(template), max: 1 }) }),
+    });
+    try {
+      await migrateToLatest(db, set);
+    } finally {
+      await db.destroy();
     }
-    await dropStaleTemplates(admin);
-  });
+    await sql`COMMENT ON DATABASE ${sql.id(template)} IS ${sql.lit(`complete ${Date.now()}`)}`.execute(admin);
+  }
+  await dropStaleTemplates(admin);
 }
 
 /** Templates of older schemas pile up while migrations are written; one built more than a day ago is dropped. Newer
