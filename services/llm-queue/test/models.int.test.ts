@@ -39,6 +39,12 @@ describe('models', () => {
   it('lists the installed models as Ollama reports them, and follows changes', async () => {
     const first = await request(ctx.instance.url).get('/api/models/installed').set(viewer.headers);
     expect(first.body.backend).toBe('up');
+    // No default chosen yet: the configured LLM_DEFAULT_MODEL (qwen3:8b in the test config) is marked.
+    expect(
+      first.body.items
+        .filter((m: { isDefault: boolean }) => m.isDefault)
+        .map((m: { name: string }) => m.name),
+    ).toEqual(['qwen3:8b']);
     expect(first.body.items.map((m: { name: string }) => m.name).sort()).toEqual([
       'llama3.1:8b',
       'nomic-embed-text:latest',

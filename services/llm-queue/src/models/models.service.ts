@@ -106,6 +106,11 @@ export class ModelsService implements ModelResolver {
     ]);
     const byName = new Map(catalog.map((c) => [c.ollama_name ?? c.id, c]));
     const loaded = this.state.loadedModels();
+    // Until an operator picks a default, the configured LLM_DEFAULT_MODEL is the one chats use: say so.
+    const fallbackDefault =
+      rows.some((row) => row.is_default) || this.configuredDefault === undefined
+        ? undefined
+        : normalizeModelName(this.configuredDefault);
     return {
       backend,
       reason,
@@ -117,7 +122,7 @@ export class ModelsService implements ModelResolver {
           downloadProgress: row.download_progress,
           sizeBytes: row.size_bytes === null ? null : Number(row.size_bytes),
           digest: row.digest,
-          isDefault: row.is_default,
+          isDefault: row.is_default || row.id === fallbackDefault,
           loaded: loaded.has(row.id),
           lastUsedAt: row.last_used_at?.toISOString() ?? null,
           usageCount: row.usage_count,
