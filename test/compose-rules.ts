@@ -346,6 +346,10 @@ export function checkCompose(compose: Obj, rules: ComposeRules): string[] {
     const env = environmentOf(service);
     const port = env[platform.portEnv];
     if (port === undefined) say(`does not set ${platform.portEnv} (its package.json port variable)`);
+    // Services listen on 127.0.0.1 by default (safe natively); in a container that hides them from the others.
+    const hostEnv = platform.portEnv.replace(/_PORT$/, '_HOST');
+    if (env[hostEnv] !== '0.0.0.0')
+      say(`does not set ${hostEnv}=0.0.0.0, so no other container can reach it`);
     const effectivePort = port === undefined ? String(platform.port) : withDefaults(port);
     if (!healthcheckText(service).includes(`127.0.0.1:${effectivePort}/`)) {
       say(`healthcheck does not probe its own port ${effectivePort}`);

@@ -131,7 +131,7 @@ describe('the compose rules', () => {
         restart: 'unless-stopped',
         healthcheck: healthy(8085),
         networks: ['backend', 'sock'],
-        environment: { AGENT_PORT: '8085' },
+        environment: { AGENT_PORT: '8085', AGENT_HOST: '0.0.0.0' },
         depends_on: {
           migrate: { condition: 'service_completed_successfully' },
           proxy: { condition: 'service_healthy' },
@@ -145,7 +145,7 @@ describe('the compose rules', () => {
         healthcheck: healthy(8080),
         networks: ['frontend', 'backend'],
         ports: ['${GATEWAY_PORT:-8080}:8080'],
-        environment: { GATEWAY_PORT: '8080' },
+        environment: { GATEWAY_PORT: '8080', GATEWAY_HOST: '0.0.0.0' },
         ...hardened(),
         ...limits(),
       },
@@ -329,6 +329,11 @@ describe('the compose rules', () => {
       'a platform service without its port variable',
       (s) => (s.agent!.environment = {}),
       'agent: does not set AGENT_PORT',
+    ],
+    [
+      'a platform service listening on loopback only',
+      (s) => (s.agent!.environment = { AGENT_PORT: '8085' }),
+      'agent: does not set AGENT_HOST=0.0.0.0',
     ],
   ])('report %s', (_what, change, expected) => {
     const problems = broken(change);
