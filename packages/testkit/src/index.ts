@@ -3,3 +3,4 @@ export * from './redis';
 export * from './logger';
 export * from './amqp';
 export * from './fakes/ollama';
+export * from './service-infra';

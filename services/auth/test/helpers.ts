@@ -3,53 +3,25 @@ import type { Express } from 'express';
 import { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import request from 'supertest';
-import { z } from 'zod';
-import type { Envelope } from '@arasul/contracts';
 import type { Database } from '@arasul/db';
 import {
-  AmqpClient,
   HealthRegistry,
   type Identity,
   type Role,
-  Topology,
-  createRedis,
   signIdentity,
   verifyAccessToken,
 } from '@arasul/service-kit';
-import {
-  TEST_REDIS_URL,
-  cleanupRedisPrefix,
-  createAmqpNamespace,
-  createSilentLogger,
-  createTestDatabase,
-  createTestRedisPrefix,
-  deleteAmqpNamespace,
-} from '@arasul/testkit';
+import { TEST_REDIS_URL, CapturedEvents, createServiceTestInfra } from '@arasul/testkit';
 import { type AuthServices, createApp, createServices } from '../src/app';
 import { type AuthConfig, parseAuthConfig } from '../src/config';
 import { REVOCATION_CHANNEL, type RevocationMessage } from '../src/shared/revocations';
 
-export const RABBITMQ_URL = process.env.TEST_RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+export { TEST_RABBITMQ_URL as RABBITMQ_URL } from '@arasul/testkit';
 export const JWT_SECRET = 'test-jwt-secret-0123456789abcdef-0123456789';
 export const INTERNAL_SECRET = 'test-internal-secret-0123456789abcdef-012345';
 export const WEBHOOK_SECRET = 'test-webhook-secret-0123456789';
 
-/** Every event the service published, as a subscriber on the bus saw it. */
-export class CapturedEvents {
-  readonly received: Envelope<unknown>[] = [];
-
-  of(type: string): Envelope<Record<string, unknown>>[] {
-    return this.received.filter((e) => e.type === type) as Envelope<Record<string, unknown>>[];
-  }
-
-  async waitFor(
-    type: string,
-    match: (payload: Record<string, unknown>) => boolean = () => true,
-    timeoutMs = 5000,
-  ) {
-    return waitFor(() => this.of(type).find((e) => match(e.payload)), `event ${type}`, timeoutMs);
-  }
-}
+export { CapturedEvents };
 
 /** Everything one test file needs: a migrated database, Redis and AMQP names of its own, and the app. */
 export interface TestContext {
@@ -69,23 +41,8 @@ export interface TestContext {
 }
 
 export async function createTestContext(overrides: Record<string, string> = {}): Promise<TestContext> {
-  const database = await createTestDatabase();
-  const redisPrefix = createTestRedisPrefix();
-  const logger = createSilentLogger();
-  const redis = createRedis({ url: TEST_REDIS_URL, keyPrefix: redisPrefix, logger });
-  const namespace = createAmqpNamespace();
-  const amqp = new AmqpClient({
-    url: RABBITMQ_URL,
-    service: 'auth',
-    logger,
-    topology: new Topology({ namespace }),
-  }).start();
-  const events = new CapturedEvents();
-  await amqp.subscribe('auth-test.events', ['#']);
-  await amqp.consume('auth-test.events', z.unknown(), async ({ envelope }) => {
-    events.received.push(envelope);
-  });
-  await amqp.waitUntilConnected(10_000);
+  const infra = await createServiceTestInfra('auth', ['#']);
+  const { database, redis, redisPrefix, bus: amqp, events, logger } = infra;
 
   const build = (extra: Record<string, string>, connections: { redis?: Redis } = {}) => {
     const config = parseAuthConfig({
@@ -118,11 +75,7 @@ export async function createTestContext(overrides: Record<string, string> = {}):
     events,
     appWith: build,
     close: async () => {
-      await amqp.close();
-      await deleteAmqpNamespace(RABBITMQ_URL, namespace);
-      redis.disconnect();
-      await cleanupRedisPrefix(redisPrefix);
-      await database.drop();
+      await infra.close();
     },
   };
 }

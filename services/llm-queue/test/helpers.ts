@@ -1,52 +1,31 @@
 import http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kysely } from 'kysely';
-import { z } from 'zod';
-import type { Envelope } from '@arasul/contracts';
 import { type Database, createDb, createPool } from '@arasul/db';
 import {
-  AmqpClient,
   HealthRegistry,
   type Identity,
   type Role,
   type RunningServer,
-  Topology,
-  createRedis,
   listen,
   signIdentity,
 } from '@arasul/service-kit';
 import {
   type FakeOllama,
   type FakeOllamaOptions,
-  TEST_REDIS_URL,
   type TestDatabase,
-  cleanupRedisPrefix,
-  createAmqpNamespace,
-  createSilentLogger,
-  createTestDatabase,
-  createTestRedisPrefix,
-  deleteAmqpNamespace,
   startFakeOllama,
+  CapturedEvents,
+  createServiceTestInfra,
 } from '@arasul/testkit';
 import { type LlmQueueServices, createApp, createServices, ollamaHealthCheck } from '../src/app';
 import { type LlmQueueConfig, parseLlmQueueConfig } from '../src/config';
 
-export const RABBITMQ_URL = process.env.TEST_RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+export { TEST_RABBITMQ_URL as RABBITMQ_URL } from '@arasul/testkit';
 export const INTERNAL_SECRET = 'test-internal-secret-0123456789abcdef-012345';
 export const MODELS = ['qwen3:8b', 'llama3.1:8b', 'nomic-embed-text:latest'];
 
-/** Every event the service published, as a subscriber on the bus saw it. */
-export class CapturedEvents {
-  readonly received: Envelope<Record<string, unknown>>[] = [];
-
-  of(type: string): Envelope<Record<string, unknown>>[] {
-    return this.received.filter((e) => e.type === type);
-  }
-
-  waitFor(type: string, match: (payload: Record<string, unknown>) => boolean = () => true, timeoutMs = 5000) {
-    return waitFor(() => this.of(type).find((e) => match(e.payload)), `event ${type}`, timeoutMs);
-  }
-}
+export { CapturedEvents };
 
 /** One running llm-queue (app + scheduler) on the test database; several may exist one after another. */
 export interface Instance {
@@ -80,24 +59,9 @@ export async function createTestContext(
   overrides: Record<string, string> = {},
   fakeOptions: FakeOllamaOptions = {},
 ): Promise<TestContext> {
-  const database = await createTestDatabase();
   const fake = await startFakeOllama({ models: MODELS, ...fakeOptions });
-  const redisPrefix = createTestRedisPrefix();
-  const logger = createSilentLogger();
-  const redis = createRedis({ url: TEST_REDIS_URL, keyPrefix: redisPrefix, logger });
-  const namespace = createAmqpNamespace();
-  const amqp = new AmqpClient({
-    url: RABBITMQ_URL,
-    service: 'llm-queue',
-    logger,
-    topology: new Topology({ namespace }),
-  }).start();
-  const events = new CapturedEvents();
-  await amqp.subscribe('llm-queue-test.events', ['#']);
-  await amqp.consume('llm-queue-test.events', z.unknown(), async ({ envelope }) => {
-    events.received.push(envelope as Envelope<Record<string, unknown>>);
-  });
-  await amqp.waitUntilConnected(10_000);
+  const infra = await createServiceTestInfra('llm-queue', ['#']);
+  const { database, redis, redisPrefix, bus: amqp, events, logger } = infra;
 
   const instances: Instance[] = [];
   const startInstance = async (extra: Record<string, string> = {}): Promise<Instance> => {
@@ -166,11 +130,7 @@ export async function createTestContext(
     close: async () => {
       for (const i of instances) await i.stop('graceful').catch(() => undefined);
       await fake.close();
-      await amqp.close();
-      await deleteAmqpNamespace(RABBITMQ_URL, namespace);
-      redis.disconnect();
-      await cleanupRedisPrefix(redisPrefix);
-      await database.drop();
+      await infra.close();
     },
   };
 }

@@ -2,35 +2,23 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Express } from 'express';
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
-import { z } from 'zod';
-import type { Envelope } from '@arasul/contracts';
 import type { Database } from '@arasul/db';
 import {
-  AmqpClient,
+  type AmqpClient,
   HealthRegistry,
   type Identity,
   type Role,
-  Topology,
-  createRedis,
   duplicateForSubscribe,
   signIdentity,
 } from '@arasul/service-kit';
-import {
-  TEST_REDIS_URL,
-  cleanupRedisPrefix,
-  createAmqpNamespace,
-  createSilentLogger,
-  createTestDatabase,
-  createTestRedisPrefix,
-  deleteAmqpNamespace,
-} from '@arasul/testkit';
+import { CapturedEvents, createServiceTestInfra } from '@arasul/testkit';
 import { createApp } from '../src/app';
 import { type Collector, createCollector } from '../src/collector';
 import { type MetricsConfig, parseMetricsConfig } from '../src/config';
 import type { Sampler } from '../src/sampling/sampler';
 import type { MetricName, Sample, SourceReport } from '../src/sampling/sample';
 
-export const RABBITMQ_URL = process.env.TEST_RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+export { TEST_RABBITMQ_URL as RABBITMQ_URL } from '@arasul/testkit';
 export const INTERNAL_SECRET = 'test-internal-secret-0123456789abcdef-0123456789';
 
 /** A sampler that returns what the test queued (the last one again when the queue is empty). */
@@ -70,18 +58,7 @@ export function sampleOf(values: Values, timestamp = new Date()): Sample {
   };
 }
 
-/** Every event the collector published, as a subscriber on the bus saw it. */
-export class CapturedEvents {
-  readonly received: Envelope<Record<string, unknown>>[] = [];
-
-  of(type: string): Envelope<Record<string, unknown>>[] {
-    return this.received.filter((e) => e.type === type);
-  }
-
-  payloads(type: string): Record<string, unknown>[] {
-    return this.of(type).map((e) => e.payload);
-  }
-}
+export { CapturedEvents };
 
 export interface TestContext {
   db: Kysely<Database>;
@@ -101,23 +78,8 @@ export interface TestContext {
 }
 
 export async function createTestContext(overrides: Record<string, string> = {}): Promise<TestContext> {
-  const database = await createTestDatabase();
-  const redisPrefix = createTestRedisPrefix();
-  const logger = createSilentLogger();
-  const redis = createRedis({ url: TEST_REDIS_URL, keyPrefix: redisPrefix, logger });
-  const namespace = createAmqpNamespace();
-  const bus = new AmqpClient({
-    url: RABBITMQ_URL,
-    service: 'metrics-collector',
-    logger,
-    topology: new Topology({ namespace }),
-  }).start();
-  const events = new CapturedEvents();
-  await bus.subscribe('metrics-test.alerts', ['metrics.alert.*']);
-  await bus.consume('metrics-test.alerts', z.unknown(), async ({ envelope }) => {
-    events.received.push(envelope as Envelope<Record<string, unknown>>);
-  });
-  await bus.waitUntilConnected(10_000);
+  const infra = await createServiceTestInfra('metrics-collector', ['metrics.alert.*']);
+  const { database, redis, redisPrefix, bus, events, logger } = infra;
 
   const config = parseMetricsConfig({
     NODE_ENV: 'test',
@@ -180,11 +142,7 @@ export async function createTestContext(overrides: Record<string, string> = {}):
     close: async () => {
       for (const c of collectors) await c.stop();
       for (const s of subscribers) s.disconnect();
-      await bus.close();
-      await deleteAmqpNamespace(RABBITMQ_URL, namespace);
-      redis.disconnect();
-      await cleanupRedisPrefix(redisPrefix);
-      await database.drop();
+      await infra.close();
     },
   };
 }
