@@ -1,5 +1,7 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Express, Request, RequestHandler } from 'express';
 import { createServiceApp, isAppError, NotFoundError, type Logger } from '@arasul/service-kit';
+import { apiFastPath } from './api-fast-path';
 import { auditTrail } from './audit/audit.middleware';
 import { authenticate } from './auth/authenticate.middleware';
 import { csrfProtection } from './auth/csrf.middleware';
@@ -9,33 +11,38 @@ import { platformHealthHandler } from './health/health.router';
 import { rateLimit } from './ratelimit/rate-limit.middleware';
 import { pipeline } from './pipeline';
 import { newRequestState, stateOf } from './request-state';
-import { isApiPath, matchRoute } from './routing/route-table';
+import { matchRoute } from './routing/route-table';
 import { corsPolicy, securityHeaders, stripInternalHeaders } from './security/security.middleware';
+
+/** The gateway as a `node:http` request listener (`http.createServer(app)`, or supertest). */
+export type GatewayApp = (req: IncomingMessage, res: ServerResponse) => void;
 
 /**
  * The gateway. API paths (/api, /v1, /ollama) run
  *   audit trail → authenticate → CSRF → rate limit → /api/health, or the proxy to the owning service;
- * every other path is the dashboard. All of it runs before body parsing: request bodies stream through.
+ * every other path (the dashboard, /health/live, /health/ready) is the express app. The API chain does not
+ * go through express' router (see api-fast-path.ts). All of it runs before body parsing: request bodies
+ * stream through.
  */
-export function createApp(c: GatewayComponents): Express {
+export function createApp(c: GatewayComponents): GatewayApp {
   const { config } = c;
-  const api = apiPipeline(c);
+  const logger = skipHiddenRequestLines(c.logger);
   const cors = corsPolicy(config.CORS_ORIGINS);
 
-  return createServiceApp({
-    logger: skipHiddenRequestLines(c.logger),
+  const app: Express = createServiceApp({
+    logger,
     health: c.health,
     trustProxy: config.TRUST_PROXY,
     beforeBody: (app) => {
       app.use(stripInternalHeaders());
       app.use(securityHeaders());
       if (cors) app.use(cors);
-      app.use((req, res, next) => (isApiPath(req.path) ? api(req, res, next) : next()));
     },
     routes: (app) => {
       app.use(dashboardRouter(config.DASHBOARD_DIR));
     },
   });
+  return apiFastPath({ app, api: apiPipeline(c), cors, logger });
 }
 
 function apiPipeline(c: GatewayComponents): RequestHandler {

@@ -1,5 +1,4 @@
-import type { Server } from 'node:http';
-import type { Express } from 'express';
+import { createServer, type RequestListener, type Server } from 'node:http';
 
 export interface RunningServer {
   server: Server;
@@ -8,9 +7,10 @@ export interface RunningServer {
   close: (graceMs?: number) => Promise<void>;
 }
 
-export function listen(app: Express, port: number, host = '127.0.0.1'): Promise<RunningServer> {
+/** Serves an express app, or any `node:http` request listener, on port/host. */
+export function listen(app: RequestListener, port: number, host = '127.0.0.1'): Promise<RunningServer> {
   return new Promise((resolve, reject) => {
-    const server = app.listen(port, host);
+    const server = createServer(app).listen(port, host);
     server.once('error', reject);
     server.once('listening', () => {
       server.off('error', reject);
