@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '@arasul/db';
-import { type Identity, type Role, signAccessToken } from '@arasul/service-kit';
+import { type Identity, type Role, csrfTokenFor, signAccessToken } from '@arasul/service-kit';
 import type { AuditService } from '../audit/audit.service';
 import type { RequestMeta } from '../shared/request-meta';
 import { type RevocationPublisher, sessionRevocations } from '../shared/revocations';
@@ -261,7 +261,7 @@ export class SessionsService {
       accessToken: access.token,
       expiresIn: access.ttl,
       refreshToken,
-      csrfToken: randomToken(),
+      csrfToken: csrfTokenFor(refreshToken, this.jwtSecret),
       refreshMaxAgeSeconds: Math.max(0, Math.floor((absoluteExpiresAt.getTime() - now.getTime()) / 1000)),
       user,
     };

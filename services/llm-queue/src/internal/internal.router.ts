@@ -1,11 +1,11 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { llmJobSource } from '@arasul/contracts';
-import { parseInput } from '@arasul/service-kit';
+import { parseInput, requireInternalSecret } from '@arasul/service-kit';
 import { collectForCaller } from '../compat/caller-job';
 import { ollamaOptionsSchema } from '../jobs/jobs.router';
 import type { JobsService } from '../jobs/jobs.service';
-import { requireInternalSecret } from '../shared/internal-auth';
+
 
 const completeBody = z
   .object({
