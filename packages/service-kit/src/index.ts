@@ -11,3 +11,4 @@ export * from './http/validate';
 export * from './auth';
 export * from './amqp';
 export * from './connections';
+export * from './security';

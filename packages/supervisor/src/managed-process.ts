@@ -127,7 +127,10 @@ export class ManagedProcess {
       return;
     }
     try {
+      // With the services' internal secret the answer has the details (checks, loops); without, up/down only.
+      const secret = this.options.env.INTERNAL_SECRET;
       const response = await fetch(`http://127.0.0.1:${this.definition.port}/health/ready`, {
+        ...(secret ? { headers: { authorization: `Bearer ${secret}` } } : {}),
         signal: AbortSignal.timeout(this.options.readinessTimeoutMs),
       });
       const body: unknown = await response.json().catch(() => null);

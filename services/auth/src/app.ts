@@ -102,6 +102,7 @@ export function createApp(deps: AppDeps, services: AuthServices = createServices
     health: deps.health,
     jsonLimit: '64kb',
     trustProxy: config.TRUST_PROXY,
+    internalSecret: config.INTERNAL_SECRET,
     beforeBody: (app) => {
       app.use(identityMiddleware(config.INTERNAL_SECRET));
       // Before the JSON parser: the webhook's HMAC covers the raw bytes.

@@ -8,6 +8,8 @@ import {
   runWithContext,
   type Logger,
 } from '@arasul/service-kit';
+import { newRequestState } from './request-state';
+import { applyCanonicalPath } from './routing/canonical-path';
 import { isApiPath } from './routing/route-table';
 import { securityHeaders, stripInternalHeaders } from './security/security.middleware';
 
@@ -23,8 +25,9 @@ export interface ApiFastPathOptions {
 }
 
 /**
- * API requests skip express' router and the shared app shell and run what they need of it directly:
- * the express request/response prototypes (req.path, req.ip, res.status … behave exactly as before), the
+ * Every request gets its canonical path first (routing/canonical-path.ts); API requests then skip express'
+ * router and the shared app shell and run what they need of it directly: the express request/response
+ * prototypes (req.path, req.ip, res.status … behave exactly as before), the
  * request id, the security headers, stripping of client-set `x-arasul-*` headers, CORS when configured, the
  * API chain, and service-kit's error handler for anything that fails. Profiling showed the router, its
  * per-layer path matching, the AsyncLocalStorage request context and helmet's per-request header
@@ -49,11 +52,14 @@ export function apiFastPath(
     Object.setPrototypeOf(res, app.response);
     req.res = res;
     res.req = req;
+    const pathError = applyCanonicalPath(req);
     if (!isApiPath(req.path)) {
       app(req, res);
       return;
     }
     res.locals = Object.create(null) as Response['locals'];
+    req.gateway = newRequestState(req.ip);
+    if (pathError) req.gateway.pathError = pathError;
 
     const incoming = req.headers[REQUEST_ID_HEADER];
     const requestId =

@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Express, Request, RequestHandler } from 'express';
-import { createServiceApp, isAppError, NotFoundError, type Logger } from '@arasul/service-kit';
+import { bearerToken, createServiceApp, isAppError, NotFoundError, type Logger } from '@arasul/service-kit';
 import { apiFastPath } from './api-fast-path';
+import { API_KEY_PREFIX } from './auth/api-keys';
 import { auditTrail } from './audit/audit.middleware';
 import { authenticate } from './auth/authenticate.middleware';
 import { csrfProtection } from './auth/csrf.middleware';
@@ -10,7 +11,8 @@ import { dashboardRouter } from './dashboard/dashboard.router';
 import { platformHealthHandler } from './health/health.router';
 import { rateLimit } from './ratelimit/rate-limit.middleware';
 import { pipeline } from './pipeline';
-import { newRequestState, stateOf } from './request-state';
+import { stateOf } from './request-state';
+import { applyCanonicalPath } from './routing/canonical-path';
 import { matchRoute } from './routing/route-table';
 import { corsPolicy, securityHeaders, stripInternalHeaders } from './security/security.middleware';
 
@@ -18,10 +20,11 @@ import { corsPolicy, securityHeaders, stripInternalHeaders } from './security/se
 export type GatewayApp = (req: IncomingMessage, res: ServerResponse) => void;
 
 /**
- * The gateway. API paths (/api, /v1, /ollama) run
+ * The gateway. Every path is first made canonical (routing/canonical-path.ts, 400 invalid_path when it
+ * cannot be); API paths (/api, /v1, /ollama) then run
  *   audit trail → authenticate → CSRF → rate limit → /api/health, or the proxy to the owning service;
  * every other path (the dashboard, /health/live, /health/ready) is the express app. The API chain does not
- * go through express' router (see api-fast-path.ts). All of it runs before body parsing: request bodies
+ * go through express' router (api-fast-path.ts). All of it runs before body parsing: request bodies
  * stream through.
  */
 export function createApp(c: GatewayComponents): GatewayApp {
@@ -33,10 +36,16 @@ export function createApp(c: GatewayComponents): GatewayApp {
     logger,
     health: c.health,
     trustProxy: config.TRUST_PROXY,
+    internalSecret: config.INTERNAL_SECRET,
+    readinessDetails: (req) => isAdminToken(c, req),
     beforeBody: (app) => {
       app.use(stripInternalHeaders());
       app.use(securityHeaders());
       if (cors) app.use(cors);
+      // Non-API paths: the fast path already made the path canonical; a refused one is answered here.
+      app.use((req, _res, next) => {
+        next(applyCanonicalPath(req));
+      });
     },
     routes: (app) => {
       app.use(dashboardRouter(config.DASHBOARD_DIR));
@@ -49,11 +58,10 @@ function apiPipeline(c: GatewayComponents): RequestHandler {
   const { config } = c;
   const health = platformHealthHandler(c.platformHealth);
   const steps: RequestHandler[] = [
-    (req, _res, next) => {
-      req.gateway = newRequestState(req.ip);
-      next();
-    },
     ...(config.AUDIT_ENABLED ? [auditTrail(c.audit)] : []),
+    (req, _res, next) => {
+      next(stateOf(req).pathError);
+    },
     authenticate({
       tokens: c.tokens,
       apiKeys: c.apiKeys,
@@ -61,7 +69,7 @@ function apiPipeline(c: GatewayComponents): RequestHandler {
       rateLimiter: c.rateLimiter,
       unknownKeyChecksPerMinute: config.RATE_LIMIT_ANONYMOUS_PER_MINUTE,
     }),
-    csrfProtection(),
+    csrfProtection(config.JWT_SECRET),
     rateLimit(c.rateLimiter, {
       loginPerMinute: config.RATE_LIMIT_LOGIN_PER_MINUTE,
       anonymousPerMinute: config.RATE_LIMIT_ANONYMOUS_PER_MINUTE,
@@ -101,6 +109,17 @@ function skipHiddenRequestLines(logger: Logger): Logger {
   const quiet = logger.child({});
   quiet.http = (() => quiet) as unknown as Logger['http'];
   return quiet;
+}
+
+/** An admin's valid access token (not an API key) may read the gateway's readiness details. */
+function isAdminToken(c: GatewayComponents, req: Request): boolean {
+  const token = bearerToken(req.headers.authorization);
+  if (token === '' || token.startsWith(API_KEY_PREFIX)) return false;
+  try {
+    return c.tokens.verify(token).identity.role === 'admin';
+  } catch {
+    return false;
+  }
 }
 
 /** The audit row of a failed request names the error; the shared error handler writes the answer. */

@@ -112,6 +112,7 @@ export function createComponents(
     proxy,
     platformHealth: new PlatformHealthService({
       upstreams,
+      internalSecret: config.INTERNAL_SECRET,
       servicesDir: config.SERVICES_DIR,
       db,
       redis,

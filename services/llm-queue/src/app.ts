@@ -143,6 +143,7 @@ export function createApp(deps: AppDeps, services: LlmQueueServices = createServ
     // Ollama-style requests may carry base64 images.
     jsonLimit: '8mb',
     trustProxy: config.TRUST_PROXY,
+    internalSecret: config.INTERNAL_SECRET,
     beforeBody: (app) => {
       app.use(identityMiddleware(config.INTERNAL_SECRET));
     },

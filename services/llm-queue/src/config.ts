@@ -1,16 +1,6 @@
 import { z } from 'zod';
 import { type Env, commonEnvShape, env, loadConfig, loadConfigOrExit } from '@arasul/service-kit';
 
-/** `true`/`false`, a hop count, or address names ('loopback', CIDRs), as Express understands `trust proxy`. */
-const trustProxy = z
-  .string()
-  .default('loopback')
-  .transform((value): boolean | number | string => {
-    if (value === 'true') return true;
-    if (value === 'false') return false;
-    if (/^\d+$/.test(value)) return Number(value);
-    return value;
-  });
 
 export const llmQueueEnvSchema = z.object({
   ...commonEnvShape,
@@ -50,7 +40,7 @@ export const llmQueueEnvSchema = z.object({
   /** Soft-deleted chats are purged this long after deletion (seed: 30 days). */
   CHAT_RETENTION_DAYS: env.int(30, 1, 3650),
   RETENTION_INTERVAL_SECONDS: env.int(3600, 1, 86_400),
-  TRUST_PROXY: trustProxy,
+  TRUST_PROXY: env.trustProxy(),
 });
 
 export type LlmQueueConfig = Readonly<z.output<typeof llmQueueEnvSchema>>;

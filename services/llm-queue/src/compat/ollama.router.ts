@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { AppError, type Logger, authorize, errorHandler, identityOf, parseInput } from '@arasul/service-kit';
 import type { OllamaClient } from '../clients/ollama.client';
 import type { JobEvent, JobResultExtras } from '../jobs/job-events';
-import { ollamaOptionsSchema } from '../jobs/jobs.router';
+import { llmOptionsSchema } from '../jobs/llm-options.schema';
 import type { JobsService } from '../jobs/jobs.service';
 import { NdjsonStream } from '../shared/sse';
 import { JobCancelledError, JobFailedError, runForCaller } from './caller-job';
@@ -15,7 +15,8 @@ import { JobCancelledError, JobFailedError, runForCaller } from './caller-job';
  * Ollama does, so a job that fails before producing anything still gets a proper status.
  */
 
-const options = z.union([ollamaOptionsSchema, z.looseObject({})]).optional();
+/** The same bounded options as every other facade; options Ollama knows but we do not pass are dropped. */
+const options = llmOptionsSchema.optional();
 const keepAlive = z.union([z.string(), z.number()]).optional();
 const format = z.union([z.literal('json'), z.looseObject({})]).optional();
 

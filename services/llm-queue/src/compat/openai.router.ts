@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { AppError, type Logger, authorize, errorHandler, identityOf, parseInput } from '@arasul/service-kit';
 import type { OllamaClient } from '../clients/ollama.client';
 import type { JobsService } from '../jobs/jobs.service';
+import { llmOptionsSchema } from '../jobs/llm-options.schema';
 import { SseStream } from '../shared/sse';
 import { collectForCaller, runForCaller } from './caller-job';
 
@@ -112,7 +113,8 @@ export function openAiRouter(deps: {
       content: textOf(m.content),
     }));
     const maxTokens = body.max_completion_tokens ?? body.max_tokens;
-    const options = {
+    // OpenAI's names mapped onto the one bounded options schema every facade uses.
+    const options = parseInput(llmOptionsSchema, {
       ...(given(body.temperature) ? { temperature: body.temperature } : {}),
       ...(given(body.top_p) ? { top_p: body.top_p } : {}),
       ...(given(maxTokens) ? { num_predict: maxTokens } : {}),
@@ -120,7 +122,7 @@ export function openAiRouter(deps: {
       ...(given(body.seed) ? { seed: body.seed } : {}),
       ...(given(body.presence_penalty) ? { presence_penalty: body.presence_penalty } : {}),
       ...(given(body.frequency_penalty) ? { frequency_penalty: body.frequency_penalty } : {}),
-    };
+    }, 'request body');
     const lastUser = [...messages].reverse().find((m) => m.role === 'user');
     const input = {
       userId: identity.userId,

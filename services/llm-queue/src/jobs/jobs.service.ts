@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database, LlmJobKind, LlmJobSource } from '@arasul/db';
-import type { Identity } from '@arasul/service-kit';
+import { type Identity, userRoleAtLeast } from '@arasul/service-kit';
 import { ConversationNotFoundError } from '../chats/chats.errors';
 import type { EventPublisher } from '../shared/events';
 import { PRIORITY_VALUE, type PriorityClass } from '../scheduler/scheduler.policy';
@@ -203,13 +203,14 @@ export class JobsService {
 
   /**
    * A queued job leaves the queue; a running one is stopped (its upstream request aborted) and keeps its
-   * partial text, marked cancelled. The owner or an administrator may cancel; others get 404.
+   * partial text, marked cancelled. The owner or an administrator (a signed-in one: never an API key) may
+   * cancel; others get 404.
    */
   async cancel(identity: Identity | null, jobId: string, reason: StopReason = 'user'): Promise<JobDto> {
     const row = await jobsRepository.findById(this.db, jobId);
     const allowed =
       row !== undefined &&
-      (identity === null || row.user_id === identity.userId || identity.role === 'admin');
+      (identity === null || row.user_id === identity.userId || userRoleAtLeast(identity, 'admin'));
     if (!row || !allowed) throw new JobNotFoundError();
     await this.stop(jobId, reason);
     return this.toDto(await this.getOwned(null, jobId));
@@ -321,9 +322,16 @@ export class JobsService {
   }
 
   /** `GET /api/llm/queue`: positions, the running job(s), throughput and the backend state. */
+  /**
+   * The queue as `identity` may see it: administrators (signed in) see every job; everyone else sees their
+   * own jobs in full and other users' only as anonymous places in line (no id, no source).
+   */
   async queue(identity: Identity | null, loadedModels: readonly string[]) {
     const view = await this.scheduler.queueView();
     const now = Date.now();
+    const seesAll = identity === null || userRoleAtLeast(identity, 'admin');
+    const mine = (userId: number | null) => identity !== null && userId === identity.userId;
+    const shown = (userId: number | null) => seesAll || mine(userId);
     return {
       backend: {
         status: view.backend.status,
@@ -333,26 +341,26 @@ export class JobsService {
       loadedModels,
       tokensPerSecond: this.throughput.tokensPerSecond(),
       running: view.running.map((run) => ({
-        jobId: run.job.id,
+        jobId: shown(run.job.user_id) ? run.job.id : null,
         model: run.model,
-        source: run.job.source,
+        source: shown(run.job.user_id) ? run.job.source : null,
         priority: jobPriority(run.job),
         startedAt: new Date(run.startedAt).toISOString(),
         chunks: run.chunks,
         tokensPerSecond: run.liveTokensPerSecond(),
-        mine: identity !== null && run.job.user_id === identity.userId,
+        mine: mine(run.job.user_id),
       })),
       waitingCount: view.waiting.length,
       queued: view.waiting.map((w) => ({
-        jobId: w.row.job_id,
+        jobId: shown(w.row.user_id) ? w.row.job_id : null,
         position: w.position,
         etaSeconds: w.etaSeconds,
         model: w.row.model,
         priority: w.row.priority >= PRIORITY_VALUE.interactive ? 'interactive' : 'batch',
-        source: w.row.source,
+        source: shown(w.row.user_id) ? w.row.source : null,
         waitingSeconds: Math.round((now - w.row.created_at.getTime()) / 1000),
         status: view.backend.status === 'down' ? 'backend_unavailable' : 'queued',
-        mine: identity !== null && w.row.user_id === identity.userId,
+        mine: mine(w.row.user_id),
       })),
     };
   }
