@@ -3,12 +3,13 @@ import type { Kysely } from 'kysely';
 
 /**
  * `llm_jobs.api_key_id`: the API key a job was admitted for (NULL for signed-in users and internal callers),
- * so llm-queue can cap the waiting jobs per key as well as per user. A deleted key leaves its jobs (SET NULL).
+ * so llm-queue can cap the waiting jobs per key as well as per user. A tag, not a foreign key: a key deleted
+ * between the gateway's check and the admission must not turn the request into an error.
  */
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .alterTable('llm_jobs')
-    .addColumn('api_key_id', 'integer', (col) => col.references('api_keys.id').onDelete('set null'))
+    .addColumn('api_key_id', 'integer')
     .execute();
 }
 
