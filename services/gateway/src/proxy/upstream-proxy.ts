@@ -1,10 +1,11 @@
-import { Agent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import { PayloadTooLargeError, REQUEST_ID_HEADER, type Logger } from '@arasul/service-kit';
 import { UpstreamUnavailableError } from '../errors';
 import { stateOf } from '../request-state';
 import { isUpload, type RouteEntry, type UpstreamName } from '../routing/route-table';
 import { BodyMeter } from './body-meter';
+import { StreamLimiter } from './stream-limiter';
 
 export interface UpstreamProxyOptions {
   targets: Record<UpstreamName, string>;
@@ -13,7 +14,11 @@ export interface UpstreamProxyOptions {
   idleTimeoutMs: number;
   /** How much of a JSON body the audit log may keep. */
   auditCaptureBytes: number;
+  /** Open event streams one user may hold through the gateway (SSE_MAX_PER_USER). */
+  streamsPerUser: number;
 }
+
+const STREAM_RETRY_AFTER_SECONDS = 5;
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1) and credentials the services must never see. */
 const DROP_REQUEST_HEADERS = [
@@ -44,6 +49,7 @@ interface UpstreamTarget {
 export class UpstreamProxy {
   private readonly targets: Record<UpstreamName, UpstreamTarget>;
   private readonly log: Logger;
+  readonly streams: StreamLimiter;
 
   constructor(
     private readonly options: UpstreamProxyOptions,
@@ -62,6 +68,7 @@ export class UpstreamProxy {
         return [name, { host: parsed.hostname, port: Number(parsed.port || 80), agent }];
       }),
     ) as Record<UpstreamName, UpstreamTarget>;
+    this.streams = new StreamLimiter(options.streamsPerUser);
     this.log = logger.child({ module: 'proxy' });
   }
 
@@ -101,7 +108,7 @@ export class UpstreamProxy {
     });
     proxyReq.on('error', (error) => {
       this.log.debug('proxy error', { upstream: route.upstream, err: error.message });
-      if (state.bodyRejected) return;
+      if (state.bodyRejected || res.writableEnded) return;
       if (res.headersSent) {
         res.destroy();
         return;
@@ -109,6 +116,7 @@ export class UpstreamProxy {
       if (!res.destroyed) next(new UpstreamUnavailableError(route.upstream, error));
     });
     proxyReq.once('response', (proxyRes) => {
+      if (this.refusedStream(proxyRes, req, res)) return;
       const sse = onUpstreamResponse(proxyRes, req);
       proxyRes.once('error', () => res.destroy());
       proxyRes.once('aborted', () => res.destroy());
@@ -141,6 +149,42 @@ export class UpstreamProxy {
       next(error);
     });
     req.pipe(meter).pipe(proxyReq);
+  }
+
+  /**
+   * An event stream over the user's cap is answered 429 here, before its headers reach the client (the
+   * proxy then neither copies headers nor pipes); the upstream connection is cut, so the service sees its
+   * caller leave. A stream within the cap holds its place until the response closes.
+   */
+  private refusedStream(proxyRes: IncomingMessage, req: Request, res: ServerResponse): boolean {
+    const userId = req.identity?.userId;
+    if (userId === undefined || !proxyRes.headers['content-type']?.startsWith('text/event-stream'))
+      return false;
+    if (this.streams.tryOpen(userId)) {
+      res.once('close', () => this.streams.release(userId));
+      return false;
+    }
+    proxyRes.destroy();
+    const message = `You already have ${String(this.streams.perUser)} event streams open (cap sse_connections_per_user). Close one first.`;
+    if (req.gateway) req.gateway.errorMessage = `caller_cap_exceeded: ${message}`;
+    res.writeHead(429, {
+      'content-type': 'application/json; charset=utf-8',
+      'retry-after': String(STREAM_RETRY_AFTER_SECONDS),
+    });
+    res.end(
+      JSON.stringify({
+        error: {
+          code: 'caller_cap_exceeded',
+          message,
+          details: {
+            cap: 'sse_connections_per_user',
+            limit: this.streams.perUser,
+            retryAfterSeconds: STREAM_RETRY_AFTER_SECONDS,
+          },
+        },
+      }),
+    );
+    return true;
   }
 
   close(): void {

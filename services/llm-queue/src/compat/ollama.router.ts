@@ -216,6 +216,7 @@ export function ollamaRouter(deps: { jobs: JobsService; ollama: OllamaClient; lo
         jobs,
         {
           userId: identity.userId,
+        apiKeyId: identity.apiKeyId,
           source: 'api',
           kind,
           model,
@@ -249,6 +250,7 @@ export function ollamaRouter(deps: { jobs: JobsService; ollama: OllamaClient; lo
       jobs,
       {
         userId: identityOf(req).userId,
+        apiKeyId: identityOf(req).apiKeyId,
         source: 'api',
         kind: 'embed',
         model,

@@ -126,6 +126,7 @@ export function openAiRouter(deps: {
     const lastUser = [...messages].reverse().find((m) => m.role === 'user');
     const input = {
       userId: identity.userId,
+      apiKeyId: identity.apiKeyId,
       source: 'api' as const,
       kind: 'chat' as const,
       ...(body.model === undefined ? {} : { model: body.model }),
@@ -245,6 +246,7 @@ export function openAiRouter(deps: {
       jobs,
       {
         userId: identityOf(req).userId,
+        apiKeyId: identityOf(req).apiKeyId,
         source: 'api',
         kind: 'embed',
         model: body.model,

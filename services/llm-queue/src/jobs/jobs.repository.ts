@@ -32,11 +32,13 @@ export const jobColumns = [
   'llm_jobs.eval_ms',
   'llm_jobs.load_ms',
   'llm_jobs.done_reason',
+  'llm_jobs.api_key_id',
 ] as const;
 
 export interface NewJobRow {
   conversationId: string | null;
   userId: number | null;
+  apiKeyId: number | null;
   source: LlmJobSource;
   kind: LlmJobKind;
   model: string;
@@ -67,12 +69,16 @@ export const jobsRepository = {
     await sql`SELECT pg_advisory_xact_lock(${ADMISSION_LOCK})`.execute(trx);
   },
 
-  async countWaiting(db: Db): Promise<number> {
-    const row = await db
+  /** Jobs waiting in the queue: all of them, or one user's, or one API key's. */
+  async countWaiting(db: Db, of: { userId?: number; apiKeyId?: number } = {}): Promise<number> {
+    let query = db
       .selectFrom('llm_queue')
+      .innerJoin('llm_jobs', 'llm_jobs.id', 'llm_queue.job_id')
       .select((eb) => eb.fn.countAll<string>().as('n'))
-      .where('started_at', 'is', null)
-      .executeTakeFirstOrThrow();
+      .where('llm_queue.started_at', 'is', null);
+    if (of.userId !== undefined) query = query.where('llm_jobs.user_id', '=', of.userId);
+    if (of.apiKeyId !== undefined) query = query.where('llm_jobs.api_key_id', '=', of.apiKeyId);
+    const row = await query.executeTakeFirstOrThrow();
     return Number(row.n);
   },
 
@@ -80,8 +86,8 @@ export const jobsRepository = {
   async insertJob(db: Db, job: NewJobRow, priority: number): Promise<string> {
     const { rows } = await sql<{ id: string }>`
       WITH job AS (
-        INSERT INTO llm_jobs (conversation_id, user_id, source, kind, model, prompt, request, bound_to_caller)
-        VALUES (${job.conversationId}, ${job.userId}, ${job.source}, ${job.kind}, ${job.model}, ${job.prompt},
+        INSERT INTO llm_jobs (conversation_id, user_id, api_key_id, source, kind, model, prompt, request, bound_to_caller)
+        VALUES (${job.conversationId}, ${job.userId}, ${job.apiKeyId}, ${job.source}, ${job.kind}, ${job.model}, ${job.prompt},
                 ${JSON.stringify(job.request)}::jsonb, ${job.boundToCaller})
         RETURNING id
       ), entry AS (
@@ -132,8 +138,8 @@ export const jobsRepository = {
         SELECT id, 'user', ${job.message}, 'complete', clock_timestamp() FROM target
         RETURNING id, conversation_id, created_at
       ), job AS (
-        INSERT INTO llm_jobs (conversation_id, user_id, source, kind, model, prompt, request)
-        SELECT conversation_id, ${job.userId}, ${job.source}, ${job.kind}, ${job.model}, ${job.prompt},
+        INSERT INTO llm_jobs (conversation_id, user_id, api_key_id, source, kind, model, prompt, request)
+        SELECT conversation_id, ${job.userId}, ${job.apiKeyId}, ${job.source}, ${job.kind}, ${job.model}, ${job.prompt},
                ${JSON.stringify(job.request)}::jsonb
           FROM question
         RETURNING id, conversation_id

@@ -77,6 +77,7 @@ export function jobsRouter(deps: JobsRouterDeps): Router {
     const { admission, unsubscribe } = await jobs.admit(
       {
         userId: identity.userId,
+        apiKeyId: identity.apiKeyId,
         source: 'chat',
         kind: 'chat',
         ...(body.model === undefined ? {} : { model: body.model }),

@@ -10,6 +10,7 @@ import type { StopReason } from '../scheduler/job-run';
 import type { Throughput } from '../scheduler/throughput';
 import { type JobEvent, type JobHub, type JobListener, isTerminal } from './job-events';
 import { type JobDto, jobPriority, toJobDto } from './jobs.dto';
+import { CallerCapExceededError } from './caller-caps';
 import { JobNotFoundError, QueueFullError } from './jobs.errors';
 import { type JobRow, jobsRepository } from './jobs.repository';
 
@@ -21,6 +22,8 @@ export interface ModelResolver {
 export interface AdmitInput {
   /** The user the job runs for; null for internal callers. */
   userId: number | null;
+  /** The API key it was admitted for (per-key cap); absent for signed-in users and internal callers. */
+  apiKeyId?: number | undefined;
   source: LlmJobSource;
   kind: LlmJobKind;
   model?: string;
@@ -48,6 +51,10 @@ export interface Admission {
 
 export interface JobsServiceOptions {
   maxQueue: number;
+  /** Waiting jobs one user (through any session or key) may have. */
+  maxQueuedPerUser: number;
+  /** Waiting jobs one API key may have. */
+  maxQueuedPerKey: number;
 }
 
 const TITLE_LENGTH = 60;
@@ -92,6 +99,7 @@ export class JobsService {
         if (waiting >= this.options.maxQueue) {
           throw new QueueFullError(this.options.maxQueue, this.retryAfterSeconds(model));
         }
+        await this.assertCallerCaps(trx, input, model);
         const row = await this.insert(trx, input, model);
         // Nobody else waits and a slot is free: this job is next by every rule, so it starts now.
         if (slot && waiting === 0) claimed = await jobsRepository.claim(trx, row.jobId);
@@ -116,6 +124,21 @@ export class JobsService {
     return { admission: { ...stored, model, ...position }, unsubscribe };
   }
 
+  /** One user or key must not fill the queue: their own waiting jobs are capped (429, naming the cap). */
+  private async assertCallerCaps(trx: Transaction<Database>, input: AdmitInput, model: string): Promise<void> {
+    const { maxQueuedPerUser, maxQueuedPerKey } = this.options;
+    if (input.userId !== null) {
+      const mine = await jobsRepository.countWaiting(trx, { userId: input.userId });
+      if (mine >= maxQueuedPerUser)
+        throw new CallerCapExceededError('queued_jobs_per_user', maxQueuedPerUser, this.retryAfterSeconds(model));
+    }
+    if (input.apiKeyId !== undefined) {
+      const keys = await jobsRepository.countWaiting(trx, { apiKeyId: input.apiKeyId });
+      if (keys >= maxQueuedPerKey)
+        throw new CallerCapExceededError('queued_jobs_per_key', maxQueuedPerKey, this.retryAfterSeconds(model));
+    }
+  }
+
   private async insert(
     trx: Transaction<Database>,
     input: AdmitInput,
@@ -128,6 +151,7 @@ export class JobsService {
         trx,
         {
           userId: input.userId,
+          apiKeyId: input.apiKeyId ?? null,
           conversationId: input.chat.conversationId ?? null,
           title: titleFrom(input.chat.message),
           message: input.chat.message,
@@ -152,6 +176,7 @@ export class JobsService {
       {
         conversationId: null,
         userId: input.userId,
+        apiKeyId: input.apiKeyId ?? null,
         source: input.source,
         kind: input.kind,
         model,
