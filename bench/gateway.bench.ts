@@ -297,6 +297,7 @@ async function main(): Promise<void> {
   const [upstreamPort, nginxPort, gatewayPort] = [await freePort(), await freePort(), await freePort()];
   const nginxDir = mkdtempSync(join(tmpdir(), 'arasul-bench-nginx-'));
   const jwtSecret = randomBytes(32).toString('hex');
+  const internalSecret = randomBytes(32).toString('hex');
   const redisPrefix = `bench:${database}:`;
   let upstream: ChildProcess | undefined;
   let nginx: ChildProcess | undefined;
@@ -344,7 +345,7 @@ http {
           POSTGRES_DB: database,
           REDIS_KEY_PREFIX: redisPrefix,
           JWT_SECRET: jwtSecret,
-          INTERNAL_SECRET: randomBytes(32).toString('hex'),
+          INTERNAL_SECRET: internalSecret,
           AUTH_URL: `http://127.0.0.1:${upstreamPort}`,
           LLM_QUEUE_URL: `http://127.0.0.1:${upstreamPort}`,
           RATE_LIMIT_USER_PER_MINUTE: '1000000000',
@@ -429,7 +430,11 @@ http {
     await sleep(1500); // one audit flush interval and then some
     const audit = await scratch.query<{ rows: string }>(`SELECT count(*) AS rows FROM api_audit_logs`);
     const usage = await scratch.query<{ rows: string }>(`SELECT count(*) AS rows FROM api_key_usage`);
-    const ready = (await (await fetch(`http://127.0.0.1:${gatewayPort}/health/ready`)).json()) as {
+    const ready = (await (
+      await fetch(`http://127.0.0.1:${gatewayPort}/health/ready`, {
+        headers: { authorization: `Bearer ${internalSecret}` },
+      })
+    ).json()) as {
       checks: { audit?: { info?: { dropped?: number; buffered?: number } } };
     };
 

@@ -5,7 +5,7 @@ import { UpstreamUnavailableError } from '../errors';
 import { stateOf } from '../request-state';
 import { isUpload, type RouteEntry, type UpstreamName } from '../routing/route-table';
 import { BodyMeter } from './body-meter';
-import { StreamLimiter } from './stream-limiter';
+import type { SharedStreamLimiter } from './shared-stream-limiter';
 
 export interface UpstreamProxyOptions {
   targets: Record<UpstreamName, string>;
@@ -14,8 +14,8 @@ export interface UpstreamProxyOptions {
   idleTimeoutMs: number;
   /** How much of a JSON body the audit log may keep. */
   auditCaptureBytes: number;
-  /** Open event streams one user may hold through the gateway (SSE_MAX_PER_USER). */
-  streamsPerUser: number;
+  /** Open event streams per user (SSE_MAX_PER_USER), counted across every worker. */
+  streams: SharedStreamLimiter;
 }
 
 const STREAM_RETRY_AFTER_SECONDS = 5;
@@ -49,7 +49,7 @@ interface UpstreamTarget {
 export class UpstreamProxy {
   private readonly targets: Record<UpstreamName, UpstreamTarget>;
   private readonly log: Logger;
-  readonly streams: StreamLimiter;
+  readonly streams: SharedStreamLimiter;
 
   constructor(
     private readonly options: UpstreamProxyOptions,
@@ -68,7 +68,7 @@ export class UpstreamProxy {
         return [name, { host: parsed.hostname, port: Number(parsed.port || 80), agent }];
       }),
     ) as Record<UpstreamName, UpstreamTarget>;
-    this.streams = new StreamLimiter(options.streamsPerUser);
+    this.streams = options.streams;
     this.log = logger.child({ module: 'proxy' });
   }
 
@@ -116,17 +116,25 @@ export class UpstreamProxy {
       if (!res.destroyed) next(new UpstreamUnavailableError(route.upstream, error));
     });
     proxyReq.once('response', (proxyRes) => {
-      if (this.refusedStream(proxyRes, req, res)) return;
-      const sse = onUpstreamResponse(proxyRes, req);
-      proxyRes.once('error', () => res.destroy());
-      proxyRes.once('aborted', () => res.destroy());
-      if (res.destroyed) {
-        proxyRes.resume();
+      const userId = req.identity?.userId;
+      if (userId === undefined || !isEventStream(proxyRes)) {
+        respond(proxyRes, req, res);
         return;
       }
-      res.writeHead(proxyRes.statusCode ?? 502, proxyRes.headers);
-      if (sse) res.flushHeaders();
-      proxyRes.pipe(res);
+      // An event stream takes one of the user's places first (the only per-request Redis call here).
+      void this.streams.tryOpen(userId).then((place) => {
+        if (place === null) {
+          this.refuseStream(proxyRes, req, res);
+          return;
+        }
+        if (res.destroyed) {
+          place.release();
+          proxyRes.destroy();
+          return;
+        }
+        res.once('close', place.release);
+        respond(proxyRes, req, res);
+      });
     });
 
     if (!hasBody) {
@@ -152,18 +160,10 @@ export class UpstreamProxy {
   }
 
   /**
-   * An event stream over the user's cap is answered 429 here, before its headers reach the client (the
-   * proxy then neither copies headers nor pipes); the upstream connection is cut, so the service sees its
-   * caller leave. A stream within the cap holds its place until the response closes.
+   * An event stream over the user's cap is answered 429 here, before its headers reach the client; the
+   * upstream connection is cut, so the service sees its caller leave.
    */
-  private refusedStream(proxyRes: IncomingMessage, req: Request, res: ServerResponse): boolean {
-    const userId = req.identity?.userId;
-    if (userId === undefined || !proxyRes.headers['content-type']?.startsWith('text/event-stream'))
-      return false;
-    if (this.streams.tryOpen(userId)) {
-      res.once('close', () => this.streams.release(userId));
-      return false;
-    }
+  private refuseStream(proxyRes: IncomingMessage, req: Request, res: ServerResponse): void {
     proxyRes.destroy();
     const message = `You already have ${String(this.streams.perUser)} event streams open (cap sse_connections_per_user). Close one first.`;
     if (req.gateway) req.gateway.errorMessage = `caller_cap_exceeded: ${message}`;
@@ -184,10 +184,10 @@ export class UpstreamProxy {
         },
       }),
     );
-    return true;
   }
 
   close(): void {
+    this.streams.close();
     for (const { agent } of Object.values(this.targets)) agent.destroy();
   }
 }
@@ -203,6 +203,24 @@ function prepareUpstreamHeaders(req: Request): void {
   if (typeof requestId === 'string') headers[REQUEST_ID_HEADER] = requestId;
 }
 
+function isEventStream(proxyRes: IncomingMessage): boolean {
+  return proxyRes.headers['content-type']?.startsWith('text/event-stream') ?? false;
+}
+
+/** Sends the upstream's answer on: status and headers, then the body, piped without buffering. */
+function respond(proxyRes: IncomingMessage, req: Request, res: ServerResponse): void {
+  const sse = onUpstreamResponse(proxyRes, req);
+  proxyRes.once('error', () => res.destroy());
+  proxyRes.once('aborted', () => res.destroy());
+  if (res.destroyed) {
+    proxyRes.resume();
+    return;
+  }
+  res.writeHead(proxyRes.statusCode ?? 502, proxyRes.headers);
+  if (sse) res.flushHeaders();
+  proxyRes.pipe(res);
+}
+
 /** Adjusts the upstream's response headers in place; true for an event stream (flush its headers at once). */
 function onUpstreamResponse(proxyRes: IncomingMessage, req: Request): boolean {
   const headers = proxyRes.headers;
@@ -210,7 +228,7 @@ function onUpstreamResponse(proxyRes: IncomingMessage, req: Request): boolean {
   delete headers.connection;
   delete headers['keep-alive'];
 
-  const sse = headers['content-type']?.startsWith('text/event-stream') ?? false;
+  const sse = isEventStream(proxyRes);
   if (sse) {
     headers['cache-control'] = 'no-cache';
     headers['x-accel-buffering'] = 'no';
