@@ -87,6 +87,13 @@ export class SharedStreamLimiter {
     };
   }
 
+  /** Places this process holds now (in Redis, or counted locally while Redis was away). */
+  total(): number {
+    let sum = this.local.total();
+    for (const members of this.held.values()) sum += members.size;
+    return sum;
+  }
+
   close(): void {
     clearInterval(this.timer);
   }
