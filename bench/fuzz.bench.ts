@@ -52,7 +52,7 @@ async function main(): Promise<void> {
       auditRows,
       auditDropped: audit.stats().dropped,
       serverErrors: report.serverErrors,
-      violations: report.violations.length,
+      violations: report.violationCount,
       byStatus: report.byStatus,
       seconds: Math.round(report.elapsedMs / 1000),
       requestsPerSecond: Math.round((report.requests / report.elapsedMs) * 1000),
@@ -61,7 +61,7 @@ async function main(): Promise<void> {
     for (const v of report.violations.slice(0, 20)) process.stdout.write(`violation: ${JSON.stringify(v)}\n`);
     const ok =
       report.serverErrors === 0 &&
-      report.violations.length === 0 &&
+      report.violationCount === 0 &&
       auditRows === client.apiSent &&
       summary.auditDropped === 0;
     process.exitCode = ok ? 0 : 1;
