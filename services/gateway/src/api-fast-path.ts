@@ -53,7 +53,8 @@ export function apiFastPath(
     req.res = res;
     res.req = req;
     const pathError = applyCanonicalPath(req);
-    if (!isApiPath(req.path)) {
+    // A refused path counts as an API request (and is audited) if it would be one with `\` read as `/`.
+    if (!isApiPath(pathError ? req.path.replaceAll('\\', '/') : req.path)) {
       app(req, res);
       return;
     }

@@ -216,7 +216,7 @@ export function ollamaRouter(deps: { jobs: JobsService; ollama: OllamaClient; lo
         jobs,
         {
           userId: identity.userId,
-        apiKeyId: identity.apiKeyId,
+          apiKeyId: identity.apiKeyId,
           source: 'api',
           kind,
           model,

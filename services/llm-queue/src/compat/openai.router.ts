@@ -114,15 +114,19 @@ export function openAiRouter(deps: {
     }));
     const maxTokens = body.max_completion_tokens ?? body.max_tokens;
     // OpenAI's names mapped onto the one bounded options schema every facade uses.
-    const options = parseInput(llmOptionsSchema, {
-      ...(given(body.temperature) ? { temperature: body.temperature } : {}),
-      ...(given(body.top_p) ? { top_p: body.top_p } : {}),
-      ...(given(maxTokens) ? { num_predict: maxTokens } : {}),
-      ...(given(body.stop) ? { stop: Array.isArray(body.stop) ? body.stop : [body.stop] } : {}),
-      ...(given(body.seed) ? { seed: body.seed } : {}),
-      ...(given(body.presence_penalty) ? { presence_penalty: body.presence_penalty } : {}),
-      ...(given(body.frequency_penalty) ? { frequency_penalty: body.frequency_penalty } : {}),
-    }, 'request body');
+    const options = parseInput(
+      llmOptionsSchema,
+      {
+        ...(given(body.temperature) ? { temperature: body.temperature } : {}),
+        ...(given(body.top_p) ? { top_p: body.top_p } : {}),
+        ...(given(maxTokens) ? { num_predict: maxTokens } : {}),
+        ...(given(body.stop) ? { stop: Array.isArray(body.stop) ? body.stop : [body.stop] } : {}),
+        ...(given(body.seed) ? { seed: body.seed } : {}),
+        ...(given(body.presence_penalty) ? { presence_penalty: body.presence_penalty } : {}),
+        ...(given(body.frequency_penalty) ? { frequency_penalty: body.frequency_penalty } : {}),
+      },
+      'request body',
+    );
     const lastUser = [...messages].reverse().find((m) => m.role === 'user');
     const input = {
       userId: identity.userId,

@@ -6,7 +6,6 @@ import { collectForCaller } from '../compat/caller-job';
 import { llmOptionsSchema } from '../jobs/llm-options.schema';
 import type { JobsService } from '../jobs/jobs.service';
 
-
 const completeBody = z
   .object({
     /** Who asks (the `source` of `llm.job.finished`), e.g. `telegram`, `rag`, `indexer`. */

@@ -45,7 +45,8 @@ export class StreamCaps {
   /** Takes a place for `identity`, or throws 429; the returned function gives it back (once). */
   acquire(identity: Identity): () => void {
     const users = this.byUser.get(identity.userId) ?? 0;
-    if (users >= this.limits.perUser) throw new CallerCapExceededError('streams_per_user', this.limits.perUser, 5);
+    if (users >= this.limits.perUser)
+      throw new CallerCapExceededError('streams_per_user', this.limits.perUser, 5);
     const keyId = identity.apiKeyId;
     const keys = keyId === undefined ? 0 : (this.byKey.get(keyId) ?? 0);
     if (keyId !== undefined && keys >= this.limits.perKey)

@@ -125,17 +125,29 @@ export class JobsService {
   }
 
   /** One user or key must not fill the queue: their own waiting jobs are capped (429, naming the cap). */
-  private async assertCallerCaps(trx: Transaction<Database>, input: AdmitInput, model: string): Promise<void> {
+  private async assertCallerCaps(
+    trx: Transaction<Database>,
+    input: AdmitInput,
+    model: string,
+  ): Promise<void> {
     const { maxQueuedPerUser, maxQueuedPerKey } = this.options;
     if (input.userId !== null) {
       const mine = await jobsRepository.countWaiting(trx, { userId: input.userId });
       if (mine >= maxQueuedPerUser)
-        throw new CallerCapExceededError('queued_jobs_per_user', maxQueuedPerUser, this.retryAfterSeconds(model));
+        throw new CallerCapExceededError(
+          'queued_jobs_per_user',
+          maxQueuedPerUser,
+          this.retryAfterSeconds(model),
+        );
     }
     if (input.apiKeyId !== undefined) {
       const keys = await jobsRepository.countWaiting(trx, { apiKeyId: input.apiKeyId });
       if (keys >= maxQueuedPerKey)
-        throw new CallerCapExceededError('queued_jobs_per_key', maxQueuedPerKey, this.retryAfterSeconds(model));
+        throw new CallerCapExceededError(
+          'queued_jobs_per_key',
+          maxQueuedPerKey,
+          this.retryAfterSeconds(model),
+        );
     }
   }
 
