@@ -12,3 +12,4 @@ export * from './auth';
 export * from './amqp';
 export * from './connections';
 export * from './security';
+export * from './events';

@@ -3,7 +3,6 @@ import { type Env, commonEnvShape, env, loadConfig, loadConfigOrExit } from '@ar
 
 const secret = (name: string) => z.string().min(32, `${name} must be at least 32 characters`);
 
-
 export const authEnvSchema = z.object({
   ...commonEnvShape,
   AUTH_PORT: env.port(8081),

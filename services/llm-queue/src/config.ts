@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { type Env, commonEnvShape, env, loadConfig, loadConfigOrExit } from '@arasul/service-kit';
 
-
 export const llmQueueEnvSchema = z.object({
   ...commonEnvShape,
   LLM_QUEUE_PORT: env.port(8082),

@@ -4,7 +4,6 @@ import { parseInput, requireInternalSecret } from '@arasul/service-kit';
 import type { ApiKeysService } from '../api-keys/api-keys.service';
 import type { SessionsService } from '../sessions/sessions.service';
 
-
 const verifyBody = z.object({ key: z.string().max(256) }).strict();
 
 /** `/internal`: questions only the gateway may ask (bearer INTERNAL_SECRET). Never routed from outside. */

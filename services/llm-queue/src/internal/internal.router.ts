@@ -2,10 +2,9 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { llmJobSource } from '@arasul/contracts';
 import { parseInput, requireInternalSecret } from '@arasul/service-kit';
-import { collectForCaller } from '../compat/caller-job';
-import { ollamaOptionsSchema } from '../jobs/jobs.router';
+import { collectForCaller } from '../jobs/caller-job';
+import { ollamaOptionsSchema } from '../shared/ollama-options';
 import type { JobsService } from '../jobs/jobs.service';
-
 
 const completeBody = z
   .object({

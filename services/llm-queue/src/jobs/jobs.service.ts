@@ -1,17 +1,16 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database, LlmJobKind, LlmJobSource } from '@arasul/db';
-import type { Identity } from '@arasul/service-kit';
+import type { EventPublisher, Identity } from '@arasul/service-kit';
 import { ConversationNotFoundError } from '../chats/chats.errors';
-import type { EventPublisher } from '../shared/events';
-import { PRIORITY_VALUE, type PriorityClass } from '../scheduler/scheduler.policy';
+import { type JobEvent, type JobHub, type JobListener, isTerminal } from '../scheduler/job-events';
 import type { Scheduler } from '../scheduler/scheduler';
-import type { StopReason } from '../scheduler/job-run';
+import { PRIORITY_VALUE, type PriorityClass } from '../scheduler/scheduler.policy';
+import { type JobRow, type StopReason, finishWithoutResult } from '../scheduler/scheduler.port';
 import type { Throughput } from '../scheduler/throughput';
-import { type JobEvent, type JobHub, type JobListener, isTerminal } from './job-events';
 import { type JobDto, jobPriority, toJobDto } from './jobs.dto';
 import { JobNotFoundError, QueueFullError } from './jobs.errors';
-import { type JobRow, jobsRepository } from './jobs.repository';
+import { jobsRepository } from './jobs.repository';
 
 export interface ModelResolver {
   /** The installed model to run (the default when none is named); throws model_not_installed / no_default_model. */
@@ -73,9 +72,12 @@ export class JobsService {
   ) {}
 
   /**
-   * Stores the job (and for a chat the user's message and an empty answer) in one transaction, refusing it
-   * when the queue is full. With a listener, it is subscribed before the scheduler can pick the job, so it
-   * sees every event from `queued` on; call the returned `unsubscribe` when done.
+   * Stores the job (and for a chat the user's message and an empty answer), refusing it when the queue is
+   * full. When the scheduler has a free slot and nobody waits, the job is claimed by the same statement and
+   * its upstream request starts while the COMMIT is still on its way (the job writes nothing before the
+   * commit, and a failed commit drops the run: never run twice, never lost). With a listener, it is
+   * subscribed before the job can start, so it sees every event; call the returned `unsubscribe` when done.
+   * Resolves once the job is committed.
    */
   async admit(
     input: AdmitInput,
@@ -83,85 +85,75 @@ export class JobsService {
   ): Promise<{ admission: Admission; unsubscribe: () => void }> {
     const model = await this.models.resolve(input.model);
     const slot = this.scheduler.reserveSlot();
-    let claimed: JobRow | undefined;
-    const stored = await this.db
-      .transaction()
-      .execute(async (trx) => {
-        await jobsRepository.lockAdmissions(trx);
-        const waiting = await jobsRepository.countWaiting(trx);
-        if (waiting >= this.options.maxQueue) {
-          throw new QueueFullError(this.options.maxQueue, this.retryAfterSeconds(model));
-        }
-        const row = await this.insert(trx, input, model);
-        // Nobody else waits and a slot is free: this job is next by every rule, so it starts now.
-        if (slot && waiting === 0) claimed = await jobsRepository.claim(trx, row.jobId);
-        return row;
-      })
-      .finally(() => {
-        if (!claimed) slot?.release();
+    let stored: Awaited<ReturnType<typeof jobsRepository.admit>>;
+    try {
+      stored = await jobsRepository.admit(this.db, this.newJob(input, model), {
+        priority: PRIORITY_VALUE[input.priority],
+        maxQueue: this.options.maxQueue,
+        claimIfIdle: slot !== undefined,
       });
-
-    const unsubscribe = listener ? this.hub.subscribe(stored.jobId, listener) : () => undefined;
-    if (claimed && slot) {
+    } catch (error) {
+      slot?.release();
+      throw error;
+    }
+    const { admitted, committed } = stored;
+    const job = admitted.job;
+    if (!job) {
+      slot?.release();
+      if (admitted.full) throw new QueueFullError(this.options.maxQueue, this.retryAfterSeconds(model));
+      throw new ConversationNotFoundError();
+    }
+    const unsubscribe = listener ? this.hub.subscribe(job.id, listener) : () => undefined;
+    if (admitted.claimed && slot) {
       const history =
         input.chat && input.chat.conversationId === undefined
           ? [{ role: 'user', content: input.chat.message }]
           : undefined;
-      this.scheduler.adopt(claimed, slot, history);
+      this.scheduler.adopt(job, slot, { ...(history ? { history } : {}), committed });
     } else {
-      this.scheduler.kick();
+      slot?.release();
     }
+    try {
+      await committed;
+    } catch (error) {
+      unsubscribe();
+      throw error;
+    }
+    if (!admitted.claimed) this.scheduler.kick();
     this.scheduler.positionsChanged();
-    const position = await this.positionOf(stored.jobId);
-    return { admission: { ...stored, model, ...position }, unsubscribe };
+    const position = await this.positionOf(job.id);
+    return {
+      admission: {
+        jobId: job.id,
+        model,
+        conversationId: job.conversation_id,
+        userMessageId: admitted.userMessageId,
+        assistantMessageId: admitted.assistantMessageId,
+        ...position,
+      },
+      unsubscribe,
+    };
   }
 
-  private async insert(
-    trx: Transaction<Database>,
-    input: AdmitInput,
-    model: string,
-  ): Promise<Pick<Admission, 'jobId' | 'conversationId' | 'userMessageId' | 'assistantMessageId'>> {
+  private newJob(input: AdmitInput, model: string): Parameters<typeof jobsRepository.admit>[1] {
     const request = { body: input.body, conversation: input.chat !== undefined, priority: input.priority };
-    const priority = PRIORITY_VALUE[input.priority];
-    if (input.chat && input.userId !== null) {
-      const row = await jobsRepository.insertChatJob(
-        trx,
-        {
-          userId: input.userId,
-          conversationId: input.chat.conversationId ?? null,
-          title: titleFrom(input.chat.message),
-          message: input.chat.message,
-          source: input.source,
-          kind: input.kind,
-          model,
-          prompt: input.prompt,
-          request,
-        },
-        priority,
-      );
-      if (!row) throw new ConversationNotFoundError();
-      return {
-        jobId: row.job_id,
-        conversationId: row.conversation_id,
-        userMessageId: row.user_message_id,
-        assistantMessageId: row.assistant_message_id,
-      };
-    }
-    const jobId = await jobsRepository.insertJob(
-      trx,
-      {
-        conversationId: null,
-        userId: input.userId,
-        source: input.source,
-        kind: input.kind,
-        model,
-        prompt: input.prompt,
-        request,
-        boundToCaller: input.boundToCaller,
-      },
-      priority,
-    );
-    return { jobId, conversationId: null, userMessageId: null, assistantMessageId: null };
+    const base = {
+      conversationId: null,
+      userId: input.userId,
+      source: input.source,
+      kind: input.kind,
+      model,
+      prompt: input.prompt,
+      request,
+      boundToCaller: input.boundToCaller,
+    };
+    if (!input.chat || input.userId === null) return base;
+    return {
+      ...base,
+      conversationId: input.chat.conversationId ?? null,
+      boundToCaller: false,
+      chat: { title: titleFrom(input.chat.message), message: input.chat.message },
+    };
   }
 
   async positionOf(
@@ -229,19 +221,7 @@ export class JobsService {
         if (!locked) return 'gone' as const;
         if (locked.status !== 'pending')
           return locked.status === 'processing' ? ('running' as const) : ('final' as const);
-        await jobsRepository.finish(trx, jobId, locked.model, {
-          status: 'cancelled',
-          response: locked.response ?? '',
-          thinking: locked.thinking ?? '',
-          errorCode: null,
-          error: null,
-          promptTokens: null,
-          completionTokens: null,
-          promptEvalMs: null,
-          evalMs: null,
-          loadMs: null,
-          doneReason: null,
-        });
+        await jobsRepository.finish(trx, jobId, locked.model, finishWithoutResult(locked, 'cancelled'));
         return locked;
       });
       if (cancelled === 'gone' || cancelled === 'final') return;
@@ -321,8 +301,9 @@ export class JobsService {
   }
 
   /** `GET /api/llm/queue`: positions, the running job(s), throughput and the backend state. */
-  async queue(identity: Identity | null, loadedModels: readonly string[]) {
+  async queue(identity: Identity | null) {
     const view = await this.scheduler.queueView();
+    const loadedModels = [...this.scheduler.loadedModels()];
     const now = Date.now();
     return {
       backend: {
