@@ -13,3 +13,4 @@ export * from './amqp';
 export * from './connections';
 export * from './security';
 export * from './events';
+export * from './periodic-task';
