@@ -93,6 +93,7 @@ export function createComponents(
       bodyLimitBytes: config.BODY_LIMIT_BYTES,
       idleTimeoutMs: config.UPSTREAM_IDLE_TIMEOUT_MS,
       auditCaptureBytes: config.AUDIT_ENABLED ? AUDIT_CAPTURE_BYTES : 0,
+      streamsPerUser: config.SSE_MAX_PER_USER,
     },
     logger,
   );

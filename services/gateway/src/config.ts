@@ -48,6 +48,8 @@ export const configSchema = z.object({
   RATE_LIMIT_USER_PER_MINUTE: env.int(300, 1),
   RATE_LIMIT_LOGIN_PER_MINUTE: env.int(10, 1),
   RATE_LIMIT_ANONYMOUS_PER_MINUTE: env.int(120, 1),
+  /** Open event streams (SSE) one user and their API keys may hold through the gateway; beyond → 429. */
+  SSE_MAX_PER_USER: env.int(20, 1, 100_000),
   /** Used when auth reports no limit for a key (it always should). */
   RATE_LIMIT_API_KEY_DEFAULT_PER_MINUTE: env.int(60, 1),
   DASHBOARD_DIR: z.string().default(resolve(__dirname, '..', '..', 'dashboard', 'dist')),

@@ -4,9 +4,9 @@ import { AppError, type Logger, authorize, errorHandler, identityOf, parseInput 
 import type { OllamaClient } from '../clients/ollama.client';
 import { JobCancelledError, JobFailedError, runForCaller } from '../jobs/caller-job';
 import type { JobsService } from '../jobs/jobs.service';
+import { llmOptionsSchema } from '../jobs/llm-options.schema';
 import type { JobEvent, JobResultExtras } from '../scheduler/job-events';
 import { EventGate } from '../shared/event-gate';
-import { ollamaOptionsSchema } from '../shared/ollama-options';
 import { NdjsonStream } from '../shared/sse';
 
 /**
@@ -16,7 +16,8 @@ import { NdjsonStream } from '../shared/sse';
  * Ollama does, so a job that fails before producing anything still gets a proper status.
  */
 
-const options = z.union([ollamaOptionsSchema, z.looseObject({})]).optional();
+/** The same bounded options as every other facade; options Ollama knows but we do not pass are dropped. */
+const options = llmOptionsSchema.optional();
 const keepAlive = z.union([z.string(), z.number()]).optional();
 const format = z.union([z.literal('json'), z.looseObject({})]).optional();
 
@@ -212,6 +213,7 @@ export function ollamaRouter(deps: { jobs: JobsService; ollama: OllamaClient; lo
         jobs,
         {
           userId: identity.userId,
+          apiKeyId: identity.apiKeyId,
           source: 'api',
           kind,
           model,
@@ -236,6 +238,7 @@ export function ollamaRouter(deps: { jobs: JobsService; ollama: OllamaClient; lo
       jobs,
       {
         userId: identityOf(req).userId,
+        apiKeyId: identityOf(req).apiKeyId,
         source: 'api',
         kind: 'embed',
         model,

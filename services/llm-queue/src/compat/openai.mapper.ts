@@ -1,6 +1,8 @@
 import type { z } from 'zod';
+import { type Identity, parseInput } from '@arasul/service-kit';
 import type { OllamaTag } from '../clients/ollama.client';
 import type { AdmitInput } from '../jobs/jobs.service';
+import { llmOptionsSchema } from '../jobs/llm-options.schema';
 import type { collectForCaller } from '../jobs/caller-job';
 import type { JobEvent } from '../scheduler/job-events';
 import type { SseStream } from '../shared/sse';
@@ -44,24 +46,30 @@ function usageOf(usage: { promptTokens: number; completionTokens: number; totalT
 }
 
 /** A chat completion request as a job: messages with text only, OpenAI's knobs as Ollama options. */
-export function chatJobInput(body: ChatCompletionBody, userId: number | null): JobInput {
+export function chatJobInput(body: ChatCompletionBody, identity: Identity): JobInput {
   const messages = body.messages.map((m) => ({
     role: m.role === 'developer' ? 'system' : m.role,
     content: textOf(m.content),
   }));
   const maxTokens = body.max_completion_tokens ?? body.max_tokens;
-  const options = {
-    ...(given(body.temperature) ? { temperature: body.temperature } : {}),
-    ...(given(body.top_p) ? { top_p: body.top_p } : {}),
-    ...(given(maxTokens) ? { num_predict: maxTokens } : {}),
-    ...(given(body.stop) ? { stop: Array.isArray(body.stop) ? body.stop : [body.stop] } : {}),
-    ...(given(body.seed) ? { seed: body.seed } : {}),
-    ...(given(body.presence_penalty) ? { presence_penalty: body.presence_penalty } : {}),
-    ...(given(body.frequency_penalty) ? { frequency_penalty: body.frequency_penalty } : {}),
-  };
+  // OpenAI's names mapped onto the one bounded options schema every facade uses.
+  const options = parseInput(
+    llmOptionsSchema,
+    {
+      ...(given(body.temperature) ? { temperature: body.temperature } : {}),
+      ...(given(body.top_p) ? { top_p: body.top_p } : {}),
+      ...(given(maxTokens) ? { num_predict: maxTokens } : {}),
+      ...(given(body.stop) ? { stop: Array.isArray(body.stop) ? body.stop : [body.stop] } : {}),
+      ...(given(body.seed) ? { seed: body.seed } : {}),
+      ...(given(body.presence_penalty) ? { presence_penalty: body.presence_penalty } : {}),
+      ...(given(body.frequency_penalty) ? { frequency_penalty: body.frequency_penalty } : {}),
+    },
+    'request body',
+  );
   const lastUser = [...messages].reverse().find((m) => m.role === 'user');
   return {
-    userId,
+    userId: identity.userId,
+    apiKeyId: identity.apiKeyId,
     source: 'api',
     kind: 'chat',
     ...(body.model === undefined ? {} : { model: body.model }),
@@ -163,10 +171,11 @@ export function modelListOf(tags: OllamaTag[]) {
   };
 }
 
-export function embeddingJobInput(body: EmbeddingsBody, userId: number | null): JobInput {
+export function embeddingJobInput(body: EmbeddingsBody, identity: Identity): JobInput {
   const inputs = Array.isArray(body.input) ? body.input : [body.input];
   return {
-    userId,
+    userId: identity.userId,
+    apiKeyId: identity.apiKeyId,
     source: 'api',
     kind: 'embed',
     model: body.model,

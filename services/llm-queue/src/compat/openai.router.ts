@@ -66,7 +66,7 @@ export function openAiRouter(deps: {
 
   router.post('/chat/completions', chat, async (req, res) => {
     const body = parseInput(chatCompletionBody, req.body, 'request body');
-    const input = chatJobInput(body, identityOf(req).userId);
+    const input = chatJobInput(body, identityOf(req));
     const created = Math.floor(Date.now() / 1000);
     if (!body.stream) {
       res.json(chatCompletionOf(await collectForCaller(jobs, input, res), created));
@@ -89,7 +89,7 @@ export function openAiRouter(deps: {
 
   router.post('/embeddings', chat, async (req, res) => {
     const body = parseInput(embeddingsBody, req.body, 'request body');
-    const result = await collectForCaller(jobs, embeddingJobInput(body, identityOf(req).userId), res);
+    const result = await collectForCaller(jobs, embeddingJobInput(body, identityOf(req)), res);
     res.json(embeddingsOf(result, body.encoding_format ?? 'float'));
   });
 

@@ -3,8 +3,8 @@ import { z } from 'zod';
 import { llmJobSource } from '@arasul/contracts';
 import { parseInput, requireInternalSecret } from '@arasul/service-kit';
 import { collectForCaller } from '../jobs/caller-job';
-import { ollamaOptionsSchema } from '../shared/ollama-options';
 import type { JobsService } from '../jobs/jobs.service';
+import { llmOptionsSchema } from '../jobs/llm-options.schema';
 
 const completeBody = z
   .object({
@@ -20,7 +20,7 @@ const completeBody = z
     model: z.string().trim().min(1).max(100).optional(),
     /** Background work (summaries, indexing) should say `batch`. */
     priority: z.enum(['interactive', 'batch']).default('interactive'),
-    options: ollamaOptionsSchema.optional(),
+    options: llmOptionsSchema.optional(),
     think: z.boolean().optional(),
     format: z.union([z.literal('json'), z.looseObject({})]).optional(),
   })

@@ -33,11 +33,13 @@ export const jobColumns = [
   'llm_jobs.eval_ms',
   'llm_jobs.load_ms',
   'llm_jobs.done_reason',
+  'llm_jobs.api_key_id',
 ] as const;
 
 export interface NewJobRow {
   conversationId: string | null;
   userId: number | null;
+  apiKeyId: number | null;
   source: LlmJobSource;
   kind: LlmJobKind;
   model: string;
@@ -51,52 +53,74 @@ export interface NewJobRow {
 export interface AdmittedRow {
   /** Jobs that waited before this one. */
   waitingBefore: number;
-  /** The stored job; undefined when the queue was full or the conversation is not the user's. */
+  /** The stored job; undefined when it was refused or the conversation is not the user's. */
   job: JobRow | undefined;
   /** The job was claimed in the same statement: it runs now. */
   claimed: boolean;
-  full: boolean;
+  /** Why nothing was stored (the first cap that was reached), or null. */
+  refused: 'queue_full' | 'user_cap' | 'key_cap' | null;
   userMessageId: string | null;
   assistantMessageId: string | null;
 }
 
-type AdmissionOptions = { priority: number; maxQueue: number; claimIfIdle: boolean };
+interface AdmissionOptions {
+  priority: number;
+  maxQueue: number;
+  maxQueuedPerUser: number;
+  maxQueuedPerKey: number;
+  claimIfIdle: boolean;
+}
 
 type RawAdmitted = Partial<JobRow> & {
   waiting_before: number;
-  admitted: boolean;
+  refused: AdmittedRow['refused'];
   claimed: boolean;
   user_message_id?: string | null;
   assistant_message_id?: string | null;
 };
 
 function admittedRowOf(row: RawAdmitted): AdmittedRow {
-  const { waiting_before, admitted, claimed, user_message_id, assistant_message_id, ...job } = row;
+  const { waiting_before, refused, claimed, user_message_id, assistant_message_id, ...job } = row;
   const stored = typeof job.id === 'string' ? (job as JobRow) : undefined;
   return {
     waitingBefore: waiting_before,
     job: stored,
     claimed: stored !== undefined && claimed,
-    full: !admitted,
+    refused,
     userMessageId: user_message_id ?? null,
     assistantMessageId: assistant_message_id ?? null,
   };
 }
 
-/** The count under the admission lock: whether the job may be stored, and whether it may start at once. */
-function admitCte(options: AdmissionOptions) {
+/**
+ * The counts under the admission lock, in one scan of the waiting entries: all of them, the user's and the
+ * API key's. `refused` names the first cap reached; `run` says the job may start at once (nobody waits).
+ */
+function admitCte(job: NewJobRow, options: AdmissionOptions) {
   return sql`
-    SELECT n, n < ${options.maxQueue} AS ok, (${options.claimIfIdle}::boolean AND n = 0) AS run
-      FROM (SELECT count(*)::int AS n FROM llm_queue WHERE started_at IS NULL) waiting
+    SELECT n, refused, refused IS NULL AS ok, (${options.claimIfIdle}::boolean AND n = 0) AS run
+      FROM (
+        SELECT n,
+               CASE WHEN n >= ${options.maxQueue} THEN 'queue_full'
+                    WHEN mine >= ${options.maxQueuedPerUser} THEN 'user_cap'
+                    WHEN keys >= ${options.maxQueuedPerKey} THEN 'key_cap' END AS refused
+          FROM (
+            SELECT count(*)::int AS n,
+                   (count(*) FILTER (WHERE j.user_id = ${job.userId}::int))::int AS mine,
+                   (count(*) FILTER (WHERE j.api_key_id = ${job.apiKeyId}::int))::int AS keys
+              FROM llm_queue q JOIN llm_jobs j ON j.id = q.job_id
+             WHERE q.started_at IS NULL
+          ) counts
+      ) decided
   `;
 }
 
 function admitJobStatement(job: NewJobRow, options: AdmissionOptions) {
   return sql<RawAdmitted>`
-    WITH admit AS (${admitCte(options)}), job AS (
-      INSERT INTO llm_jobs (conversation_id, user_id, source, kind, model, prompt, request, bound_to_caller,
-                            status, started_at)
-      SELECT ${job.conversationId}::uuid, ${job.userId}::int, ${job.source}, ${job.kind}, ${job.model},
+    WITH admit AS (${admitCte(job, options)}), job AS (
+      INSERT INTO llm_jobs (conversation_id, user_id, api_key_id, source, kind, model, prompt, request,
+                            bound_to_caller, status, started_at)
+      SELECT ${job.conversationId}::uuid, ${job.userId}::int, ${job.apiKeyId}::int, ${job.source}, ${job.kind}, ${job.model},
              ${job.prompt}, ${JSON.stringify(job.request)}::jsonb, ${job.boundToCaller},
              CASE WHEN run THEN 'processing' ELSE 'pending' END, CASE WHEN run THEN now() END
         FROM admit WHERE ok
@@ -104,7 +128,7 @@ function admitJobStatement(job: NewJobRow, options: AdmissionOptions) {
     ), entry AS (
       INSERT INTO llm_queue (job_id, priority, started_at) SELECT id, ${options.priority}, started_at FROM job
     )
-    SELECT job.*, admit.n AS waiting_before, admit.ok AS admitted, admit.run AS claimed
+    SELECT job.*, admit.n AS waiting_before, admit.refused, admit.run AS claimed
       FROM admit LEFT JOIN job ON true
   `;
 }
@@ -119,7 +143,7 @@ function admitChatStatement(
   options: AdmissionOptions,
 ) {
   return sql<RawAdmitted>`
-    WITH admit AS (${admitCte(options)}), created AS (
+    WITH admit AS (${admitCte(job, options)}), created AS (
       INSERT INTO chat_conversations (user_id, title)
       SELECT ${job.userId}, ${chat.title} FROM admit WHERE ok AND ${job.conversationId}::uuid IS NULL
       RETURNING id
@@ -134,8 +158,9 @@ function admitChatStatement(
       SELECT id, 'user', ${chat.message}, 'complete', clock_timestamp() FROM target
       RETURNING id, conversation_id, created_at
     ), job AS (
-      INSERT INTO llm_jobs (conversation_id, user_id, source, kind, model, prompt, request, status, started_at)
-      SELECT question.conversation_id, ${job.userId}, ${job.source}, ${job.kind}, ${job.model}, ${job.prompt},
+      INSERT INTO llm_jobs (conversation_id, user_id, api_key_id, source, kind, model, prompt, request, status,
+                            started_at)
+      SELECT question.conversation_id, ${job.userId}, ${job.apiKeyId}::int, ${job.source}, ${job.kind}, ${job.model}, ${job.prompt},
              ${JSON.stringify(job.request)}::jsonb,
              CASE WHEN admit.run THEN 'processing' ELSE 'pending' END, CASE WHEN admit.run THEN now() END
         FROM question, admit
@@ -150,7 +175,7 @@ function admitChatStatement(
         FROM job, question
       RETURNING id
     )
-    SELECT job.*, admit.n AS waiting_before, admit.ok AS admitted, admit.run AS claimed,
+    SELECT job.*, admit.n AS waiting_before, admit.refused, admit.run AS claimed,
            question.id AS user_message_id, answer.id AS assistant_message_id
       FROM admit LEFT JOIN job ON true LEFT JOIN question ON true LEFT JOIN answer ON true
   `;
@@ -170,7 +195,7 @@ export const jobsRepository = {
   admit(
     db: Kysely<Database>,
     job: NewJobRow & { chat?: { title: string; message: string } },
-    options: { priority: number; maxQueue: number; claimIfIdle: boolean },
+    options: AdmissionOptions,
   ): Promise<{ admitted: AdmittedRow; committed: Promise<void> }> {
     const statement = job.chat ? admitChatStatement(job, job.chat, options) : admitJobStatement(job, options);
     return new Promise((resolve, reject) => {

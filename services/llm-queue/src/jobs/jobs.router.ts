@@ -3,9 +3,9 @@ import { z } from 'zod';
 import { authorize, identityOf, parseInput } from '@arasul/service-kit';
 import { type JobEvent, isTerminal } from '../scheduler/job-events';
 import { EventGate } from '../shared/event-gate';
-import { ollamaOptionsSchema } from '../shared/ollama-options';
 import { SseStream } from '../shared/sse';
 import type { JobsService } from './jobs.service';
+import { llmOptionsSchema } from './llm-options.schema';
 
 const chatBody = z
   .object({
@@ -13,7 +13,7 @@ const chatBody = z
     message: z.string().trim().min(1).max(100_000),
     model: z.string().trim().min(1).max(100).optional(),
     priority: z.enum(['interactive', 'batch']).default('interactive'),
-    options: ollamaOptionsSchema.optional(),
+    options: llmOptionsSchema.optional(),
     think: z.boolean().optional(),
     stream: z.boolean().default(true),
   })
@@ -66,6 +66,7 @@ export function jobsRouter(deps: JobsRouterDeps): Router {
     const { admission, unsubscribe } = await jobs.admit(
       {
         userId: identity.userId,
+        apiKeyId: identity.apiKeyId,
         source: 'chat',
         kind: 'chat',
         ...(body.model === undefined ? {} : { model: body.model }),

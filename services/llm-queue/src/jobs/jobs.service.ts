@@ -1,16 +1,17 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kysely } from 'kysely';
 import type { Database, LlmJobKind, LlmJobSource } from '@arasul/db';
-import type { EventPublisher, Identity } from '@arasul/service-kit';
+import { type EventPublisher, type Identity, userRoleAtLeast } from '@arasul/service-kit';
 import { ConversationNotFoundError } from '../chats/chats.errors';
 import { type JobEvent, type JobHub, type JobListener, isTerminal } from '../scheduler/job-events';
 import type { Scheduler } from '../scheduler/scheduler';
 import { PRIORITY_VALUE, type PriorityClass } from '../scheduler/scheduler.policy';
 import { type JobRow, type StopReason, finishWithoutResult } from '../scheduler/scheduler.port';
 import type { Throughput } from '../scheduler/throughput';
+import { CallerCapExceededError } from './caller-caps';
 import { type JobDto, jobPriority, toJobDto } from './jobs.dto';
 import { JobNotFoundError, QueueFullError } from './jobs.errors';
-import { jobsRepository } from './jobs.repository';
+import { type AdmittedRow, jobsRepository } from './jobs.repository';
 
 export interface ModelResolver {
   /** The installed model to run (the default when none is named); throws model_not_installed / no_default_model. */
@@ -20,6 +21,8 @@ export interface ModelResolver {
 export interface AdmitInput {
   /** The user the job runs for; null for internal callers. */
   userId: number | null;
+  /** The API key it was admitted for (per-key cap); absent for signed-in users and internal callers. */
+  apiKeyId?: number | undefined;
   source: LlmJobSource;
   kind: LlmJobKind;
   model?: string;
@@ -47,6 +50,10 @@ export interface Admission {
 
 export interface JobsServiceOptions {
   maxQueue: number;
+  /** Waiting jobs one user (through any session or key) may have. */
+  maxQueuedPerUser: number;
+  /** Waiting jobs one API key may have. */
+  maxQueuedPerKey: number;
 }
 
 const TITLE_LENGTH = 60;
@@ -90,6 +97,8 @@ export class JobsService {
       stored = await jobsRepository.admit(this.db, this.newJob(input, model), {
         priority: PRIORITY_VALUE[input.priority],
         maxQueue: this.options.maxQueue,
+        maxQueuedPerUser: this.options.maxQueuedPerUser,
+        maxQueuedPerKey: this.options.maxQueuedPerKey,
         claimIfIdle: slot !== undefined,
       });
     } catch (error) {
@@ -100,8 +109,7 @@ export class JobsService {
     const job = admitted.job;
     if (!job) {
       slot?.release();
-      if (admitted.full) throw new QueueFullError(this.options.maxQueue, this.retryAfterSeconds(model));
-      throw new ConversationNotFoundError();
+      throw this.refusal(admitted, model);
     }
     const unsubscribe = listener ? this.hub.subscribe(job.id, listener) : () => undefined;
     if (admitted.claimed && slot) {
@@ -135,11 +143,28 @@ export class JobsService {
     };
   }
 
+  /** Why an admission stored nothing: the queue is full, the caller's cap is reached, or not their chat. */
+  private refusal(admitted: AdmittedRow, model: string): Error {
+    const { maxQueue, maxQueuedPerUser, maxQueuedPerKey } = this.options;
+    const retryAfter = this.retryAfterSeconds(model);
+    switch (admitted.refused) {
+      case 'queue_full':
+        return new QueueFullError(maxQueue, retryAfter);
+      case 'user_cap':
+        return new CallerCapExceededError('queued_jobs_per_user', maxQueuedPerUser, retryAfter);
+      case 'key_cap':
+        return new CallerCapExceededError('queued_jobs_per_key', maxQueuedPerKey, retryAfter);
+      default:
+        return new ConversationNotFoundError();
+    }
+  }
+
   private newJob(input: AdmitInput, model: string): Parameters<typeof jobsRepository.admit>[1] {
     const request = { body: input.body, conversation: input.chat !== undefined, priority: input.priority };
     const base = {
       conversationId: null,
       userId: input.userId,
+      apiKeyId: input.apiKeyId ?? null,
       source: input.source,
       kind: input.kind,
       model,
@@ -195,13 +220,14 @@ export class JobsService {
 
   /**
    * A queued job leaves the queue; a running one is stopped (its upstream request aborted) and keeps its
-   * partial text, marked cancelled. The owner or an administrator may cancel; others get 404.
+   * partial text, marked cancelled. The owner or an administrator (a signed-in one: never an API key) may
+   * cancel; others get 404.
    */
   async cancel(identity: Identity | null, jobId: string, reason: StopReason = 'user'): Promise<JobDto> {
     const row = await jobsRepository.findById(this.db, jobId);
     const allowed =
       row !== undefined &&
-      (identity === null || row.user_id === identity.userId || identity.role === 'admin');
+      (identity === null || row.user_id === identity.userId || userRoleAtLeast(identity, 'admin'));
     if (!row || !allowed) throw new JobNotFoundError();
     await this.stop(jobId, reason);
     return this.toDto(await this.getOwned(null, jobId));
@@ -300,11 +326,18 @@ export class JobsService {
     }
   }
 
-  /** `GET /api/llm/queue`: positions, the running job(s), throughput and the backend state. */
+  /**
+   * `GET /api/llm/queue`: positions, the running job(s), throughput and the backend state, as `identity`
+   * may see it: administrators (signed in) see every job; everyone else sees their own jobs in full and
+   * other users' only as anonymous places in line (no id, no source).
+   */
   async queue(identity: Identity | null) {
     const view = await this.scheduler.queueView();
     const loadedModels = [...this.scheduler.loadedModels()];
     const now = Date.now();
+    const seesAll = identity === null || userRoleAtLeast(identity, 'admin');
+    const mine = (userId: number | null) => identity !== null && userId === identity.userId;
+    const shown = (userId: number | null) => seesAll || mine(userId);
     return {
       backend: {
         status: view.backend.status,
@@ -314,26 +347,26 @@ export class JobsService {
       loadedModels,
       tokensPerSecond: this.throughput.tokensPerSecond(),
       running: view.running.map((run) => ({
-        jobId: run.job.id,
+        jobId: shown(run.job.user_id) ? run.job.id : null,
         model: run.model,
-        source: run.job.source,
+        source: shown(run.job.user_id) ? run.job.source : null,
         priority: jobPriority(run.job),
         startedAt: new Date(run.startedAt).toISOString(),
         chunks: run.chunks,
         tokensPerSecond: run.liveTokensPerSecond(),
-        mine: identity !== null && run.job.user_id === identity.userId,
+        mine: mine(run.job.user_id),
       })),
       waitingCount: view.waiting.length,
       queued: view.waiting.map((w) => ({
-        jobId: w.row.job_id,
+        jobId: shown(w.row.user_id) ? w.row.job_id : null,
         position: w.position,
         etaSeconds: w.etaSeconds,
         model: w.row.model,
         priority: w.row.priority >= PRIORITY_VALUE.interactive ? 'interactive' : 'batch',
-        source: w.row.source,
+        source: shown(w.row.user_id) ? w.row.source : null,
         waitingSeconds: Math.round((now - w.row.created_at.getTime()) / 1000),
         status: view.backend.status === 'down' ? 'backend_unavailable' : 'queued',
-        mine: identity !== null && w.row.user_id === identity.userId,
+        mine: mine(w.row.user_id),
       })),
     };
   }
