@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '@arasul/db';
 import { type HealthRegistry, type Logger, PeriodicTask } from '@arasul/service-kit';
-import { chatsRepository } from '../chats/chats.repository';
+import { chatsRepository } from './chats.repository';
 
 /** One purge is one bounded SQL function call; this bounds the pass around it. */
 const PASS_TIMEOUT_MS = 5 * 60 * 1000;
