@@ -1,9 +1,17 @@
-import type { Express } from 'express';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type Database, createDb, createPool } from '@arasul/db';
 import { HealthRegistry, duplicateForSubscribe, listen, type RunningServer } from '@arasul/service-kit';
-import { type FakeOllama, type ServiceTestInfra, createServiceTestInfra, startFakeOllama } from '@arasul/testkit';
+import {
+  type FakeOllama,
+  type ServiceTestInfra,
+  createServiceTestInfra,
+  startFakeOllama,
+} from '@arasul/testkit';
 import type { Kysely } from 'kysely';
-import { createApp as createAuthApp, createServices as createAuthServices } from '../../services/auth/src/app';
+import {
+  createApp as createAuthApp,
+  createServices as createAuthServices,
+} from '../../services/auth/src/app';
 import { parseAuthConfig } from '../../services/auth/src/config';
 import {
   createApp as createLlmApp,
@@ -16,9 +24,16 @@ import { createApp as createMetricsApp } from '../../services/metrics-collector/
 import { type Collector, createCollector } from '../../services/metrics-collector/src/collector';
 import { parseMetricsConfig } from '../../services/metrics-collector/src/config';
 import { ScriptedSampler } from '../../services/metrics-collector/test/helpers';
-import { INTERNAL_SECRET, JWT_SECRET, buildGateway, type TestGateway } from '../../services/gateway/test/helpers';
+import {
+  INTERNAL_SECRET,
+  JWT_SECRET,
+  buildGateway,
+  type TestGateway,
+} from '../../services/gateway/test/helpers';
 
 export { INTERNAL_SECRET, JWT_SECRET };
+
+type ServiceApp = ReturnType<typeof createAuthApp>;
 
 /**
  * The platform as the fuzz suite attacks it: the real gateway in front of the real auth, llm-queue and
@@ -30,7 +45,7 @@ export interface FuzzPlatform {
   gatewayUrl: string;
   gatewayPort: number;
   /** The apps behind the gateway, for route enumeration. */
-  apps: { auth: Express; 'llm-queue': Express; 'metrics-collector': Express };
+  apps: { auth: ServiceApp; 'llm-queue': ServiceApp; 'metrics-collector': ServiceApp };
   db: Kysely<Database>;
   close(): Promise<void>;
 }
@@ -47,8 +62,16 @@ export async function startFuzzPlatform(): Promise<FuzzPlatform> {
     INTERNAL_SECRET,
     REDIS_KEY_PREFIX: redisPrefix,
     ARGON2_MAX_QUEUE: '1000',
+    N8N_WEBHOOK_SECRET: 'fuzz-webhook-secret-0123456789',
   });
-  const authDeps = { config: authConfig, logger, health: new HealthRegistry('auth'), db: database.db, redis, bus };
+  const authDeps = {
+    config: authConfig,
+    logger,
+    health: new HealthRegistry('auth'),
+    db: database.db,
+    redis,
+    bus,
+  };
   const authApp = createAuthApp(authDeps, createAuthServices(authDeps));
   const auth = await listen(authApp, 0);
   servers.push(auth);
@@ -65,7 +88,15 @@ export async function startFuzzPlatform(): Promise<FuzzPlatform> {
   });
   const pool = createPool({ connectionString: database.url, max: 10, application_name: 'fuzz-llm-queue' });
   const llmDb = createDb(pool);
-  const llmDeps = { config: llmConfig, logger, health: new HealthRegistry('llm-queue'), db: llmDb, pool, redis, bus };
+  const llmDeps = {
+    config: llmConfig,
+    logger,
+    health: new HealthRegistry('llm-queue'),
+    db: llmDb,
+    pool,
+    redis,
+    bus,
+  };
   const llm: LlmQueueServices = createLlmServices(llmDeps);
   llmDeps.health.register(ollamaHealthCheck(llm));
   await llm.models.syncCatalog();
@@ -91,8 +122,10 @@ export async function startFuzzPlatform(): Promise<FuzzPlatform> {
     bus,
     sampler: new ScriptedSampler(),
   });
-  await collector.evaluator.start();
-  await collector.hub.start();
+  // Sampling runs (a scripted sampler), so the live endpoints answer as on a running box.
+  await collector.start();
+  // The first sample (METRICS_INTERVAL_MS 1000) is in Redis before the first request can ask for it.
+  await sleep(1500);
   const metricsApp = createMetricsApp({
     config: metricsConfig,
     logger,

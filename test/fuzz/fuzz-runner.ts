@@ -1,7 +1,13 @@
 import { Agent, request as httpRequest } from 'node:http';
 import fc from 'fast-check';
 import { API_SCOPES, type ApiScope, type Role } from '@arasul/service-kit';
-import { ROUTES, UPSTREAMS, type UpstreamName } from '../../services/gateway/src/routing/route-table';
+import { canonicalPath, splitUrl } from '../../services/gateway/src/routing/canonical-path';
+import {
+  ROUTES,
+  UPSTREAMS,
+  isApiPath,
+  type UpstreamName,
+} from '../../services/gateway/src/routing/route-table';
 import { ACCESS, ENDS_OWN_SESSION, type Access } from './access-table';
 import type { FuzzPlatform } from './fuzz-platform';
 import { listRoutes, type RouteSpec } from './route-inventory';
@@ -125,6 +131,16 @@ export async function prepareIdentities(client: FuzzClient): Promise<FuzzIdentit
   return identities;
 }
 
+/** Whether the gateway treats the request as an API request (and so must audit it): canonical path, or raw when refused. */
+function isApiRequest(url: string): boolean {
+  const { path } = splitUrl(url);
+  try {
+    return isApiPath(canonicalPath(path));
+  } catch {
+    return isApiPath(path);
+  }
+}
+
 /** Raw HTTP to the gateway: the path goes out byte for byte (fetch would normalise `..` away). */
 export class FuzzClient {
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 16 });
@@ -134,10 +150,17 @@ export class FuzzClient {
   constructor(private readonly port: number) {}
 
   json(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-    return this.send(method, path, headers, body === undefined ? undefined : {
-      contentType: 'application/json',
-      data: Buffer.from(JSON.stringify(body)),
-    });
+    return this.send(
+      method,
+      path,
+      headers,
+      body === undefined
+        ? undefined
+        : {
+            contentType: 'application/json',
+            data: Buffer.from(JSON.stringify(body)),
+          },
+    );
   }
 
   send(
@@ -147,7 +170,7 @@ export class FuzzClient {
     body?: { contentType: string; data: Buffer },
   ): Promise<FuzzResponse> {
     this.sent += 1;
-    if (/^\/(api|v1|ollama)(\/|$|\?)/.test(path)) this.apiSent += 1;
+    if (isApiRequest(path)) this.apiSent += 1;
     return new Promise((resolve, reject) => {
       const req = httpRequest(
         {
@@ -155,10 +178,12 @@ export class FuzzClient {
           port: this.port,
           method,
           path,
-          agent: this.agent,
+          agent: body && body.data.length > 64 * 1024 ? false : this.agent,
           headers: {
             ...headers,
             ...(body ? { 'content-type': body.contentType, 'content-length': String(body.data.length) } : {}),
+            // The gateway may refuse a large body before reading it and close: never reuse that socket.
+            ...(body && body.data.length > 64 * 1024 ? { connection: 'close' } : {}),
           },
           timeout: REQUEST_TIMEOUT_MS,
         },
@@ -168,7 +193,11 @@ export class FuzzClient {
           const contentType = res.headers['content-type'] ?? '';
           const streaming = /event-stream|ndjson/.test(contentType);
           const finish = () => {
-            resolve({ status: res.statusCode ?? 0, contentType, body: Buffer.concat(chunks).toString('utf8') });
+            resolve({
+              status: res.statusCode ?? 0,
+              contentType,
+              body: Buffer.concat(chunks).toString('utf8'),
+            });
           };
           res.on('data', (chunk: Buffer) => {
             if (kept < BODY_KEEP_BYTES) chunks.push(chunk);
@@ -206,25 +235,30 @@ export class FuzzClient {
 // ---------------------------------------------------------------------------------------- generators
 
 const hostileString = fc.oneof(
-  fc.constantFrom(
-    'a\u0000b',
-    '\u0000',
-    '\ud800',
-    'x\udfff',
-    '\ud83d\ude00 emoji',
-    '\u202egnp.exe',
-    "'; DROP TABLE admin_users; --",
-    '<script>alert(1)</script>',
-    '../../etc/passwd',
-    '${jndi:ldap://x}',
-    '',
-    ' ',
-    'qwen3:8b',
-    'fuzzadmin',
-  ),
-  fc.string({ maxLength: 40 }),
-  fc.string({ unit: 'binary', maxLength: 40 }),
-  fc.integer({ min: 1000, max: 120_000 }).map((n) => 'x'.repeat(n)),
+  {
+    weight: 30,
+    arbitrary: fc.constantFrom(
+      'a\u0000b',
+      '\u0000',
+      '\ud800',
+      'x\udfff',
+      '\ud83d\ude00 emoji',
+      '\u202egnp.exe',
+      "'; DROP TABLE admin_users; --",
+      '<script>alert(1)</script>',
+      '../../etc/passwd',
+      '${jndi:ldap://x}',
+      '',
+      ' ',
+      'qwen3:8b',
+      'fuzzadmin',
+    ),
+  },
+  { weight: 15, arbitrary: fc.string({ maxLength: 40 }) },
+  { weight: 10, arbitrary: fc.string({ unit: 'binary', maxLength: 40 }) },
+  { weight: 4, arbitrary: fc.integer({ min: 300, max: 5000 }).map((n) => 'x'.repeat(n)) },
+  // Over-long: beyond every field's limit and several services' body limits.
+  { weight: 1, arbitrary: fc.constant('y'.repeat(120_000)) },
 );
 
 const hostileNumber = fc.oneof(
@@ -234,11 +268,47 @@ const hostileNumber = fc.oneof(
 );
 
 const FIELD_NAMES = [
-  'username', 'password', 'email', 'role', 'isActive', 'name', 'description', 'scopes', 'expiresAt',
-  'rateLimitPerMinute', 'allowedEndpoints', 'message', 'title', 'conversationId', 'model', 'priority',
-  'options', 'stream', 'think', 'messages', 'prompt', 'input', 'content', 'query', 'q', 'limit',
-  'before', 'currentPassword', 'newPassword', 'threshold', 'warning', 'critical', 'enabled', 'key',
-  'num_ctx', 'temperature', 'format', 'keep_alive', '__proto__', 'constructor', 'x\u0000y',
+  'username',
+  'password',
+  'email',
+  'role',
+  'isActive',
+  'name',
+  'description',
+  'scopes',
+  'expiresAt',
+  'rateLimitPerMinute',
+  'allowedEndpoints',
+  'message',
+  'title',
+  'conversationId',
+  'model',
+  'priority',
+  'options',
+  'stream',
+  'think',
+  'messages',
+  'prompt',
+  'input',
+  'content',
+  'query',
+  'q',
+  'limit',
+  'before',
+  'currentPassword',
+  'newPassword',
+  'threshold',
+  'warning',
+  'critical',
+  'enabled',
+  'key',
+  'num_ctx',
+  'temperature',
+  'format',
+  'keep_alive',
+  '__proto__',
+  'constructor',
+  'x\u0000y',
 ];
 
 const leaf: fc.Arbitrary<unknown> = fc.oneof(
@@ -267,15 +337,17 @@ function deeplyNested(depth: number): unknown {
 }
 
 const bodyCase: fc.Arbitrary<BodyCase> = fc.oneof(
-  { weight: 3, arbitrary: fc.constant({ kind: 'none' as const }) },
-  { weight: 8, arbitrary: objectBody.map((value) => ({ kind: 'json' as const, value })) },
-  { weight: 2, arbitrary: jsonValue.map((value) => ({ kind: 'json' as const, value })) },
-  {
-    weight: 1,
-    arbitrary: fc.integer({ min: 50, max: 3000 }).map((d) => ({ kind: 'json' as const, value: deeplyNested(d) })),
-  },
+  { weight: 6, arbitrary: fc.constant({ kind: 'none' as const }) },
+  { weight: 16, arbitrary: objectBody.map((value) => ({ kind: 'json' as const, value })) },
+  { weight: 4, arbitrary: jsonValue.map((value) => ({ kind: 'json' as const, value })) },
   {
     weight: 2,
+    arbitrary: fc
+      .integer({ min: 50, max: 3000 })
+      .map((d) => ({ kind: 'json' as const, value: deeplyNested(d) })),
+  },
+  {
+    weight: 4,
     arbitrary: fc.record({
       kind: fc.constant('raw' as const),
       contentType: fc.constantFrom(
@@ -304,7 +376,10 @@ const bodyCase: fc.Arbitrary<BodyCase> = fc.oneof(
       ),
     }),
   },
-  { weight: 1, arbitrary: fc.constantFrom(1_100_000, 60_000_000).map((bytes) => ({ kind: 'huge' as const, bytes })) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(1_100_000, 2_000_000).map((bytes) => ({ kind: 'huge' as const, bytes })),
+  },
 );
 
 const headerCase = fc.record(
@@ -318,22 +393,53 @@ const headerCase = fc.record(
   { requiredKeys: [] },
 );
 
-const PARAMS = ['999999', '0', '-1', 'abc', '2147483648', '00000000-0000-4000-8000-000000000000', '1e3',
-  'x'.repeat(300), '%F0%9F%98%80', '%E2%80%AE', 'a%20b', 'NaN', 'nomodel:latest', 'cpu'];
+const PARAMS = [
+  '999999',
+  '0',
+  '-1',
+  'abc',
+  '2147483648',
+  '00000000-0000-4000-8000-000000000000',
+  '1e3',
+  'x'.repeat(300),
+  '%F0%9F%98%80',
+  '%E2%80%AE',
+  'a%20b',
+  'NaN',
+  'nomodel:latest',
+  'cpu',
+];
 const ATTACKS = ['/../', '/%2e%2e/', '/.%2E/', '/./', '%2f..%2f', '\\..\\', '//', '/%2F/', '/%00/', '/%zz/'];
 
 export function caseArbitrary(targets: number, identities: number): fc.Arbitrary<FuzzCase> {
   return fc.record({
     target: fc.nat({ max: targets - 1 }),
     identity: fc.nat({ max: identities - 1 }),
-    pathMode: fc.constantFrom('plain', 'plain', 'plain', 'trailing-slash', 'encoded-unreserved', 'dot-attack'),
+    pathMode: fc.constantFrom(
+      'plain',
+      'plain',
+      'plain',
+      'trailing-slash',
+      'encoded-unreserved',
+      'dot-attack',
+    ),
     attack: fc.constantFrom(...ATTACKS),
     param: fc.constantFrom(...PARAMS),
     wrongMethod: fc.option(fc.constantFrom(...METHODS), { freq: 6 }),
     body: bodyCase,
     headers: headerCase,
-    query: fc.constantFrom('', '', '?limit=-1', '?limit=99999999999', '?q=%00', '?q=%ud800', '?before=yesterday',
-      '?conversationId=..%2F', '?a[b]=1&a[c]=2', '?range=1h'),
+    query: fc.constantFrom(
+      '',
+      '',
+      '?limit=-1',
+      '?limit=99999999999',
+      '?q=%00',
+      '?q=%ud800',
+      '?before=yesterday',
+      '?conversationId=..%2F',
+      '?a[b]=1&a[c]=2',
+      '?range=1h',
+    ),
   });
 }
 
@@ -367,7 +473,13 @@ function insertAttack(path: string, attack: string): string {
 export function buildRequest(c: FuzzCase, target: FuzzTarget, identity: FuzzIdentity): Built {
   const routeKey = `${target.method} ${target.path}`;
   // A session-ending route would sign our fixtures out: users reach it only without their session.
-  const who = identity.kind === 'jwt' && ENDS_OWN_SESSION.has(routeKey) ? { ...identity, kind: 'anonymous' as const, headers: {} } : identity;
+  // Prefixes of services not installed here are checked at the edge only, without an identity (with one,
+  // the gateway would rightly answer 503 upstream_unavailable).
+  const anonymous = { ...identity, kind: 'anonymous' as const, headers: {} };
+  const who =
+    (identity.kind === 'jwt' && ENDS_OWN_SESSION.has(routeKey)) || target.access === null
+      ? anonymous
+      : identity;
   let path = fillPath(target.path, c.param);
   if (c.pathMode === 'trailing-slash') path = `${path}/`;
   if (c.pathMode === 'encoded-unreserved') path = encodeOneLetter(path);
@@ -375,21 +487,33 @@ export function buildRequest(c: FuzzCase, target: FuzzTarget, identity: FuzzIden
   const method = c.wrongMethod ?? target.method;
   const headers: Record<string, string> = { ...c.headers, ...who.headers };
   let body: Built['body'];
-  if (c.body.kind === 'json') body = { contentType: 'application/json', data: Buffer.from(JSON.stringify(c.body.value) ?? 'null') };
-  if (c.body.kind === 'raw') body = { contentType: c.body.contentType, data: Buffer.from(c.body.text, 'utf8') };
-  if (c.body.kind === 'huge') body = { contentType: 'application/json', data: Buffer.alloc(c.body.bytes, 0x20) };
+  if (c.body.kind === 'json')
+    body = { contentType: 'application/json', data: Buffer.from(JSON.stringify(c.body.value) ?? 'null') };
+  if (c.body.kind === 'raw')
+    body = { contentType: c.body.contentType, data: Buffer.from(c.body.text, 'utf8') };
+  if (c.body.kind === 'huge')
+    body = { contentType: 'application/json', data: Buffer.alloc(c.body.bytes, 0x20) };
   if (method === 'GET' && c.body.kind !== 'none' && c.body.kind !== 'json') body = undefined;
 
   let expect: Built['expect'] = 'any';
   const access = target.access;
   if (c.pathMode === 'dot-attack') expect = 'invalid_path';
   else if (access === null) expect = who.kind === 'anonymous' ? 'unauthorized' : 'any';
-  else if (method !== target.method) expect = who.kind === 'anonymous' && !isAnonymousKey(method, target.path) ? 'unauthorized' : 'any';
+  else if (method !== target.method)
+    expect = who.kind === 'anonymous' && !isAnonymousKey(method, target.path) ? 'unauthorized' : 'any';
   else if (access.anonymous) expect = 'any';
   else if (who.kind === 'anonymous') expect = 'unauthorized';
-  else if (c.body.kind === 'huge') expect = 'not_unauthorized';
+  // Services parse bodies before routing, so a malformed or oversized body may be refused (400/413) before
+  // the role check: for those, only "an authenticated caller is never told 401" holds.
+  else if (!parsesEverywhere(c.body, body)) expect = 'not_unauthorized';
   else expect = permitted(access, who) ? 'allowed' : 'forbidden';
   return { method, path: `${path}${c.query}`, headers, ...(body ? { body } : {}), expect };
+}
+
+/** A body every service's JSON parser accepts (no body, or a JSON object/array under the smallest limit, 16 kB). */
+function parsesEverywhere(c: BodyCase, body: Built['body']): boolean {
+  if (body === undefined) return true;
+  return c.kind === 'json' && typeof c.value === 'object' && c.value !== null && body.data.length < 16 * 1024;
 }
 
 function isAnonymousKey(method: string, path: string): boolean {
@@ -413,7 +537,9 @@ const LEAKS = [
 function codeOf(body: string): string | undefined {
   try {
     const parsed = JSON.parse(body) as { error?: { code?: unknown } | string };
-    return typeof parsed.error === 'object' && typeof parsed.error.code === 'string' ? parsed.error.code : undefined;
+    return typeof parsed.error === 'object' && typeof parsed.error.code === 'string'
+      ? parsed.error.code
+      : undefined;
   } catch {
     return undefined;
   }
@@ -429,11 +555,15 @@ export function judge(built: Built, response: FuzzResponse): string | null {
   const code = codeOf(body);
   switch (built.expect) {
     case 'invalid_path':
-      return status === 400 && code === 'invalid_path' ? null : 'dot segments must be refused with 400 invalid_path';
+      return status === 400 && code === 'invalid_path'
+        ? null
+        : 'dot segments must be refused with 400 invalid_path';
     case 'unauthorized':
       return status === 401 ? null : 'an anonymous caller must get 401';
     case 'forbidden':
-      return status === 403 && (code === 'insufficient_role' || code === 'insufficient_scope')
+      // The Ollama facade answers in Ollama's shape ({"error": "…"}), so the status is what counts.
+      return status === 403 &&
+        (code === undefined || code === 'insufficient_role' || code === 'insufficient_scope')
         ? null
         : 'an identity without the role/scope must get 403';
     case 'allowed':
@@ -457,9 +587,14 @@ export async function runFuzz(options: {
   seed: number;
   runs: number;
   concurrency: number;
+  /** Told about every request that took longer than 2 s (diagnostics). */
+  onSlow?: (line: string) => void;
 }): Promise<FuzzReport> {
   const { client, identities, targets } = options;
-  const cases = fc.sample(caseArbitrary(targets.length, identities.length), { seed: options.seed, numRuns: options.runs });
+  const cases = fc.sample(caseArbitrary(targets.length, identities.length), {
+    seed: options.seed,
+    numRuns: options.runs,
+  });
   const started = performance.now();
   const byStatus: Record<string, number> = {};
   const violations: Violation[] = [];
@@ -475,7 +610,13 @@ export async function runFuzz(options: {
       const identity = identities[c.identity];
       if (target === undefined || identity === undefined) continue;
       const built = buildRequest(c, target, identity);
+      const t0 = performance.now();
       const response = await client.send(built.method, built.path, built.headers, built.body);
+      const ms = performance.now() - t0;
+      if (options.onSlow && ms > 2000)
+        options.onSlow(
+          `${built.method} ${built.path.slice(0, 120)} ${String(response.status)} ${String(Math.round(ms))} ms`,
+        );
       byStatus[String(response.status)] = (byStatus[String(response.status)] ?? 0) + 1;
       if (response.status >= 500) serverErrors += 1;
       const reason = judge(built, response);

@@ -31,7 +31,25 @@ beforeAll(async () => {
   client = new FuzzClient(platform.gatewayPort);
   ({ targets, unlisted } = fuzzTargets(platform));
   identities = await prepareIdentities(client);
-  report = await runFuzz({ platform, client, identities, targets, seed: SEED, runs: RUNS, concurrency: 6 });
+  const t0 = Date.now();
+  report = await runFuzz({
+    platform,
+    client,
+    identities,
+    targets,
+    seed: SEED,
+    runs: RUNS,
+    concurrency: 6,
+    ...(process.env.FUZZ_VERBOSE === '1'
+      ? { onSlow: (line: string) => process.stderr.write(`slow: ${line}\n`) }
+      : {}),
+  });
+  if (process.env.FUZZ_VERBOSE === '1')
+    for (const v of report.violations) process.stderr.write(`violation: ${JSON.stringify(v)}\n`);
+  if (process.env.FUZZ_VERBOSE === '1')
+    process.stderr.write(
+      `fuzz: ${JSON.stringify({ ...report, violations: report.violations.length, ms: Date.now() - t0 })}\n`,
+    );
 }, 170_000);
 
 afterAll(async () => {
@@ -44,13 +62,22 @@ describe('route-wide fuzzing through the gateway', () => {
     expect(unlisted).toEqual([]);
     expect(targets.length).toBeGreaterThan(70);
     expect(identities.map((i) => i.name)).toEqual(
-      expect.arrayContaining(['anonymous', 'viewer', 'operator', 'admin', 'key:llm:chat', 'key:metrics:read']),
+      expect.arrayContaining([
+        'anonymous',
+        'viewer',
+        'operator',
+        'admin',
+        'key:llm:chat',
+        'key:metrics:read',
+      ]),
     );
   });
 
   it(`sends at least 5,000 hostile requests and never gets a 5xx`, () => {
     expect(report.requests).toBeGreaterThanOrEqual(5000);
-    expect({ serverErrors: report.serverErrors, byStatus: report.byStatus }).toMatchObject({ serverErrors: 0 });
+    expect({ serverErrors: report.serverErrors, byStatus: report.byStatus }).toMatchObject({
+      serverErrors: 0,
+    });
   });
 
   it('answers every request as the access table says, without stack traces or SQL in a body', () => {

@@ -18,7 +18,11 @@ export function findUnsafeString(value: unknown, path = '', depth = 0): string |
   if (typeof value !== 'object' || value === null || depth > MAX_DEPTH) return null;
   if (Array.isArray(value)) {
     for (let index = 0; index < value.length; index += 1) {
-      const found = findUnsafeString(value[index], path === '' ? String(index) : `${path}.${String(index)}`, depth + 1);
+      const found = findUnsafeString(
+        value[index],
+        path === '' ? String(index) : `${path}.${String(index)}`,
+        depth + 1,
+      );
       if (found !== null) return found;
     }
     return null;
