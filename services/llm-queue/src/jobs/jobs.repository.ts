@@ -201,8 +201,9 @@ export const jobsRepository = {
     return new Promise((resolve, reject) => {
       let handedOver = false;
       const committed: Promise<void> = db.connection().execute(async (conn) => {
-        await sql.raw(`BEGIN; SELECT pg_advisory_xact_lock(${ADMISSION_LOCK})`).execute(conn);
         try {
+          // Inside the try: a failed lock must not hand an aborted transaction back to the pool.
+          await sql.raw(`BEGIN; SELECT pg_advisory_xact_lock(${ADMISSION_LOCK})`).execute(conn);
           const { rows } = await statement.execute(conn);
           const row = rows[0];
           if (row === undefined) throw new Error('admission statement returned no row');
