@@ -137,7 +137,7 @@ function isApiRequest(url: string): boolean {
   try {
     return isApiPath(canonicalPath(path));
   } catch {
-    return isApiPath(path);
+    return isApiPath(path.replaceAll('\\', '/'));
   }
 }
 

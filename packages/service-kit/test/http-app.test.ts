@@ -133,7 +133,10 @@ describe('createServiceApp', () => {
     expect(up.body.checks.vectors.info.fallback).toMatch(/embedded/);
 
     setRedis(false);
-    const down = await request(app).get('/health/ready').set('Authorization', `Bearer ${INTERNAL}`).expect(503);
+    const down = await request(app)
+      .get('/health/ready')
+      .set('Authorization', `Bearer ${INTERNAL}`)
+      .expect(503);
     expect(down.body.checks.redis).toMatchObject({
       status: 'down',
       error: expect.stringContaining('ECONNREFUSED'),
@@ -161,7 +164,10 @@ describe('createServiceApp', () => {
         .set('Content-Type', 'application/json')
         .send(`{"name":"${name}","count":1}`)
         .expect(400);
-      expect(res.body.error).toMatchObject({ code: 'invalid_input', details: { fields: [{ path: 'name' }] } });
+      expect(res.body.error).toMatchObject({
+        code: 'invalid_input',
+        details: { fields: [{ path: 'name' }] },
+      });
     }
     // A proper pair (a 4-byte emoji) is fine.
     await request(app).post('/things').send({ name: 'ok 😀', count: 1 }).expect(201);

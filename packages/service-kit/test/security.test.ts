@@ -32,8 +32,14 @@ describe('requireInternalSecret', () => {
   }) as express.ErrorRequestHandler);
 
   it('lets the secret holder in and answers everyone else 401', async () => {
-    await request(app).get('/internal/x').set('Authorization', `Bearer ${'i'.repeat(32)}`).expect(200);
-    await request(app).get('/internal/x').set('Authorization', `bearer ${'i'.repeat(32)}`).expect(200);
+    await request(app)
+      .get('/internal/x')
+      .set('Authorization', `Bearer ${'i'.repeat(32)}`)
+      .expect(200);
+    await request(app)
+      .get('/internal/x')
+      .set('Authorization', `bearer ${'i'.repeat(32)}`)
+      .expect(200);
     const short = await request(app).get('/internal/x').set('Authorization', 'Bearer iii').expect(401);
     expect(short.body.code).toBe('unauthorized');
     await request(app).get('/internal/x').expect(401);
@@ -78,9 +84,9 @@ describe('userRoleAtLeast', () => {
   it('grants a role to signed-in users only, never to an API key of the same user', () => {
     expect(userRoleAtLeast(admin, 'admin')).toBe(true);
     expect(userRoleAtLeast({ ...admin, role: 'operator' }, 'admin')).toBe(false);
-    expect(userRoleAtLeast({ ...admin, authType: 'api_key', scopes: ['llm:chat'], apiKeyId: 3 }, 'viewer')).toBe(
-      false,
-    );
+    expect(
+      userRoleAtLeast({ ...admin, authType: 'api_key', scopes: ['llm:chat'], apiKeyId: 3 }, 'viewer'),
+    ).toBe(false);
     expect(userRoleAtLeast(undefined, 'viewer')).toBe(false);
   });
 });

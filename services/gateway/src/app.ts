@@ -37,7 +37,8 @@ export function createApp(c: GatewayComponents): Express {
       if (cors) app.use(cors);
       app.use((req, res, next) => {
         const pathError = applyCanonicalPath(req);
-        if (isApiPath(req.path)) {
+        // A refused path counts as an API request (and is audited) if it would be one with `\` read as `/`.
+        if (isApiPath(pathError ? req.path.replaceAll('\\', '/') : req.path)) {
           req.gateway = newRequestState(req.ip);
           if (pathError) req.gateway.pathError = pathError;
           api(req, res, next);

@@ -29,7 +29,6 @@ const originList = z
     ),
   );
 
-
 const upstreamUrlShape = Object.fromEntries(
   Object.values(UPSTREAMS).map((u) => [u.env, z.url().default(`http://127.0.0.1:${u.defaultPort}`)]),
 ) as Record<(typeof UPSTREAMS)[UpstreamName]['env'], z.ZodDefault<z.ZodURL>>;

@@ -116,7 +116,6 @@ describe('failure handling', () => {
     expect(queue.body.queued).toEqual([expect.objectContaining({ jobId, status: 'backend_unavailable' })]);
     const job = await request(ctx.instance.url).get(`/api/llm/jobs/${jobId}`).set(user.headers);
     expect(job.body.status).toBe('backend_unavailable');
-    // Readiness details are for other services (Bearer INTERNAL_SECRET).
     const ready = await request(ctx.instance.url)
       .get('/health/ready')
       .set('Authorization', `Bearer ${INTERNAL_SECRET}`);

@@ -1,10 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import express, {
-  type ErrorRequestHandler,
-  type Express,
-  type Request,
-  type RequestHandler,
-} from 'express';
+import express, { type ErrorRequestHandler, type Express, type Request, type RequestHandler } from 'express';
 import { runWithContext } from '../context';
 import { AppError, NotFoundError, PayloadTooLargeError, ValidationError } from '../errors';
 import type { HealthRegistry } from '../health';

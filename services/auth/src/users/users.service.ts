@@ -145,9 +145,7 @@ export class UsersService {
       // or deactivated user's keys end with that trust.
       const demoted = ROLES.indexOf(after.role) < ROLES.indexOf(before.role);
       const keyIds =
-        deactivated || demoted
-          ? await this.apiKeys.revokeForCreatorInTransaction(trx, id, actor.userId)
-          : [];
+        deactivated || demoted ? await this.apiKeys.revokeForCreatorInTransaction(trx, id, actor.userId) : [];
       await this.audit.record(
         {
           userId: actor.userId,

@@ -173,7 +173,10 @@ export class AuditWriter {
           if (!isPoisonBatch(error)) throw error;
           const state = String((error as { code?: unknown }).code);
           this.log.warn('audit row rejected by the database, writing it with its texts replaced', { state });
-          return insert(this.db, row.map((r) => fallback(r, state))).then(
+          return insert(
+            this.db,
+            row.map((r) => fallback(r, state)),
+          ).then(
             () => 'written' as const,
             (again: unknown) => {
               if (!isPoisonBatch(again)) throw again;

@@ -24,4 +24,3 @@ export function maskSecrets(value: unknown, depth = 0): JsonValue {
   }
   return null;
 }
-

@@ -139,7 +139,8 @@ export class UpstreamProxy {
    */
   private refusedStream(proxyRes: IncomingMessage, req: Request, res: ServerResponse): boolean {
     const userId = req.identity?.userId;
-    if (userId === undefined || !proxyRes.headers['content-type']?.startsWith('text/event-stream')) return false;
+    if (userId === undefined || !proxyRes.headers['content-type']?.startsWith('text/event-stream'))
+      return false;
     if (this.streams.tryOpen(userId)) {
       res.once('close', () => this.streams.release(userId));
       return false;
@@ -156,7 +157,11 @@ export class UpstreamProxy {
         error: {
           code: 'caller_cap_exceeded',
           message,
-          details: { cap: 'sse_connections_per_user', limit: this.streams.perUser, retryAfterSeconds: STREAM_RETRY_AFTER_SECONDS },
+          details: {
+            cap: 'sse_connections_per_user',
+            limit: this.streams.perUser,
+            retryAfterSeconds: STREAM_RETRY_AFTER_SECONDS,
+          },
         },
       }),
     );

@@ -7,10 +7,7 @@ import type { Kysely } from 'kysely';
  * between the gateway's check and the admission must not turn the request into an error.
  */
 export async function up(db: Kysely<any>): Promise<void> {
-  await db.schema
-    .alterTable('llm_jobs')
-    .addColumn('api_key_id', 'integer')
-    .execute();
+  await db.schema.alterTable('llm_jobs').addColumn('api_key_id', 'integer').execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
