@@ -12,3 +12,5 @@ export * from './auth';
 export * from './amqp';
 export * from './connections';
 export * from './security';
+export * from './events';
+export * from './periodic-task';

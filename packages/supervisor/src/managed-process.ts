@@ -71,11 +71,15 @@ export class ManagedProcess {
     this.state = 'starting';
     this.ready = false;
     this.notReadyReason = 'starting';
-    const child = spawn(process.execPath, ['--enable-source-maps', this.definition.entry], {
-      cwd: this.definition.dir,
-      env: { ...this.options.env, [this.definition.portEnv]: String(this.definition.port) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--enable-source-maps', ...this.definition.nodeFlags, this.definition.entry],
+      {
+        cwd: this.definition.dir,
+        env: { ...this.options.env, [this.definition.portEnv]: String(this.definition.port) },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     this.child = child;
     this.startedAt = Date.now();
     child.stdout?.on('data', (chunk: Buffer) => this.log.write(chunk));

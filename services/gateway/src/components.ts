@@ -131,7 +131,7 @@ export function createComponents(
     },
     stop: async () => {
       revocationFeed.stop();
-      retention.stop();
+      await retention.stop();
       proxy.close();
       await audit.stop();
     },

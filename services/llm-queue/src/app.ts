@@ -7,6 +7,8 @@ import {
   type HealthCheck,
   type HealthRegistry,
   type Logger,
+  type EventBus,
+  EventPublisher,
   createServiceApp,
   identityMiddleware,
 } from '@arasul/service-kit';
@@ -18,16 +20,16 @@ import { openAiRouter } from './compat/openai.router';
 import type { LlmQueueConfig } from './config';
 import { internalRouter } from './internal/internal.router';
 import { StreamCaps } from './jobs/caller-caps';
-import { JobHub } from './jobs/job-events';
 import { jobsRouter } from './jobs/jobs.router';
 import { JobsService } from './jobs/jobs.service';
+import { createQueueStore } from './jobs/queue.store';
+import { ModelState } from './models/model-state';
 import { PullManager } from './models/model-pulls';
 import { modelsRouter } from './models/models.router';
 import { ModelsService } from './models/models.service';
-import { ModelState } from './scheduler/model-state';
+import { JobHub } from './scheduler/job-events';
 import { Scheduler } from './scheduler/scheduler';
 import { Throughput } from './scheduler/throughput';
-import { type EventBus, EventPublisher } from './shared/events';
 
 /** What the app needs from outside: configuration and open connections (main and tests make these). */
 export interface AppDeps {
@@ -64,9 +66,9 @@ export function createServices(deps: AppDeps): LlmQueueServices {
   const publisher = new EventPublisher(deps.bus, logger);
   const modelState = new ModelState(db, ollama, throughput, logger);
   const scheduler = new Scheduler({
-    db,
+    store: createQueueStore(db),
     pool: deps.pool,
-    ollama,
+    upstream: ollama,
     models: modelState,
     hub,
     publisher,
@@ -170,7 +172,7 @@ export function createApp(deps: AppDeps, services: LlmQueueServices = createServ
       app.post(STREAM_ROUTES, services.streamCaps.middleware());
       app.get('/api/llm/jobs/:id/stream', services.streamCaps.middleware());
       app.use('/api/chats', chatsRouter(services.chats));
-      app.use('/api/llm', jobsRouter({ jobs: services.jobs, models: services.modelState, heartbeatMs }));
+      app.use('/api/llm', jobsRouter({ jobs: services.jobs, heartbeatMs }));
       app.use('/api/models', modelsRouter(services.models, heartbeatMs));
       app.use('/v1', openAiRouter({ jobs: services.jobs, ollama: services.ollama, logger, heartbeatMs }));
       app.use('/ollama', ollamaRouter({ jobs: services.jobs, ollama: services.ollama, logger }));

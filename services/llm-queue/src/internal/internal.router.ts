@@ -2,9 +2,9 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { llmJobSource } from '@arasul/contracts';
 import { parseInput, requireInternalSecret } from '@arasul/service-kit';
-import { collectForCaller } from '../compat/caller-job';
-import { llmOptionsSchema } from '../jobs/llm-options.schema';
+import { collectForCaller } from '../jobs/caller-job';
 import type { JobsService } from '../jobs/jobs.service';
+import { llmOptionsSchema } from '../jobs/llm-options.schema';
 
 const completeBody = z
   .object({
