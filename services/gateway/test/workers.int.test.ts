@@ -113,7 +113,19 @@ describe('GATEWAY_WORKERS=2', () => {
       },
       60_000,
     );
-  }, 90_000);
+    // Both workers listen for revocations before the tests publish one.
+    await waitFor(
+      'both workers subscribed',
+      async () => {
+        const [, subscribers] = (await redis.call('PUBSUB', 'NUMSUB', `${redisPrefix}auth:revocations`)) as [
+          string,
+          number,
+        ];
+        return subscribers === 2;
+      },
+      30_000,
+    );
+  }, 120_000);
 
   afterAll(async () => {
     const exited = new Promise((resolve) => gateway.once('exit', resolve));
@@ -134,10 +146,13 @@ describe('GATEWAY_WORKERS=2', () => {
   it('applies a revocation in every worker within a second', async () => {
     const { token, jti, expiresAt } = accessToken({ userId: 32 });
     expect(await get('/api/chats', token)).toBe(200);
-    await redis.publish(
-      `${redisPrefix}auth:revocations`,
-      JSON.stringify({ type: 'session', jti, expiresAt: expiresAt.toISOString() }),
-    );
+    // Both workers' subscribers receive it.
+    expect(
+      await redis.publish(
+        `${redisPrefix}auth:revocations`,
+        JSON.stringify({ type: 'session', jti, expiresAt: expiresAt.toISOString() }),
+      ),
+    ).toBe(2);
     const published = Date.now();
     await waitFor('revoked everywhere', async () => {
       const statuses = [await get('/api/chats', token), await get('/api/chats', token)];
