@@ -44,6 +44,8 @@ export const searchResponseSchema = z.object({
   hits: z.array(searchHitSchema),
   /** The best hit is above the threshold but below `cautionBelow`: answer with a caution. */
   marginal: z.boolean(),
+  /** The retrieval setting: with no hits, a chat may still let the model answer (said so). */
+  answerWithoutSources: z.boolean(),
   tookMs: z.number(),
 });
 export type SearchResponse = z.infer<typeof searchResponseSchema>;

@@ -49,6 +49,7 @@ import type { TelegramNotificationRulesTable } from './tables/telegram-notificat
 import type { LoginLockoutsTable } from './tables/login-lockouts';
 import type { RefreshTokensTable } from './tables/refresh-tokens';
 import type { SessionAccessTokensTable } from './tables/session-access-tokens';
+import type { RagSettingsTable } from './tables/rag-settings';
 import type { ApiAuditDailyStatsView } from './views/api-audit-daily-stats';
 import type { ApiAuditEndpointStatsView } from './views/api-audit-endpoint-stats';
 import type { TelegramStats24hView } from './views/telegram-stats-24h';
@@ -81,6 +82,7 @@ export interface Database {
   chat_messages: ChatMessagesTable;
   llm_jobs: LlmJobsTable;
   llm_queue: LlmQueueTable;
+  rag_settings: RagSettingsTable;
   documents: DocumentsTable;
   document_chunks: DocumentChunksTable;
   alert_thresholds: AlertThresholdsTable;

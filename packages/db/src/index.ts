@@ -35,6 +35,7 @@ export * from './tables/metrics-swap';
 export * from './tables/metrics-hourly-rollups';
 export * from './tables/metrics-alert-events';
 export * from './tables/admin-users';
+export * from './tables/rag-settings';
 export * from './tables/token-blacklist';
 export * from './tables/login-attempts';
 export * from './tables/active-sessions';

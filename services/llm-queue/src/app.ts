@@ -26,6 +26,8 @@ import { ModelsService } from './models/models.service';
 import { ModelState } from './scheduler/model-state';
 import { Scheduler } from './scheduler/scheduler';
 import { Throughput } from './scheduler/throughput';
+import { RagService } from './rag/rag.service';
+import { SearchClient } from './rag/search.client';
 import { type EventBus, EventPublisher } from './shared/events';
 
 /** What the app needs from outside: configuration and open connections (main and tests make these). */
@@ -51,6 +53,7 @@ export interface LlmQueueServices {
   chats: ChatsService;
   models: ModelsService;
   pulls: PullManager;
+  rag: RagService;
 }
 
 /** Wires the services; no I/O happens here (the scheduler starts with `scheduler.start()`). */
@@ -113,7 +116,16 @@ export function createServices(deps: AppDeps): LlmQueueServices {
     maxQueue: config.LLM_MAX_QUEUE,
   });
   const chats = new ChatsService(db);
-  return { ollama, hub, throughput, modelState, scheduler, jobs, chats, models, pulls };
+  const rag = new RagService(
+    db,
+    new SearchClient({
+      baseUrl: config.DOCUMENT_INDEXER_URL,
+      internalSecret: config.INTERNAL_SECRET,
+      timeoutMs: config.RAG_SEARCH_TIMEOUT_MS,
+    }),
+    { contextTokens: config.RAG_CONTEXT_TOKENS },
+  );
+  return { ollama, hub, throughput, modelState, scheduler, jobs, chats, models, pulls, rag };
 }
 
 /** Readiness of Ollama: reported, never critical (jobs wait while it is away). */
@@ -148,9 +160,21 @@ export function createApp(deps: AppDeps, services: LlmQueueServices = createServ
     },
     routes: (app) => {
       app.use('/api/chats', chatsRouter(services.chats));
-      app.use('/api/llm', jobsRouter({ jobs: services.jobs, models: services.modelState, heartbeatMs }));
+      app.use(
+        '/api/llm',
+        jobsRouter({ jobs: services.jobs, models: services.modelState, heartbeatMs, rag: services.rag }),
+      );
       app.use('/api/models', modelsRouter(services.models, heartbeatMs));
-      app.use('/v1', openAiRouter({ jobs: services.jobs, ollama: services.ollama, logger, heartbeatMs }));
+      app.use(
+        '/v1',
+        openAiRouter({
+          jobs: services.jobs,
+          ollama: services.ollama,
+          logger,
+          heartbeatMs,
+          rag: services.rag,
+        }),
+      );
       app.use('/ollama', ollamaRouter({ jobs: services.jobs, ollama: services.ollama, logger }));
       app.use(
         '/internal/llm',

@@ -1,6 +1,8 @@
 import { type ErrorRequestHandler, Router } from 'express';
 import { z } from 'zod';
+import { chatRagOptionSchema } from '@arasul/contracts';
 import { AppError, type Logger, authorize, errorHandler, identityOf, parseInput } from '@arasul/service-kit';
+import type { RagService } from '../rag/rag.service';
 import type { OllamaClient } from '../clients/ollama.client';
 import type { JobsService } from '../jobs/jobs.service';
 import { SseStream } from '../shared/sse';
@@ -36,6 +38,8 @@ const chatCompletionBody = z.object({
   stream: z.boolean().nullish(),
   stream_options: z.object({ include_usage: z.boolean().optional() }).nullish(),
   response_format: z.object({ type: z.enum(['text', 'json_object']) }).nullish(),
+  /** Arasul extension: answer from the documents; the response carries `arasul.sources`. */
+  arasul: z.object({ rag: chatRagOptionSchema.optional() }).strict().nullish(),
 });
 
 const embeddingsBody = z.object({
@@ -99,6 +103,7 @@ export function openAiRouter(deps: {
   ollama: OllamaClient;
   logger: Logger;
   heartbeatMs: number;
+  rag?: RagService;
 }): Router {
   const { jobs } = deps;
   const router = Router();
@@ -122,9 +127,41 @@ export function openAiRouter(deps: {
       ...(given(body.frequency_penalty) ? { frequency_penalty: body.frequency_penalty } : {}),
     };
     const lastUser = [...messages].reverse().find((m) => m.role === 'user');
+    const created = Math.floor(Date.now() / 1000);
+    const ragOption = body.arasul?.rag;
+    const plan =
+      ragOption === undefined ||
+      deps.rag === undefined ||
+      lastUser === undefined ||
+      lastUser.content.trim() === ''
+        ? undefined
+        : await deps.rag.plan(identity, lastUser.content, ragOption);
+    if (plan?.kind === 'no_result') {
+      // Nothing relevant in the documents: the honest answer, without a job.
+      res.json({
+        id: `chatcmpl-norag-${String(created)}`,
+        object: 'chat.completion',
+        created,
+        model: body.model ?? 'none',
+        system_fingerprint: 'arasul-llm-queue',
+        choices: [
+          {
+            index: 0,
+            message: { role: 'assistant', content: plan.text },
+            logprobs: null,
+            finish_reason: 'stop',
+          },
+        ],
+        usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 },
+        arasul: { sources: [], marginal: false, noResult: true },
+      });
+      return;
+    }
+    const arasul = plan ? { sources: plan.sources, marginal: plan.marginal, noResult: false } : undefined;
     const input = {
+      ...(plan ? { rag: plan.admission } : {}),
       userId: identity.userId,
-      source: 'api' as const,
+      source: plan ? ('rag' as const) : ('api' as const),
       kind: 'chat' as const,
       ...(body.model === undefined ? {} : { model: body.model }),
       priority: 'interactive' as const,
@@ -135,7 +172,6 @@ export function openAiRouter(deps: {
         ...(body.response_format?.type === 'json_object' ? { format: 'json' } : {}),
       },
     };
-    const created = Math.floor(Date.now() / 1000);
 
     if (!body.stream) {
       const result = await collectForCaller(jobs, input, res);
@@ -159,6 +195,7 @@ export function openAiRouter(deps: {
           completion_tokens: usage.completionTokens,
           total_tokens: usage.totalTokens,
         },
+        ...(arasul ? { arasul } : {}),
       });
       return;
     }
@@ -219,7 +256,7 @@ export function openAiRouter(deps: {
     out.id = `chatcmpl-${admission.jobId}`;
     out.model = admission.model;
     out.stream = new SseStream(res, deps.heartbeatMs, null);
-    chunk({ role: 'assistant', content: '' }, null);
+    chunk({ role: 'assistant', content: '' }, null, arasul ? { arasul } : {});
     for (const args of pending.splice(0)) onEvent(...args);
   });
 

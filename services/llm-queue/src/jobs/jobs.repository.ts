@@ -106,12 +106,15 @@ export const jobsRepository = {
       conversationId: string | null;
       title: string;
       message: string;
+      /** RAG: the answer's sources, the text it starts with (a caution) and the conversation's setting. */
+      rag?: { sources: unknown; preface: string; setting: unknown };
     },
     priority: number,
   ): Promise<
     | { job_id: string; conversation_id: string; user_message_id: string; assistant_message_id: string }
     | undefined
   > {
+    const rag = job.rag;
     const { rows } = await sql<{
       job_id: string;
       conversation_id: string;
@@ -119,30 +122,35 @@ export const jobsRepository = {
       assistant_message_id: string;
     }>`
       WITH created AS (
-        INSERT INTO chat_conversations (user_id, title)
-        SELECT ${job.userId}, ${job.title} WHERE ${job.conversationId}::uuid IS NULL
+        INSERT INTO chat_conversations (user_id, title, rag)
+        SELECT ${job.userId}, ${job.title}, ${rag ? JSON.stringify(rag.setting) : null}::jsonb
+         WHERE ${job.conversationId}::uuid IS NULL
         RETURNING id
       ), target AS (
         SELECT id FROM created
         UNION ALL
         SELECT id FROM chat_conversations
          WHERE id = ${job.conversationId}::uuid AND user_id = ${job.userId} AND deleted_at IS NULL
+      ), remembered AS (
+        UPDATE chat_conversations SET rag = ${rag ? JSON.stringify(rag.setting) : null}::jsonb
+         WHERE ${rag !== undefined} AND id = ${job.conversationId}::uuid AND user_id = ${job.userId}
+           AND deleted_at IS NULL
       ), question AS (
         INSERT INTO chat_messages (conversation_id, role, content, status, created_at)
         SELECT id, 'user', ${job.message}, 'complete', clock_timestamp() FROM target
         RETURNING id, conversation_id, created_at
       ), job AS (
-        INSERT INTO llm_jobs (conversation_id, user_id, source, kind, model, prompt, request)
+        INSERT INTO llm_jobs (conversation_id, user_id, source, kind, model, prompt, request, response)
         SELECT conversation_id, ${job.userId}, ${job.source}, ${job.kind}, ${job.model}, ${job.prompt},
-               ${JSON.stringify(job.request)}::jsonb
+               ${JSON.stringify(job.request)}::jsonb, ${rag ? rag.preface : null}
           FROM question
         RETURNING id, conversation_id
       ), entry AS (
         INSERT INTO llm_queue (job_id, priority) SELECT id, ${priority} FROM job
       ), answer AS (
-        INSERT INTO chat_messages (conversation_id, role, content, status, job_id, model, created_at)
-        SELECT job.conversation_id, 'assistant', '', 'queued', job.id, ${job.model},
-               question.created_at + interval '1 microsecond'
+        INSERT INTO chat_messages (conversation_id, role, content, status, job_id, model, sources, created_at)
+        SELECT job.conversation_id, 'assistant', ${rag ? rag.preface : ''}, 'queued', job.id, ${job.model},
+               ${rag ? JSON.stringify(rag.sources) : null}::jsonb, question.created_at + interval '1 microsecond'
           FROM job, question
         RETURNING id
       )

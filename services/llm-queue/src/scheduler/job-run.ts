@@ -12,6 +12,7 @@ import {
 import { type JobEvent, type JobHub, type JobResultExtras, type Timings } from '../jobs/job-events';
 import { type FinishRow, type JobRow, jobsRepository } from '../jobs/jobs.repository';
 import { modelsRepository } from '../models/models.repository';
+import { type StoredRag, withRagContext } from '../rag/rag.prompt';
 import type { EventPublisher } from '../shared/events';
 import type { ModelState } from './model-state';
 import type { Throughput } from './throughput';
@@ -54,6 +55,7 @@ const SETTLE_ATTEMPTS = 5;
 interface StoredRequest {
   body?: JsonObject;
   conversation?: boolean;
+  rag?: StoredRag;
 }
 
 /**
@@ -293,6 +295,7 @@ export class JobRun {
       ).map((m) => ({ role: m.role, content: m.content }));
       messages = this.history;
     }
+    messages = withRagContext(messages, stored.rag);
     // Resuming (after a restart or a broken connection): the model continues its own partial answer.
     if (this.content !== '') messages = [...messages, { role: 'assistant', content: this.content }];
     body.messages = messages;
