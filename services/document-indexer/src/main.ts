@@ -8,7 +8,9 @@ import {
   openAmqp,
   openPostgres,
 } from '@arasul/service-kit';
-import { createApp } from './app';
+import { createApp, createServices } from './app';
+import { LlmQueueEmbedder } from './clients/embedding.client';
+import { toolAvailable } from './pipeline/external-tools';
 import { loadIndexerConfig } from './config';
 import { openObjectStore } from './storage/object-store';
 import { createVectorStore } from './vectors/vector-store.factory';
@@ -63,19 +65,44 @@ async function main(): Promise<void> {
     },
   });
 
-  const app = createApp({ config, logger, health, db, objects, vectors });
+  const embedder = new LlmQueueEmbedder({
+    baseUrl: config.LLM_QUEUE_URL,
+    internalSecret: config.INTERNAL_SECRET,
+    model: config.EMBEDDING_MODEL,
+    timeoutMs: config.EMBEDDING_TIMEOUT_MS,
+  });
+  const ocrAvailable = await toolAvailable(config.TESSERACT_BIN);
+  const pdfTools = await toolAvailable('pdftotext', '-v');
+  health.register({
+    name: 'parsers',
+    critical: false,
+    check: () => {
+      if (!pdfTools)
+        return Promise.reject(new Error('pdftotext (poppler-utils) is not installed: PDFs cannot be read'));
+      return Promise.resolve({
+        ocr: ocrAvailable ? 'tesseract' : 'unavailable (images and scanned pages end partial)',
+      });
+    },
+  });
+
+  const deps = { config, logger, health, db, bus: amqp, objects, vectors, embedder, ocrAvailable };
+  const services = createServices(deps);
+  health.register(services.maintenance.healthCheck());
+  shutdown.add('workers', () => services.stopWorkers());
+  const app = createApp(deps, services);
   const server = await listen(app, config.DOCUMENT_INDEXER_PORT, config.DOCUMENT_INDEXER_HOST);
   shutdown.add('http', async () => {
     health.markShuttingDown();
     await server.close(1000);
   });
-  void amqp;
+  await services.startWorkers();
 
   logger.info('document-indexer listening', {
     host: config.DOCUMENT_INDEXER_HOST,
     port: server.port,
     objectStore: objects.fallback ?? 'minio',
     vectorStore: vectors.kind,
+    ocr: ocrAvailable,
   });
 }
 
