@@ -18,6 +18,10 @@ import { StatusEvents } from './documents/status-events';
 import { EmbeddingIndex } from './pipeline/embedding-index';
 import { Maintenance } from './pipeline/maintenance';
 import { IndexingPipeline } from './pipeline/pipeline.service';
+import { queryEmbedder } from './search/query-embedder';
+import { RagSettingsService } from './search/rag-settings.service';
+import { ragSettingsRouter, searchRouter } from './search/search.router';
+import { SearchService } from './search/search.service';
 import { spacesRouter } from './spaces/spaces.router';
 import { SpacesService } from './spaces/spaces.service';
 import type { ObjectStore } from './storage/object-store';
@@ -44,6 +48,8 @@ export interface Services {
   pipeline: IndexingPipeline;
   maintenance: Maintenance;
   embeddingIndex: EmbeddingIndex;
+  ragSettings: RagSettingsService;
+  search: SearchService;
   /** Starts the queue consumer and the background loops. */
   startWorkers(): Promise<void>;
   stopWorkers(): Promise<void>;
@@ -110,8 +116,18 @@ export function createServices(deps: AppDeps): Services {
     maxUploadBytes: config.DOCUMENTS_MAX_UPLOAD_MB * 1024 * 1024,
     maxFilesPerUpload: config.DOCUMENTS_MAX_FILES_PER_UPLOAD,
   });
+  const ragSettings = new RagSettingsService(db, logger.child({ module: 'rag-settings' }));
+  const search = new SearchService(
+    db,
+    vectors,
+    queryEmbedder(embedder, config.SEARCH_EMBED_TIMEOUT_MS),
+    ragSettings,
+    logger.child({ module: 'search' }),
+  );
   let consumer: ConsumerHandle | undefined;
   return {
+    ragSettings,
+    search,
     spaces,
     documents,
     events,
@@ -149,6 +165,8 @@ export function createApp(deps: AppDeps, services: Services): Express {
     },
     routes: (app) => {
       app.use('/api/spaces', spacesRouter(services.spaces));
+      app.use('/api/search', searchRouter(services.search));
+      app.use('/api/rag', ragSettingsRouter(services.ragSettings));
       app.use(
         '/api/documents',
         documentsRouter({ documents: services.documents, events: services.events, heartbeatMs: 15_000 }),

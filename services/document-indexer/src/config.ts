@@ -57,6 +57,8 @@ export const indexerEnvSchema = z.object({
   /** Chunks per embedding request. */
   EMBEDDING_BATCH: env.int(32, 1, 512),
   EMBEDDING_TIMEOUT_MS: env.int(300_000, 100, 3_600_000),
+  /** A search query's embedding taking longer than this: the search answers keyword-only. */
+  SEARCH_EMBED_TIMEOUT_MS: env.int(5000, 50, 120_000),
   /** How often documents waiting for embeddings (`dense: pending`) are retried. */
   EMBEDDING_RETRY_INTERVAL_MS: env.int(60_000, 100, 3_600_000),
 

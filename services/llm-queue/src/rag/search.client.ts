@@ -1,5 +1,6 @@
 import { type SearchRequest, type SearchResponse, searchResponseSchema } from '@arasul/contracts';
 import {
+  ForbiddenError,
   type Identity,
   IDENTITY_HEADER,
   UnavailableError,
@@ -40,6 +41,12 @@ export class SearchClient {
       });
     }
     const body: unknown = await response.json().catch(() => null);
+    if (response.status === 403) {
+      throw new ForbiddenError(
+        'Answering from the documents needs read access to them (documents:read).',
+        'insufficient_scope',
+      );
+    }
     if (response.status >= 400 && response.status < 500) {
       const code = (body as { error?: { code?: unknown } } | null)?.error?.code;
       throw new UpstreamError('The document search refused the request.', 'search_refused', {
