@@ -407,4 +407,75 @@ describe('dashboard (Chromium, native platform)', () => {
     }
     await page.setViewportSize({ width: 1366, height: 900 });
   });
+  // ------------------------------------------------------------ knowledge search (issue 11)
+  it('documents: a question answered on page 2 of an uploaded PDF is cited, and the citation opens page 2', async () => {
+    await step('20-rag-citation', async () => {
+      const token = accessToken;
+      expect(token).toEqual(expect.any(String));
+      const auth = { Authorization: `Bearer ${String(token)}` };
+      const form = new FormData();
+      form.append('file', new Blob([twoPagePdf()], { type: 'application/pdf' }), 'Arbeitsvertrag-e2e.pdf');
+      const upload = await fetch(`${base}/api/documents`, { method: 'POST', headers: auth, body: form });
+      expect(upload.status).toBe(201);
+      const uploaded = (await upload.json()) as { documents: { id: string }[] };
+      const documentId = uploaded.documents[0]?.id ?? '';
+      await waitUntil(
+        async () => {
+          const res = await fetch(`${base}/api/documents/${documentId}`, { headers: auth });
+          const doc = (await res.json()) as { status?: string };
+          return doc.status === 'indexed' || doc.status === 'partial' ? true : undefined;
+        },
+        'the PDF to be indexed',
+        120_000,
+      );
+
+      await page.goto(`${base}/chat`);
+      await page.getByRole('heading', { name: 'Neuer Chat' }).waitFor();
+      await page.getByTestId('rag-switch').check();
+      ollama.script({ tokens: ['Die Kündigungsfrist ', 'beträgt drei Monate [1].'], tokenDelayMs: 20 });
+      await send('Wie lang ist die Kündigungsfrist?');
+      const citation = page.getByTestId('citation-1').first();
+      await citation.waitFor({ timeout: 30_000 });
+      const panel = page.getByTestId('sources-panel').first();
+      expect(await text(panel)).toContain('Arbeitsvertrag-e2e.pdf');
+      expect(await text(panel)).toContain('Seite 2');
+
+      const [viewer] = await Promise.all([page.context().waitForEvent('page'), citation.click()]);
+      await waitUntil(() => (viewer.url().startsWith('blob:') ? true : undefined), 'the PDF tab', 15_000);
+      expect(viewer.url()).toMatch(/^blob:.*#page=2$/);
+      await viewer.close();
+    });
+  });
 });
+
+/** A two-page PDF with a text layer (Helvetica), written by hand so the test needs no PDF library. */
+function twoPagePdf(): Buffer {
+  const pages = [
+    'Arbeitsvertrag. Paragraph 1: Beginn am 1. April. Die Probezeit betraegt sechs Monate.',
+    'Paragraph 6 Kuendigung: Die Kündigungsfrist beträgt drei Monate zum Quartalsende.',
+  ];
+  const objects: string[] = [];
+  objects.push('<< /Type /Catalog /Pages 2 0 R >>');
+  objects.push(
+    `<< /Type /Pages /Kids [${pages.map((_, i) => `${4 + i * 2} 0 R`).join(' ')}] /Count ${pages.length} >>`,
+  );
+  objects.push('<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>');
+  pages.forEach((line, i) => {
+    const content = `BT /F1 12 Tf 72 720 Td (${line.replace(/[()\\]/g, (c) => `\\${c}`)}) Tj ET`;
+    objects.push(
+      `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> /Contents ${5 + i * 2} 0 R >>`,
+    );
+    objects.push(`<< /Length ${Buffer.byteLength(content, 'latin1')} >>\nstream\n${content}\nendstream`);
+  });
+  let out = '%PDF-1.4\n';
+  const offsets: number[] = [];
+  objects.forEach((body, i) => {
+    offsets.push(Buffer.byteLength(out, 'latin1'));
+    out += `${i + 1} 0 obj\n${body}\nendobj\n`;
+  });
+  const xref = Buffer.byteLength(out, 'latin1');
+  out += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
+  for (const offset of offsets) out += `${String(offset).padStart(10, '0')} 00000 n \n`;
+  out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return Buffer.from(out, 'latin1');
+}

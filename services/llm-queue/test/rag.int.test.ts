@@ -149,7 +149,7 @@ describe('chats with documents (RAG)', () => {
     expect(messages[0]?.content).toContain('[2] Arbeitsvertrag.pdf');
     expect(messages[0]?.content).toContain('eckigen Klammern, z. B. [1]');
 
-    const queued = stream.events[0] as { jobId: string; conversationId: string };
+    const queued = stream.events[0] as unknown as { jobId: string; conversationId: string };
     const job = await ctx.db
       .selectFrom('llm_jobs')
       .select(['source', 'status'])
