@@ -110,10 +110,21 @@ function jaccard(a: Set<string>, b: Set<string>): number {
   return shared / (a.size + b.size - shared);
 }
 
+const wordCache = new WeakMap<Candidate, Set<string>>();
+
+function wordsOf(candidate: Candidate): Set<string> {
+  let set = wordCache.get(candidate);
+  if (!set) {
+    set = words(candidate.text);
+    wordCache.set(candidate, set);
+  }
+  return set;
+}
+
 /** How alike two chunks are: cosine of their embeddings, or word overlap when one has none. */
 export function similarity(a: Candidate, b: Candidate): number {
   if (a.vector && b.vector) return cosine(a.vector, b.vector);
-  return jaccard(words(a.text), words(b.text));
+  return jaccard(wordsOf(a), wordsOf(b));
 }
 
 export interface SelectOptions {

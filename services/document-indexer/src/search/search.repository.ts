@@ -1,6 +1,9 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '@arasul/db';
 
+/** Rows of the any-term match that are ranked at most (bounds the cost of common words). */
+const ANY_TERM_SCAN = 500;
+
 interface Scope {
   spaceIds?: readonly string[];
   documentIds?: readonly string[];
@@ -36,16 +39,50 @@ function anyTerm(config: 'german' | 'simple', query: string) {
 
 /** SQL of retrieval over document_chunks (german + simple full text) and the rows hits are built from. */
 export const searchRepository = {
-  /** Keyword retriever: chunks matching any query term in either configuration, best `ts_rank_cd` first. */
+  /**
+   * Keyword retriever, best `ts_rank_cd` first: chunks holding every query term (german or simple
+   * configuration) rank before chunks holding only some. Ranking reads each matching row's tsvector, so the
+   * any-term set is cut at `ANY_TERM_SCAN` rows: common words cannot make a query scan the whole corpus.
+   */
   async keywordRanking(db: Kysely<Database>, query: string, scope: Scope, limit: number): Promise<string[]> {
+    // The tsqueries are written inline (not joined from a CTE), so the planner sees constants and uses the
+    // GIN indexes instead of testing every row.
+    const ga = sql`plainto_tsquery('german', ${query})`;
+    const sa = sql`plainto_tsquery('simple', ${query})`;
+    const g = anyTerm('german', query);
+    const s = anyTerm('simple', query);
     const { rows } = await sql<{ id: string }>`
-      WITH q AS (SELECT ${anyTerm('german', query)} AS g, ${anyTerm('simple', query)} AS s)
-      SELECT c.id
-        FROM q, document_chunks c
-        JOIN documents d ON d.id = c.document_id
-       WHERE (c.fts_german @@ q.g OR c.fts_simple @@ q.s) AND ${scopeSql(scope)}
-       ORDER BY ts_rank_cd(c.fts_german, q.g) + ts_rank_cd(c.fts_simple, q.s) DESC, c.id
-       LIMIT ${limit}
+      WITH every_match AS MATERIALIZED (
+        SELECT c.id, c.document_id, c.fts_german, c.fts_simple
+          FROM document_chunks c
+         WHERE c.fts_german @@ ${ga} OR c.fts_simple @@ ${sa}
+      ), every_term AS (
+        SELECT m.id, ts_rank_cd(m.fts_german, ${ga}) + ts_rank_cd(m.fts_simple, ${sa}) AS rank
+          FROM every_match m
+          JOIN documents d ON d.id = m.document_id
+         WHERE ${scopeSql(scope)}
+         ORDER BY rank DESC, m.id
+         LIMIT ${limit}
+      ), some_match AS MATERIALIZED (
+        SELECT c.id, c.document_id, c.fts_german, c.fts_simple
+          FROM document_chunks c
+         WHERE c.fts_german @@ ${g} OR c.fts_simple @@ ${s}
+         LIMIT ${ANY_TERM_SCAN}
+      ), some_terms AS (
+        SELECT m.id, ts_rank_cd(m.fts_german, ${g}) + ts_rank_cd(m.fts_simple, ${s}) AS rank
+          FROM some_match m
+          JOIN documents d ON d.id = m.document_id
+         WHERE ${scopeSql(scope)}
+         ORDER BY rank DESC, m.id
+         LIMIT ${limit}
+      )
+      SELECT id FROM (
+        SELECT id, 0 AS tier, rank FROM every_term
+        UNION ALL
+        SELECT id, 1 AS tier, rank FROM some_terms WHERE id NOT IN (SELECT id FROM every_term)
+      ) ranked
+      ORDER BY tier, rank DESC, id
+      LIMIT ${limit}
     `.execute(db);
     return rows.map((r) => r.id);
   },
