@@ -223,7 +223,7 @@ export function makePdf(
     doc.on('end', () => resolve(Buffer.concat(parts)));
     for (const text of pages) {
       doc.addPage();
-      doc.fontSize(12).text(text);
+      doc.fontSize(options.fontSize ?? 12).text(text);
     }
     doc.end();
   });
