@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { type Server, createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +12,7 @@ import { type ServiceTestInfra, createServiceTestInfra } from '@arasul/testkit';
 import { type Services, createApp, createServices } from '../src/app';
 import { LlmQueueEmbedder } from '../src/clients/embedding.client';
 import { type IndexerConfig, parseIndexerConfig } from '../src/config';
-import { toolAvailable } from '../src/pipeline/external-tools';
+import { runTool, toolAvailable } from '../src/pipeline/external-tools';
 import { type ObjectStore, openObjectStore } from '../src/storage/object-store';
 import { EmbeddedVectorStore } from '../src/vectors/embedded-vector-store';
 import type { VectorStore } from '../src/vectors/vector-store';
@@ -210,7 +210,7 @@ export function identityHeader(
 /** A PDF with text on each page (pdfkit); `pages` strings, one per page. */
 export function makePdf(
   pages: string[],
-  options: { userPassword?: string; title?: string } = {},
+  options: { userPassword?: string; title?: string; fontSize?: number } = {},
 ): Promise<Buffer> {
   return new Promise((resolve) => {
     const doc = new PDFDocument({
@@ -288,5 +288,22 @@ export async function waitFor<T>(
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(100);
+  }
+}
+
+/** A PNG "scan" of printed text: a PDF page rendered by poppler at 150 dpi. */
+export async function makeScanPng(text: string): Promise<Buffer> {
+  const dir = await mkdtemp(join(tmpdir(), 'scan-'));
+  try {
+    await writeFile(join(dir, 'page.pdf'), await makePdf([text], { fontSize: 28 }));
+    const result = await runTool(
+      'pdftoppm',
+      ['-r', '150', '-png', '-singlefile', join(dir, 'page.pdf'), join(dir, 'page')],
+      { timeoutMs: 30_000 },
+    );
+    if (result.code !== 0) throw new Error(result.stderr);
+    return await readFile(join(dir, 'page.png'));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
 }

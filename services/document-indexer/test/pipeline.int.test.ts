@@ -1,40 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import request from 'supertest';
 import type { DocumentDto } from '@arasul/contracts';
 import { documentsRepository } from '../src/documents/documents.repository';
-import { runTool } from '../src/pipeline/external-tools';
 import {
   type IndexerHarness,
   identityHeader,
-  makePdf,
+  makeScanPng,
   makeScannedPdf,
   startIndexer,
   waitFor,
 } from './helpers';
-
-/** A PNG "scan" of printed text: a PDF page rendered by poppler at 150 dpi. */
-async function scanOf(text: string): Promise<Buffer> {
-  const dir = await mkdtemp(join(tmpdir(), 'scan-'));
-  try {
-    await writeFile(join(dir, 'page.pdf'), await makePdf([text], { fontSize: 28 }));
-    const result = await runTool(
-      'pdftoppm',
-      ['-r', '150', '-png', '-singlefile', join(dir, 'page.pdf'), join(dir, 'page')],
-      {
-        timeoutMs: 30_000,
-      },
-    );
-    if (result.code !== 0) throw new Error(result.stderr);
-    return await readFile(join(dir, 'page.png'));
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
 
 async function upload(h: IndexerHarness, name: string, content: Buffer): Promise<string> {
   const res = await request(h.app)
@@ -75,12 +52,12 @@ describe('with Tesseract', () => {
   });
 
   it('reads a scanned image and a scanned PDF page by OCR', async () => {
-    const png = await scanOf('Rechnung Nummer 4711 über dreihundert Euro');
+    const png = await makeScanPng('Rechnung Nummer 4711 über dreihundert Euro');
     const imageId = await upload(h, 'scan.png', png);
     const pdfId = await upload(
       h,
       'scan.pdf',
-      await makeScannedPdf(await scanOf('Lieferschein Nummer 8150 Paletten')),
+      await makeScannedPdf(await makeScanPng('Lieferschein Nummer 8150 Paletten')),
     );
     const image = await settled(h, imageId);
     expect(image).toMatchObject({ status: 'indexed', pageCount: 1, failedParts: [] });
@@ -221,7 +198,7 @@ describe('without Tesseract', () => {
   });
 
   it('marks the image partial with ocr_unavailable, never silently empty', async () => {
-    const id = await upload(h, 'scan.png', await scanOf('Ohne OCR nicht lesbar'));
+    const id = await upload(h, 'scan.png', await makeScanPng('Ohne OCR nicht lesbar'));
     const done = await settled(h, id);
     expect(done).toMatchObject({ status: 'partial', errorCode: 'ocr_unavailable', chunkCount: 0 });
     expect(done.failedParts).toEqual([
