@@ -411,7 +411,7 @@ describe('dashboard (Chromium, native platform)', () => {
   it('documents: a text PDF, a DOCX and a scanned image reach "durchsuchbar"; a deleted one leaves list and index', async () => {
     await step('20-documents-upload', async () => {
       await page.goto(`${base}/documents`);
-      await page.getByRole('heading', { name: 'Dokumente' }).waitFor();
+      await page.getByRole('heading', { name: 'Dokumente', exact: true }).waitFor();
       const pdf = await makePdf(['Mietvertrag: Die Kaution beträgt drei Monatsmieten.', 'Seite zwei.']);
       const docx = await makeDocx([
         { heading: 'Hausordnung' },
