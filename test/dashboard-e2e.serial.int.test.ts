@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Locator, Page, Response as BrowserResponse } from 'playwright-core';
 import { FakeOllama } from '@arasul/testkit';
+import { makeDocx, makePdf, makeScanPng } from '../services/document-indexer/test/helpers';
 import { type LaunchedBrowser, launchChromium, screenshot } from './e2e/browser';
 import { ROOT, ScratchPlatform } from './e2e/platform';
 
@@ -407,6 +408,51 @@ describe('dashboard (Chromium, native platform)', () => {
     }
     await page.setViewportSize({ width: 1366, height: 900 });
   });
+  it('documents: a text PDF, a DOCX and a scanned image reach "durchsuchbar"; a deleted one leaves list and index', async () => {
+    await step('20-documents-upload', async () => {
+      await page.goto(`${base}/documents`);
+      await page.getByRole('heading', { name: 'Dokumente', exact: true }).waitFor();
+      const pdf = await makePdf(['Mietvertrag: Die Kaution beträgt drei Monatsmieten.', 'Seite zwei.']);
+      const docx = await makeDocx([
+        { heading: 'Hausordnung' },
+        { text: 'Ruhezeiten gelten von 22 bis 6 Uhr.' },
+      ]);
+      const png = await makeScanPng('Rechnung Nummer 4711');
+      await page.getByTestId('file-input').setInputFiles([
+        { name: 'Mietvertrag.pdf', mimeType: 'application/pdf', buffer: pdf },
+        { name: 'Hausordnung.docx', mimeType: 'application/octet-stream', buffer: docx },
+        { name: 'Rechnung.png', mimeType: 'image/png', buffer: png },
+      ]);
+      for (const name of ['Mietvertrag.pdf', 'Hausordnung.docx', 'Rechnung.png']) {
+        await page
+          .locator(`[data-testid="document-row"][data-name="${name}"][data-status="indexed"]`)
+          .waitFor({ timeout: 90_000 });
+      }
+    });
+    await step('21-documents-delete', async () => {
+      const listed = await fetch(`${base}/api/documents?q=Hausordnung`, {
+        headers: { authorization: `Bearer ${accessToken ?? ''}` },
+      });
+      const id = ((await listed.json()) as { items: { id: string }[] }).items[0]?.id ?? '';
+      expect(id).not.toBe('');
+      await page.getByRole('button', { name: 'Hausordnung.docx löschen' }).click();
+      await page.getByRole('dialog').getByRole('button', { name: 'Löschen' }).click();
+      await page
+        .locator('[data-testid="document-row"][data-name="Hausordnung.docx"]')
+        .waitFor({ state: 'detached' });
+      expect(await page.locator('[data-testid="document-row"]').count()).toBe(2);
+      // Gone from the index too: no row, no chunks, and the totals count two documents.
+      const gone = await fetch(`${base}/api/documents/${id}`, {
+        headers: { authorization: `Bearer ${accessToken ?? ''}` },
+      });
+      expect(gone.status).toBe(404);
+      const stats = await fetch(`${base}/api/documents/stats`, {
+        headers: { authorization: `Bearer ${accessToken ?? ''}` },
+      });
+      expect(await stats.json()).toMatchObject({ documents: 2 });
+    });
+  });
+
   // ------------------------------------------------------------ knowledge search (issue 11)
   it('documents: a question answered on page 2 of an uploaded PDF is cited, and the citation opens page 2', async () => {
     await step('20-rag-citation', async () => {

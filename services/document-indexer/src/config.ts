@@ -41,7 +41,7 @@ export const indexerEnvSchema = z.object({
     .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/)
     .default('documents'),
   /** Embedded S3 server (native mode): loopback port, 0 = any free port. */
-  EMBEDDED_S3_PORT: env.int(9010, 0, 65535),
+  EMBEDDED_S3_PORT: env.int(0, 0, 65535),
 
   /** Qdrant (appliance) when set, else the embedded vector store in Postgres. */
   QDRANT_URL: z.url().optional(),

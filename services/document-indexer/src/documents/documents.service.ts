@@ -147,7 +147,12 @@ export class DocumentsService {
       await objects.put(key, file.body, detection.mimeType);
     } catch (error) {
       await objects.remove(key).catch(() => undefined);
-      throw error;
+      throw file.failure() ?? error;
+    }
+    const stopped = file.failure();
+    if (stopped) {
+      await objects.remove(key).catch(() => undefined);
+      throw stopped;
     }
     const { size, sha256 } = file.result();
     const existing = await documentsRepository.findBySha(db, spaceId, sha256);

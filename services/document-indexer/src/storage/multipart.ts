@@ -16,6 +16,8 @@ export interface IncomingFile {
   body: Readable;
   /** Valid once `body` has ended. */
   result(): { size: number; sha256: string };
+  /** The error that stopped `body` (e.g. `FileTooLargeError`), if any. */
+  failure(): Error | null;
 }
 
 export class FileTooLargeError extends PayloadTooLargeError {
@@ -121,28 +123,41 @@ async function inspect(stream: Readable, filename: string, maxBytes: number): Pr
   }
   const head = Buffer.concat(buffered).subarray(0, HEAD_BYTES);
 
-  const count = (chunk: Buffer): Buffer => {
+  let failure: Error | null = null;
+  /** False once the file crossed the limit: the body then ends early and `failure()` says why. */
+  const count = (chunk: Buffer): boolean => {
     size += chunk.length;
-    if (size > maxBytes) throw new FileTooLargeError(filename, maxMb);
+    if (size > maxBytes) {
+      failure = new FileTooLargeError(filename, maxMb);
+      return false;
+    }
     hash.update(chunk);
-    return chunk;
+    return true;
   };
 
+  // Ending early (rather than erroring) lets every object-store client finish cleanly; the caller
+  // sees failure() and removes what was written.
   async function* content(): AsyncGenerator<Buffer> {
-    for (const chunk of buffered) yield count(chunk);
+    for (const chunk of buffered) {
+      if (!count(chunk)) return;
+      yield chunk;
+    }
     buffered.length = 0;
     if (ended) return;
     for (;;) {
       const next = await iterator.next();
       if (next.done === true) return;
-      yield count(next.value);
+      if (!count(next.value)) return;
+      yield next.value;
     }
   }
 
+  const body = Readable.from(content(), { objectMode: false });
   return {
     filename,
     head,
-    body: Readable.from(content(), { objectMode: false }),
+    body,
+    failure: () => failure,
     result: () => {
       digest ??= hash.digest('hex');
       return { size, sha256: digest };

@@ -1,7 +1,12 @@
 import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Readable } from 'node:stream';
 import * as Minio from 'minio';
 import S3rver from 's3rver';
+
+/** Uploads go in parts of this size: at most one part of a file is in memory. */
+const PART_SIZE = 5 * 1024 * 1024;
 
 /** What the indexer needs of an object store; one implementation, the `minio` client. */
 export interface ObjectStore {
@@ -44,19 +49,37 @@ export async function openObjectStore(options: ObjectStoreOptions): Promise<Obje
       accessKey: options.accessKey,
       secretKey: options.secretKey,
       region: options.region,
+      partSize: PART_SIZE,
     });
     const store = new MinioObjectStore(client, options.bucket, options.region, null, () => Promise.resolve());
     await store.ensureBucket();
     return store;
   }
   mkdirSync(options.embeddedDirectory, { recursive: true, mode: 0o700 });
-  const server = new S3rver({
-    address: '127.0.0.1',
-    port: options.embeddedPort,
-    directory: options.embeddedDirectory,
-    silent: true,
+  const s3rver = new S3rver({ directory: options.embeddedDirectory, silent: true });
+  const handle = s3rver.getMiddleware();
+  // s3rver lacks ListMultipartUploads, which the minio client asks before a streamed multipart upload
+  // ("resume an unfinished one?"). Keys are fresh uuids, so "none" is the true answer.
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (req.method === 'GET' && url.searchParams.has('uploads')) {
+      const bucket = url.pathname.split('/')[1] ?? '';
+      res.writeHead(200, { 'content-type': 'application/xml' });
+      res.end(
+        `<?xml version="1.0" encoding="UTF-8"?><ListMultipartUploadsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Bucket>${bucket.replace(/[^a-z0-9.-]/g, '')}</Bucket><IsTruncated>false</IsTruncated></ListMultipartUploadsResult>`,
+      );
+      return;
+    }
+    void handle(req, res);
   });
-  const address = await server.run();
+  const address = await new Promise<AddressInfo>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.embeddedPort, '127.0.0.1', () => {
+      const info = server.address();
+      if (info === null || typeof info === 'string') reject(new Error('embedded S3 server has no address'));
+      else resolve(info);
+    });
+  });
   // s3rver's one account; the server listens on loopback only.
   const client = new Minio.Client({
     endPoint: '127.0.0.1',
@@ -66,13 +89,18 @@ export async function openObjectStore(options: ObjectStoreOptions): Promise<Obje
     secretKey: 'S3RVER',
     region: 'us-east-1',
     pathStyle: true,
+    partSize: PART_SIZE,
   });
   const store = new MinioObjectStore(
     client,
     options.bucket,
     'us-east-1',
     `embedded s3rver on 127.0.0.1:${address.port}`,
-    () => server.close(),
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   );
   await store.ensureBucket();
   return store;
