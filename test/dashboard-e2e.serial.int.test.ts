@@ -490,6 +490,15 @@ describe('dashboard (Chromium, native platform)', () => {
       await waitUntil(() => (viewer.url().startsWith('blob:') ? true : undefined), 'the PDF tab', 15_000);
       expect(viewer.url()).toMatch(/^blob:.*#page=2$/);
       await viewer.close();
+
+      // The documents page's search box finds the same page.
+      await page.goto(`${base}/documents`);
+      await page.getByTestId('doc-search-input').fill('Kündigungsfrist');
+      await page.getByTestId('doc-search-submit').click();
+      const hits = page.getByTestId('doc-search-hits');
+      await hits.waitFor();
+      expect(await text(hits)).toContain('Arbeitsvertrag-e2e.pdf');
+      expect(await text(hits)).toContain('Seite 2');
     });
   });
 });

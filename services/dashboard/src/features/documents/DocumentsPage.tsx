@@ -15,6 +15,7 @@ import {
   useErrorText,
 } from '../../ui/components';
 import { useLoad } from '../../ui/hooks';
+import { DocumentSearch } from '../search/DocumentSearch';
 import { type ChunkDto, type DocumentDto, type SpaceDto, TRANSIENT, documentsApi } from './documents-api';
 
 const TONE = {
@@ -143,6 +144,8 @@ export default function DocumentsPage() {
       <div className="page-header">
         <h1>{t('documents.title')}</h1>
       </div>
+
+      <DocumentSearch {...(filterSpace ? { spaceId: filterSpace } : {})} />
 
       {canWrite && (
         <Card title={t('documents.upload')}>
