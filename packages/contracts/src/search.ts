@@ -75,11 +75,13 @@ export const ragSettingsSchema = z
   });
 export type RagSettings = z.infer<typeof ragSettingsSchema>;
 
+/** Threshold: bge-m3 gives unrelated German/English text cosine similarities of roughly 0.3–0.45, so hits
+ * need more than that (or half the query's terms) to count as relevant. */
 export const DEFAULT_RAG_SETTINGS: RagSettings = Object.freeze({
   candidatesPerRetriever: 30,
   finalCount: 5,
-  threshold: 0.3,
-  cautionBelow: 0.5,
+  threshold: 0.45,
+  cautionBelow: 0.6,
   mmrLambda: 0.7,
   maxChunksPerDocument: 3,
   answerWithoutSources: false,
