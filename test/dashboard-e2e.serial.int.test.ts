@@ -503,11 +503,19 @@ describe('dashboard (Chromium, native platform)', () => {
   });
 });
 
-/** A two-page PDF with a text layer (Helvetica), written by hand so the test needs no PDF library. */
+/**
+ * A two-page PDF with a text layer (Helvetica, ~250 words a page, so the chunker keeps the pages apart),
+ * written by hand so the test needs no PDF library. The answer is near the end of page 2.
+ */
 function twoPagePdf(): Buffer {
+  const filler = (page: number) =>
+    Array.from(
+      { length: 20 },
+      (_, i) => `Allgemeine Bestimmung ${page}.${i + 1} regelt weitere Einzelheiten dieses Vertrags.`,
+    );
   const pages = [
-    'Arbeitsvertrag. Paragraph 1: Beginn am 1. April. Die Probezeit betraegt sechs Monate.',
-    'Paragraph 6 Kuendigung: Die Kündigungsfrist beträgt drei Monate zum Quartalsende.',
+    ['Arbeitsvertrag. Paragraph 1: Beginn am 1. April. Die Probezeit betraegt sechs Monate.', ...filler(1)],
+    [...filler(2), 'Paragraph 6 Kuendigung: Die Kündigungsfrist beträgt drei Monate zum Quartalsende.'],
   ];
   const objects: string[] = [];
   objects.push('<< /Type /Catalog /Pages 2 0 R >>');
@@ -515,8 +523,9 @@ function twoPagePdf(): Buffer {
     `<< /Type /Pages /Kids [${pages.map((_, i) => `${4 + i * 2} 0 R`).join(' ')}] /Count ${pages.length} >>`,
   );
   objects.push('<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>');
-  pages.forEach((line, i) => {
-    const content = `BT /F1 12 Tf 72 720 Td (${line.replace(/[()\\]/g, (c) => `\\${c}`)}) Tj ET`;
+  pages.forEach((lines, i) => {
+    const escaped = lines.map((line) => `(${line.replace(/[()\\]/g, (c) => `\\${c}`)}) Tj T*`).join(' ');
+    const content = `BT /F1 10 Tf 14 TL 50 760 Td ${escaped} ET`;
     objects.push(
       `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> /Contents ${5 + i * 2} 0 R >>`,
     );
