@@ -11,7 +11,7 @@ import type {
 } from '@arasul/contracts';
 import type { Database, Document, DocumentStatus } from '@arasul/db';
 import { type AmqpClient, type Identity, type Logger, ValidationError, errorMeta } from '@arasul/service-kit';
-import { detectType, sanitizeFilename } from '../pipeline/detect-type';
+import { detectType, sanitizeFilename, stripControlCharacters } from '../pipeline/detect-type';
 import { type Maintenance, objectKey } from '../pipeline/maintenance';
 import type { SpacesService } from '../spaces/spaces.service';
 import { type IncomingFile, readMultipart } from '../storage/multipart';
@@ -164,7 +164,7 @@ export class DocumentsService {
       return await documentsRepository.insert(db, {
         id,
         filename,
-        original_name: originalName.replace(/[\u0000-\u001f\u007f]/g, ''),
+        original_name: stripControlCharacters(originalName),
         mime_type: detection.mimeType,
         size_bytes: size,
         minio_path: key,

@@ -103,14 +103,20 @@ export function detectType(head: Buffer, filename: string): Detection {
   return { ok: true, kind, mimeType: MIME_TYPES[kind] };
 }
 
+/** Removes C0/C1 control characters (and DEL), which have no place in a file name or a header. */
+export function stripControlCharacters(text: string): string {
+  return Array.from(text)
+    .filter((char) => {
+      const code = char.codePointAt(0) ?? 0;
+      return code > 0x1f && (code < 0x7f || code > 0x9f);
+    })
+    .join('');
+}
+
 /** No path parts, no control characters, at most 255 characters (the extension kept). */
 export function sanitizeFilename(name: string): string {
   const base = name.split(/[/\\]/).pop() ?? '';
-  // eslint-disable-next-line no-control-regex -- removing control characters is the point
-  let clean = base
-    .replace(/[\u0000-\u001f\u007f-\u009f]/g, '')
-    .replace(/^\.+/, '')
-    .trim();
+  let clean = stripControlCharacters(base).replace(/^\.+/, '').trim();
   if (clean.length > 255) {
     const ext = /\.[a-z0-9]{1,10}$/i.exec(clean)?.[0] ?? '';
     clean = clean.slice(0, 255 - ext.length) + ext;
