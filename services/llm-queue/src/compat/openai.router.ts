@@ -86,7 +86,12 @@ export function openAiRouter(deps: {
         model: body.model ?? 'none',
         system_fingerprint: 'arasul-llm-queue',
         choices: [
-          { index: 0, message: { role: 'assistant', content: plan.text }, logprobs: null, finish_reason: 'stop' },
+          {
+            index: 0,
+            message: { role: 'assistant', content: plan.text },
+            logprobs: null,
+            finish_reason: 'stop',
+          },
         ],
         usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 },
         arasul: { sources: [], marginal: false, noResult: true },
