@@ -1,3 +1,5 @@
 export * from './envelope';
 export * from './events';
 export * from './jobs';
+export * from './documents';
+export * from './search';

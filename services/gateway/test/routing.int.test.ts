@@ -89,6 +89,7 @@ describe('routing', () => {
       '/api/documents': 'document-indexer',
       '/api/spaces': 'document-indexer',
       '/api/search': 'document-indexer',
+      '/api/rag': 'document-indexer',
       '/api/self-healing': 'self-healing-agent',
       '/api/services': 'self-healing-agent',
       '/api/telegram': 'telegram-notifier',
