@@ -167,65 +167,68 @@ async function main(): Promise<void> {
   await new Promise((resolve) => server.once('listening', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   try {
-    // 1. 100-page text PDF
-    const hundred = await makePdf(Array.from({ length: 100 }, (_, p) => sentences(p, 12)));
-    const up = await uploadHttp(url, 'hundert.pdf', hundred);
-    const done = await settle(h, up.id);
-    const doc = await h.services.documents.get(up.id);
-    record['100-page text PDF, upload → indexed'] =
-      `${((up.ms + done.ms) / 1000).toFixed(2)} s (${doc.chunkCount} chunks, status ${done.status}, dense ${doc.dense})`;
+    const only = process.env.BENCH_ONLY; // `kill`: just the kill -9 part
+    if (only === undefined) {
+      // 1. 100-page text PDF
+      const hundred = await makePdf(Array.from({ length: 100 }, (_, p) => sentences(p, 12)));
+      const up = await uploadHttp(url, 'hundert.pdf', hundred);
+      const done = await settle(h, up.id);
+      const doc = await h.services.documents.get(up.id);
+      record['100-page text PDF, upload → indexed'] =
+        `${((up.ms + done.ms) / 1000).toFixed(2)} s (${doc.chunkCount} chunks, status ${done.status}, dense ${doc.dense})`;
 
-    // 5. unchanged re-upload
-    const before = doc.chunkCount;
-    const again = await uploadHttp(url, 'hundert-kopie.pdf', hundred);
-    const stats = await h.services.documents.stats();
-    record['re-upload of an unchanged file'] =
-      `HTTP ${again.status} ${again.body.error?.code ?? ''}, chunks added: ${stats.chunks - before}`;
+      // 5. unchanged re-upload
+      const before = doc.chunkCount;
+      const again = await uploadHttp(url, 'hundert-kopie.pdf', hundred);
+      const stats = await h.services.documents.stats();
+      record['re-upload of an unchanged file'] =
+        `HTTP ${again.status} ${again.body.error?.code ?? ''}, chunks added: ${stats.chunks - before}`;
 
-    // 2. upload throughput (40 MB text; the type check passes, the pipeline is not waited for)
-    const big = Buffer.alloc(40 * 1024 * 1024, 'Lorem ipsum dolor sit amet. ');
-    const timing = await uploadHttp(url, 'gross.txt', big, 'text/plain');
-    record['upload over HTTP into the object store (40 MB)'] =
-      `${(40 / (timing.ms / 1000)).toFixed(0)} MB/s (${timing.ms.toFixed(0)} ms, HTTP ${timing.status})`;
-    await settle(h, timing.id);
+      // 2. upload throughput (40 MB text; the type check passes, the pipeline is not waited for)
+      const big = Buffer.alloc(40 * 1024 * 1024, 'Lorem ipsum dolor sit amet. ');
+      const timing = await uploadHttp(url, 'gross.txt', big, 'text/plain');
+      record['upload over HTTP into the object store (40 MB)'] =
+        `${(40 / (timing.ms / 1000)).toFixed(0)} MB/s (${timing.ms.toFixed(0)} ms, HTTP ${timing.status})`;
+      await settle(h, timing.id);
 
-    // 3. RSS while ingesting a ~50 MB PDF
-    const pdf50 = await bigPdf();
-    global.gc?.();
-    await sleep(2000);
-    const baseline = process.memoryUsage().rss;
-    let peak = baseline;
-    const sampler = setInterval(() => {
-      peak = Math.max(peak, process.memoryUsage().rss);
-    }, 50);
-    const up50 = await uploadHttp(url, 'gross.pdf', pdf50);
-    const done50 = await settle(h, up50.id);
-    clearInterval(sampler);
-    record['peak RSS while uploading + ingesting a PDF'] =
-      `${(peak / 1024 / 1024).toFixed(0)} MB, ${((peak - baseline) / 1024 / 1024).toFixed(0)} MB above the ${(baseline / 1024 / 1024).toFixed(0)} MB before the upload (PDF ${(pdf50.length / 1024 / 1024).toFixed(1)} MB, ${done50.status} in ${(done50.ms / 1000).toFixed(1)} s)`;
+      // 3. RSS while ingesting a ~50 MB PDF
+      const pdf50 = await bigPdf();
+      global.gc?.();
+      await sleep(2000);
+      const baseline = process.memoryUsage().rss;
+      let peak = baseline;
+      const sampler = setInterval(() => {
+        peak = Math.max(peak, process.memoryUsage().rss);
+      }, 50);
+      const up50 = await uploadHttp(url, 'gross.pdf', pdf50);
+      const done50 = await settle(h, up50.id);
+      clearInterval(sampler);
+      record['peak RSS while uploading + ingesting a PDF'] =
+        `${(peak / 1024 / 1024).toFixed(0)} MB, ${((peak - baseline) / 1024 / 1024).toFixed(0)} MB above the ${(baseline / 1024 / 1024).toFixed(0)} MB before the upload (PDF ${(pdf50.length / 1024 / 1024).toFixed(1)} MB, ${done50.status} in ${(done50.ms / 1000).toFixed(1)} s)`;
 
-    // 4. OCR throughput
-    const pages = 4;
-    const scans = await Promise.all(
-      Array.from({ length: pages }, (_, i) =>
-        makeScanPng(`Lieferschein ${i + 1}: Paletten Nummer ${1000 + i} geliefert`),
-      ),
-    );
-    const scanned = await new Promise<Buffer>((resolve) => {
-      const d = new PDFDocument({ autoFirstPage: false });
-      const parts: Buffer[] = [];
-      d.on('data', (b: Buffer) => parts.push(b));
-      d.on('end', () => resolve(Buffer.concat(parts)));
-      for (const png of scans) {
-        d.addPage({ size: 'A4' });
-        d.image(png, 0, 0, { width: 595 });
-      }
-      d.end();
-    });
-    const ocrUp = await uploadHttp(url, 'scan.pdf', scanned);
-    const ocrDone = await settle(h, ocrUp.id);
-    record['OCR throughput (scanned PDF, 200 dpi render + Tesseract deu+eng)'] =
-      `${((pages / ocrDone.ms) * 60_000).toFixed(1)} pages/min (${pages} pages in ${(ocrDone.ms / 1000).toFixed(1)} s, ${ocrDone.status})`;
+      // 4. OCR throughput
+      const pages = 4;
+      const scans = await Promise.all(
+        Array.from({ length: pages }, (_, i) =>
+          makeScanPng(`Lieferschein ${i + 1}: Paletten Nummer ${1000 + i} geliefert`),
+        ),
+      );
+      const scanned = await new Promise<Buffer>((resolve) => {
+        const d = new PDFDocument({ autoFirstPage: false });
+        const parts: Buffer[] = [];
+        d.on('data', (b: Buffer) => parts.push(b));
+        d.on('end', () => resolve(Buffer.concat(parts)));
+        for (const png of scans) {
+          d.addPage({ size: 'A4' });
+          d.image(png, 0, 0, { width: 595 });
+        }
+        d.end();
+      });
+      const ocrUp = await uploadHttp(url, 'scan.pdf', scanned);
+      const ocrDone = await settle(h, ocrUp.id);
+      record['OCR throughput (scanned PDF, 200 dpi render + Tesseract deu+eng)'] =
+        `${((pages / ocrDone.ms) * 60_000).toFixed(1)} pages/min (${pages} pages in ${(ocrDone.ms / 1000).toFixed(1)} s, ${ocrDone.status})`;
+    }
 
     // 6. kill -9 during the ingest of 20 files
     await h.services.stopWorkers();
@@ -246,16 +249,13 @@ async function main(): Promise<void> {
       BENCH_NAMESPACE: h.infra.namespace,
       BENCH_S3_PORT: String(s3Port),
     };
+    // node itself with tsx as a loader, so SIGKILL reaches the worker (tsx's CLI would leave its child running).
     const startWorker = (): ChildProcess =>
-      spawn(
-        join(ROOT, 'services/document-indexer/node_modules/.bin/tsx'),
-        ['--tsconfig', join(ROOT, 'tsconfig.test.json'), join(__dirname, 'document-indexer/worker.ts')],
-        {
-          env,
-          stdio: ['ignore', 'pipe', 'inherit'],
-          cwd: join(ROOT, 'services/document-indexer'),
-        },
-      );
+      spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'document-indexer/worker.ts')], {
+        env: { ...env, TSX_TSCONFIG_PATH: join(ROOT, 'tsconfig.test.json') },
+        stdio: ['ignore', 'pipe', 'inherit'],
+        cwd: join(ROOT, 'services/document-indexer'),
+      });
     h.embed.delayMs = 200; // slow enough that the kill lands mid-ingest
     let worker = startWorker();
     const inProgress = async () =>
