@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { createLogger, env, listen, loadConfigOrExit, Shutdown, errorMeta } from '@arasul/service-kit';
 import { createControlApp } from './control-server';
-import { discoverServices, serviceUrls } from './services';
+import { discoverServices, serviceUrls, withTrustProxy } from './services';
 import { Supervisor } from './supervisor';
 
 const config = loadConfigOrExit(
@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   const runDir = join(varDir, 'run');
   mkdirSync(runDir, { recursive: true });
 
-  const definitions = discoverServices(config.ARASUL_ROOT, process.env);
+  const definitions = withTrustProxy(discoverServices(config.ARASUL_ROOT, process.env), process.env);
   const supervisor = new Supervisor(
     definitions,
     {

@@ -76,7 +76,11 @@ export class ManagedProcess {
       ['--enable-source-maps', ...this.definition.nodeFlags, this.definition.entry],
       {
         cwd: this.definition.dir,
-        env: { ...this.options.env, [this.definition.portEnv]: String(this.definition.port) },
+        env: {
+          ...this.options.env,
+          ...this.definition.env,
+          [this.definition.portEnv]: String(this.definition.port),
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
