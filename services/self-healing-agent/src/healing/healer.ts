@@ -313,15 +313,16 @@ export class Healer {
     if (state?.backoff_until && state.backoff_until.getTime() > this.now()) return;
     const unreadyFor = Math.round((this.now() - (t.unreadySince ?? this.now())) / 1000);
     const reason = `${name} has been running without being ready for ${unreadyFor} s (${t.svc.notReadyReason ?? 'no reason given'})`;
-    const dependency = this.unhealthyDependency(t);
-    if (dependency === 'unmanaged') {
+    const { wait, dependency } = this.dependencyVerdict(t);
+    if (wait) {
       if (!t.waitingNoted) {
         t.waitingNoted = true;
+        const what = dependency ?? 'its dependency';
         await this.recorder.note(
           'waiting',
           'WARNING',
           name,
-          `${reason}; waiting for its dependency`,
+          `${reason}; waiting for ${what} first`,
           'dependency',
         );
       }
@@ -345,7 +346,7 @@ export class Healer {
     await this.recorder.action({
       service: name,
       action: step,
-      trigger: dependency === null ? 'hung' : 'dependency',
+      trigger: step === 'restart_dependency' ? 'dependency' : 'hung',
       reason: step === 'restart_dependency' ? `${reason}; restarting ${dependency ?? ''} first` : reason,
       attempt,
       outcome,
@@ -373,16 +374,19 @@ export class Healer {
     }
   }
 
-  /** A watched dependency that is not healthy, `unmanaged` for one the runtime cannot act on, else `null`. */
-  private unhealthyDependency(t: TrackedService): string | 'unmanaged' | null {
+  /**
+   * The dependencies this service's readiness names as down: `wait` while one of them is itself not ready
+   * (its own healing comes first) or is not a watched service (Postgres in native mode), else the watched
+   * dependency that claims to be fine (restarted first on the third rung), else `null`.
+   */
+  private dependencyVerdict(t: TrackedService): { wait: boolean; dependency: string | null } {
     const down = t.svc.dependencies.filter((d) => d !== t.svc.name);
-    if (down.length === 0) return null;
-    const watched = down.find((d) => {
+    if (down.length === 0) return { wait: false, dependency: null };
+    for (const d of down) {
       const dep = this.tracked.get(d);
-      return dep !== undefined && dep.svc.ready !== true && !this.isLeftAlone(d);
-    });
-    if (watched !== undefined) return watched;
-    return down.some((d) => !this.tracked.has(d)) ? 'unmanaged' : null;
+      if (!dep || dep.svc.ready !== true) return { wait: true, dependency: d };
+    }
+    return { wait: false, dependency: down.find((d) => !this.isLeftAlone(d)) ?? null };
   }
 
   private async execute(
