@@ -313,6 +313,7 @@ export class Healer {
     if (state?.backoff_until && state.backoff_until.getTime() > this.now()) return;
     const unreadyFor = Math.round((this.now() - (t.unreadySince ?? this.now())) / 1000);
     const reason = `${name} has been running without being ready for ${unreadyFor} s (${t.svc.notReadyReason ?? 'no reason given'})`;
+    await this.refreshDependencies(t);
     const { wait, dependency } = this.dependencyVerdict(t);
     if (wait) {
       if (!t.waitingNoted) {
@@ -371,6 +372,16 @@ export class Healer {
         quarantined: false,
         trigger: 'hung',
       });
+    }
+  }
+
+  /** Readiness events carry no details: ask the runtime which dependencies the service names as down now. */
+  private async refreshDependencies(t: TrackedService): Promise<void> {
+    try {
+      const fresh = (await this.runtime.list()).find((s) => s.name === t.svc.name);
+      if (fresh) t.svc.dependencies = fresh.dependencies;
+    } catch (error) {
+      this.logger.warn('could not refresh the service list', errorMeta(error));
     }
   }
 
