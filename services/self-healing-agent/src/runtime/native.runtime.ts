@@ -64,7 +64,7 @@ function downDependencies(readiness: unknown): string[] {
   const parsed = readinessBody.safeParse(readiness);
   if (!parsed.success || !parsed.data.checks) return [];
   return Object.entries(parsed.data.checks)
-    .filter(([, c]) => c.status === 'down')
+    .filter(([, c]) => c.status === 'down' && c.critical !== false)
     .map(([name]) => name);
 }
 
