@@ -27,8 +27,18 @@ export const selfHealingEnvSchema = z.object({
   ARASUL_VAR: z.string().optional(),
   /** `auto`: Docker when the socket proxy answers, native otherwise. */
   SELF_HEALING_RUNTIME: z.enum(['auto', 'docker', 'native']).default('auto'),
-  /** The docker-socket-proxy of compose (never the raw socket), e.g. `tcp://docker-socket-proxy:2375`. */
-  SELF_HEALING_DOCKER_HOST: z.string().optional(),
+  /** The docker-socket-proxy of compose (never the raw socket): `tcp://docker-socket-proxy:2375`. */
+  DOCKER_HOST: z
+    .string()
+    .regex(/^(tcp|http|unix):\/\/\S+$/, 'DOCKER_HOST is tcp://host:port, http://host:port or unix:///path')
+    .optional(),
+  /** The compose project whose containers are watched (label `com.docker.compose.project`). */
+  COMPOSE_PROJECT_NAME: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]*$/)
+    .default('arasul'),
+  /** Docker mode: a full reconcile pass every this many ms, for what the event stream may have missed. */
+  SELF_HEALING_RECONCILE_MS: env.int(10_000, 1000, 300_000),
   SUPERVISOR_URL: z.url().optional(),
   SUPERVISOR_PORT: env.port(8099),
   /** Default for the setting: a running service not ready this long is hung and gets restarted. */
