@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '@arasul/db';
 import type { HealthRegistry, Logger } from '@arasul/service-kit';
+import { BootRecorder } from './boot/boot.service';
 import type { SelfHealingConfig } from './config';
 import { Healer } from './healing/healer';
 import { type EventPublisher, HealingRecorder } from './healing/healing.recorder';
@@ -11,6 +12,7 @@ export const SELF_NAME = 'self-healing-agent';
 
 export interface Agent {
   healer: Healer;
+  boot: BootRecorder;
   settings: SettingsService;
   recorder: HealingRecorder;
   start(): Promise<void>;
@@ -25,6 +27,8 @@ export function createAgent(deps: {
   db: Kysely<Database>;
   bus: EventPublisher;
   runtime: Runtime;
+  /** Tests pin the host's boot time. */
+  bootedAt?: () => Date;
 }): Agent {
   const { config, logger, db, runtime } = deps;
   const settings = new SettingsService(
@@ -46,6 +50,10 @@ export function createAgent(deps: {
     tickMs: config.SELF_HEALING_TICK_MS,
     self: SELF_NAME,
   });
+  const boot = new BootRecorder(db, deps.bus, logger.child({ module: 'boot' }), {
+    version: config.ARASUL_VERSION,
+    ...(deps.bootedAt ? { bootedAt: deps.bootedAt } : {}),
+  });
   deps.health.register({
     name: 'runtime',
     critical: false,
@@ -56,10 +64,16 @@ export function createAgent(deps: {
   });
   return {
     healer,
+    boot,
     settings,
     recorder,
     start: async () => {
       await settings.load();
+      const cached = await db
+        .selectFrom('service_status_cache')
+        .select(['service_name', 'status', 'health'])
+        .execute();
+      await boot.recordIfNew(cached);
       await healer.start();
     },
     stop: () => healer.stop(),

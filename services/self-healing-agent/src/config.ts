@@ -51,6 +51,8 @@ export const selfHealingEnvSchema = z.object({
   /** The heartbeat file the host dead-man unit watches (`var/run/self-healing.heartbeat` unless set). */
   SELF_HEALING_HEARTBEAT_FILE: z.string().optional(),
   SELF_HEALING_HEARTBEAT_MS: env.int(5000, 500, 60_000),
+  /** Reported in `system.boot`. */
+  ARASUL_VERSION: z.string().min(1).max(50).default('local'),
 });
 
 export type SelfHealingConfig = Readonly<z.output<typeof selfHealingEnvSchema>>;
