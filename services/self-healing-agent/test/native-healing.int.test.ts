@@ -71,6 +71,11 @@ describe('self-healing agent on a real supervisor (native runtime)', () => {
       .where('service_name', '=', 'victim')
       .executeTakeFirstOrThrow();
     expect(cache).toMatchObject({ status: 'running', health: 'healthy' });
+    const status = selfHealingStatusSchema.parse(
+      (await request(h.app).get('/api/self-healing/status').set(admin).expect(200)).body,
+    );
+    expect(status.services[0]).toMatchObject({ name: 'victim', runtimeRestarts: 1, actionsInWindow: 1 });
+    expect(status.services[0]?.uptimeSeconds).toBeLessThan(5);
   });
 
   it('restarts a service that hangs without exiting, within SELF_HEALING_UNREADY_S + 2 s, and it is ready again', async () => {

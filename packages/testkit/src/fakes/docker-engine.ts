@@ -337,7 +337,11 @@ export class FakeDockerEngine {
         const name = update.RestartPolicy?.Name;
         if (name === 'no' || name === 'always' || name === 'unless-stopped' || name === 'on-failure') {
           c.spec.restartPolicy = name;
-          if (name === 'no') clearTimeout(c.restartTimer);
+          if (name === 'no' && c.status === 'restarting') {
+            // The pending policy restart is dropped: the container stays exited, as the daemon leaves it.
+            clearTimeout(c.restartTimer);
+            c.status = 'exited';
+          }
         }
         return json(200, { Warnings: [] });
       }

@@ -156,7 +156,7 @@ export class ServicesService {
       health: this.healer.healthOf(t),
       healthReason: t.svc.ready === true ? null : t.svc.notReadyReason,
       pid: t.svc.pid,
-      uptimeSeconds: t.svc.uptimeSeconds,
+      uptimeSeconds: t.startedAt === null ? null : Math.max(0, Math.round((now - t.startedAt) / 1000)),
       runtimeRestarts: t.svc.restarts,
       actionsInWindow,
       backoff:

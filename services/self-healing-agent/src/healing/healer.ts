@@ -20,6 +20,8 @@ export interface TrackedService {
   /** Since when it runs without being ready (ms), `null` while ready or not running. */
   unreadySince: number | null;
   readySince: number | null;
+  /** When the current process/container started (ms), for the uptime the status view shows. */
+  startedAt: number | null;
   /** An action or a decision is in progress: the tick does not start another. */
   busy: boolean;
   /** A problem was detected and not yet recovered (for the `recovered` record). */
@@ -141,6 +143,9 @@ export class Healer {
       case 'state': {
         const t = this.tracked.get(event.service);
         if (!t) return;
+        if (t.svc.state === 'backoff' && event.state === 'starting') t.svc.restarts += 1;
+        if (event.state === 'running' && t.svc.state !== 'running') t.startedAt = event.at.getTime();
+        if (event.state !== 'running' && event.state !== 'stopping') t.startedAt = null;
         t.svc.state = event.state;
         t.svc.pid = event.pid;
         if (event.state !== 'running' && event.state !== 'starting') t.unreadySince = null;
@@ -185,12 +190,14 @@ export class Healer {
         svc,
         unreadySince: null,
         readySince: null,
+        startedAt: null,
         busy: false,
         problemSince: null,
         waitingNoted: false,
         reported: null,
       };
       t.svc = svc;
+      t.startedAt = svc.uptimeSeconds === null ? null : this.now() - svc.uptimeSeconds * 1000;
       if (svc.ready === true) t.readySince ??= this.now();
       else if (svc.state === 'running' || svc.state === 'starting') t.unreadySince ??= this.now();
       this.tracked.set(svc.name, t);
