@@ -1,8 +1,11 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '@arasul/db';
-import type { HealthRegistry, Logger } from '@arasul/service-kit';
+import { join } from 'node:path';
+import type { AmqpClient, HealthRegistry, Logger } from '@arasul/service-kit';
 import { BootRecorder } from './boot/boot.service';
 import type { SelfHealingConfig } from './config';
+import { consumeAlerts } from './guards/alerts.consumer';
+import { Guards } from './guards/guards.service';
 import { Healer } from './healing/healer';
 import { type EventPublisher, HealingRecorder } from './healing/healing.recorder';
 import type { Runtime } from './runtime/runtime';
@@ -13,6 +16,7 @@ export const SELF_NAME = 'self-healing-agent';
 export interface Agent {
   healer: Healer;
   boot: BootRecorder;
+  guards: Guards;
   settings: SettingsService;
   recorder: HealingRecorder;
   start(): Promise<void>;
@@ -26,6 +30,8 @@ export function createAgent(deps: {
   health: HealthRegistry;
   db: Kysely<Database>;
   bus: EventPublisher;
+  /** Where the guards' alert events come from; without it the guards only run when called. */
+  consumer?: AmqpClient;
   runtime: Runtime;
   /** Tests pin the host's boot time. */
   bootedAt?: () => Date;
@@ -50,6 +56,24 @@ export function createAgent(deps: {
     tickMs: config.SELF_HEALING_TICK_MS,
     self: SELF_NAME,
   });
+  const varDir = config.ARASUL_VAR ?? join(config.ARASUL_ROOT, 'var');
+  const guards = new Guards(
+    healer,
+    recorder,
+    {
+      cleanup: {
+        logDirs: [join(varDir, 'log')],
+        oldFileDirs: config.SELF_HEALING_CLEANUP_DIRS,
+        maxAgeMs: 24 * 3_600_000,
+      },
+      diskCleanupPercent: config.SELF_HEALING_DISK_CLEANUP_PERCENT,
+      diskCriticalPercent: config.SELF_HEALING_DISK_CRITICAL_PERCENT,
+      llmService: config.SELF_HEALING_LLM_SERVICE,
+      thermalStopAfterMs: config.SELF_HEALING_THERMAL_STOP_S * 1000,
+    },
+    logger.child({ module: 'guards' }),
+  );
+  let stopConsumer: (() => Promise<void>) | undefined;
   const boot = new BootRecorder(db, deps.bus, logger.child({ module: 'boot' }), {
     version: config.ARASUL_VERSION,
     ...(deps.bootedAt ? { bootedAt: deps.bootedAt } : {}),
@@ -65,6 +89,7 @@ export function createAgent(deps: {
   return {
     healer,
     boot,
+    guards,
     settings,
     recorder,
     start: async () => {
@@ -75,7 +100,12 @@ export function createAgent(deps: {
         .execute();
       await boot.recordIfNew(cached);
       await healer.start();
+      if (deps.consumer) stopConsumer = await consumeAlerts(deps.consumer, guards);
     },
-    stop: () => healer.stop(),
+    stop: async () => {
+      await stopConsumer?.();
+      guards.stop();
+      await healer.stop();
+    },
   };
 }

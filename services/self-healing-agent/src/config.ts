@@ -51,6 +51,25 @@ export const selfHealingEnvSchema = z.object({
   /** The heartbeat file the host dead-man unit watches (`var/run/self-healing.heartbeat` unless set). */
   SELF_HEALING_HEARTBEAT_FILE: z.string().optional(),
   SELF_HEALING_HEARTBEAT_MS: env.int(5000, 500, 60_000),
+  /** Disk guard: safe cleanup from this percent, critical incident from the second. */
+  SELF_HEALING_DISK_CLEANUP_PERCENT: env.int(90, 50, 99),
+  SELF_HEALING_DISK_CRITICAL_PERCENT: env.int(95, 50, 100),
+  /** Folders whose files older than a day the disk cleanup may delete (comma-separated; never user data). */
+  SELF_HEALING_CLEANUP_DIRS: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s.startsWith('/')),
+    ),
+  /** The LLM backend the temperature guard stops while it stays critical. */
+  SELF_HEALING_LLM_SERVICE: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]*$/)
+    .default('ollama'),
+  SELF_HEALING_THERMAL_STOP_S: env.int(120, 5, 3600),
   /** Reported in `system.boot`. */
   ARASUL_VERSION: z.string().min(1).max(50).default('local'),
 });

@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   const amqp = openAmqp(config, lifecycle);
 
   const runtime = await selectRuntime(config, logger);
-  const agent = createAgent({ config, logger, health, db, bus: amqp, runtime });
+  const agent = createAgent({ config, logger, health, db, bus: amqp, consumer: amqp, runtime });
   shutdown.add('agent', () => agent.stop());
 
   const app = createApp({ config, logger, health, db, ...agent });

@@ -175,7 +175,15 @@ export async function startHarness(
       logger,
       reconnectMinMs: 50,
     });
-    const agent = createAgent({ config, logger, health, db, bus: ownInfra.bus, runtime });
+    const agent = createAgent({
+      config,
+      logger,
+      health,
+      db,
+      bus: ownInfra.bus,
+      consumer: ownInfra.bus,
+      runtime,
+    });
     await agent.start();
     return { agent, app: createApp({ config, logger, health, db, ...agent }) };
   };
