@@ -27,7 +27,7 @@ const ROOT = join(__dirname, '..');
 // The budget allows 5 healing actions in 30 min; a sixth crash quarantines (that is measured in 3.)
 const KILLS = Math.min(5, Number(process.env.BENCH_KILLS ?? 5));
 const HANGS = Number(process.env.BENCH_HANGS ?? 3);
-const LOOP_S = Number(process.env.BENCH_LOOP_S ?? 60);
+const LOOP_S = Number(process.env.BENCH_LOOP_S ?? 90);
 const IDLE_S = Number(process.env.BENCH_IDLE_S ?? 60);
 const UNREADY_S = 15;
 const BASE_PORT = 31_500;
@@ -39,7 +39,7 @@ const FAKE = `
 const http = require('node:http');
 const fs = require('node:fs');
 const port = Number(process.env[process.env.FAKE_PORT_ENV]);
-if (process.env.FAKE_CRASH === '1') setTimeout(() => process.exit(3), 200);
+if (process.env.FAKE_CRASH_FILE && fs.existsSync(process.env.FAKE_CRASH_FILE)) setTimeout(() => process.exit(3), 200);
 let ready = true;
 http.createServer((req, res) => {
   if (req.url === '/health/ready') { res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' }); res.end('{"checks":{}}'); return; }
@@ -61,7 +61,8 @@ function checkout(): string {
       join(dir, 'package.json'),
       JSON.stringify({ name, arasul: { port: { env: portEnv, default: BASE_PORT + i } } }),
     );
-    const env = `process.env.FAKE_PORT_ENV = ${JSON.stringify(portEnv)}; process.env.FAKE_CRASH = ${JSON.stringify(name === 'looper' ? '1' : '0')};`;
+    const crashFile = name === 'looper' ? join(root, 'crash-looper') : '';
+    const env = `process.env.FAKE_PORT_ENV = ${JSON.stringify(portEnv)}; process.env.FAKE_CRASH_FILE = ${JSON.stringify(crashFile)};`;
     writeFileSync(join(dir, 'dist', 'main.js'), `${env}\n${FAKE}`);
   });
   return root;
@@ -139,13 +140,7 @@ async function main(): Promise<void> {
       .execute();
   try {
     await until(
-      () =>
-        supervisor
-          .status()
-          .services.filter((s) => s.name !== 'looper')
-          .every((s) => s.ready)
-          ? true
-          : undefined,
+      () => (supervisor.status().services.every((s) => s.ready) ? true : undefined),
       'services ready',
       20_000,
     );
@@ -190,6 +185,11 @@ async function main(): Promise<void> {
       recover.push(Date.now() - killedAt);
     }
 
+    // 3. (runs alongside 2.) the crash loop starts now: every start of looper dies after 200 ms
+    writeFileSync(join(root, 'crash-looper'), 'x');
+    const loopStartedAt = Date.now();
+    process.kill(status('looper')?.pid ?? -1, 'SIGKILL');
+
     // 2. hung services (all at once)
     const hungAt = Date.now();
     await Promise.all(
@@ -197,25 +197,28 @@ async function main(): Promise<void> {
         .filter((n) => n.startsWith('hung-'))
         .map((_n, i) => fetch(`http://127.0.0.1:${BASE_PORT + 1 + i}/hang`)),
     );
+    const detected: number[] = [];
     const acted: number[] = [];
     const readyAgain: number[] = [];
     await Promise.all(
       names
         .filter((n) => n.startsWith('hung-'))
         .map(async (n) => {
-          const row = await until(
-            async () => (await rows(n, 'action'))[0],
-            `${n} restarted`,
+          const seen = await until(
+            async () => (await rows(n, 'detected'))[0],
+            `${n} detected`,
             (UNREADY_S + 10) * 1000,
           );
+          detected.push(seen.timestamp.getTime() - hungAt);
+          const row = await until(async () => (await rows(n, 'action'))[0], `${n} restarted`, 15_000);
           acted.push(row.timestamp.getTime() - hungAt);
           await until(() => (status(n)?.ready ? true : undefined), `${n} ready again`, 30_000);
           readyAgain.push(Date.now() - row.timestamp.getTime());
         }),
     );
 
-    // 3. crash loop (it has been looping since the start)
-    await sleep(Math.max(0, LOOP_S * 1000 - (Date.now() - hungAt)));
+    // 3. crash loop, watched for LOOP_S from its start
+    await sleep(Math.max(0, LOOP_S * 1000 - (Date.now() - loopStartedAt)));
     const loop = status('looper');
     const quarantined = (await rows('looper', 'quarantined')).length;
 

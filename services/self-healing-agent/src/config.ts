@@ -70,6 +70,9 @@ export const selfHealingEnvSchema = z.object({
     .regex(/^[a-z0-9][a-z0-9-]*$/)
     .default('ollama'),
   SELF_HEALING_THERMAL_STOP_S: env.int(120, 5, 3600),
+  /** llm-queue, asked by the diagnosis assistant (internal API, same queue as every caller). */
+  LLM_QUEUE_URL: z.url().default('http://127.0.0.1:8082'),
+  SELF_HEALING_ASK_TIMEOUT_MS: env.int(120_000, 1000, 600_000),
   /** Reported in `system.boot`. */
   ARASUL_VERSION: z.string().min(1).max(50).default('local'),
 });

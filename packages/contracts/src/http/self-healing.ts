@@ -139,7 +139,11 @@ export const serviceActionResultSchema = z.object({
 });
 export type ServiceActionResult = z.infer<typeof serviceActionResultSchema>;
 
-export const diagnosisQuestionSchema = z.object({ question: z.string().trim().min(3).max(2000) });
+export const diagnosisQuestionSchema = z.object({
+  question: z.string().trim().min(3).max(2000),
+  /** The answer's language (the dashboard's); German unless said. */
+  language: z.enum(['de', 'en']).default('de'),
+});
 export type DiagnosisQuestion = z.infer<typeof diagnosisQuestionSchema>;
 
 export const diagnosisAnswerSchema = z.object({

@@ -1,21 +1,28 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import {
+  diagnosisQuestionSchema,
   selfHealingEventsQuerySchema,
   selfHealingSettingsSchema,
   serviceActionName,
   serviceNameSchema,
 } from '@arasul/contracts';
 import { authorize, identityOf, parseInput } from '@arasul/service-kit';
+import type { AssistantService } from '../assistant/assistant.service';
 import type { ServicesService } from './services.service';
 
 const read = authorize({ role: 'viewer' });
 const administer = authorize({ role: 'admin' });
+const operate = authorize({ role: 'operator' });
 const actionParams = z.object({ name: serviceNameSchema, action: serviceActionName });
 
-/** `/api/self-healing`: status and incidents for viewers; settings for admins. */
-export function selfHealingRouter(services: ServicesService): Router {
+/** `/api/self-healing`: status and incidents for viewers; the assistant for operators; settings for admins. */
+export function selfHealingRouter(services: ServicesService, assistant: AssistantService): Router {
   const router = Router();
+  router.post('/ask', operate, async (req, res) => {
+    const { question, language } = parseInput(diagnosisQuestionSchema, req.body, 'body');
+    res.json(await assistant.ask(question, language, identityOf(req)));
+  });
   router.get('/status', read, async (_req, res) => {
     res.json(await services.status());
   });

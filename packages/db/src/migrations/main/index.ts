@@ -25,6 +25,7 @@ import * as m030 from './030_auth_roles_sessions';
 import * as m031 from './031_metrics_rollups_alerts';
 import * as m032 from './032_llm_queue_scheduler';
 import * as m039 from './039_self_healing_agent';
+import * as m040 from './040_llm_source_selfhealing';
 
 /**
  * The migrations of arasul_db, keyed by file name. A static map rather than a directory scan so the same
@@ -58,4 +59,5 @@ export const mainMigrations: Record<string, Migration> = {
   '031_metrics_rollups_alerts': m031,
   '032_llm_queue_scheduler': m032,
   '039_self_healing_agent': m039,
+  '040_llm_source_selfhealing': m040,
 };
