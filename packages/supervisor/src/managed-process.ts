@@ -76,11 +76,15 @@ export class ManagedProcess {
     this.nextRestartAt = undefined;
     this.setState('starting');
     this.setReady(false, 'starting');
-    const child = spawn(process.execPath, ['--enable-source-maps', this.definition.entry], {
-      cwd: this.definition.dir,
-      env: { ...this.options.env, [this.definition.portEnv]: String(this.definition.port) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--enable-source-maps', ...this.definition.nodeFlags, this.definition.entry],
+      {
+        cwd: this.definition.dir,
+        env: { ...this.options.env, [this.definition.portEnv]: String(this.definition.port) },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     this.child = child;
     this.startedAt = Date.now();
     child.stdout?.on('data', (chunk: Buffer) => this.log.write(chunk));
