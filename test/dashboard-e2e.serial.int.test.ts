@@ -447,7 +447,10 @@ describe('dashboard (Chromium, native platform)', () => {
     await step('15-system-phone', async () => {
       await page.goto(`${base}/system`);
       await page.getByTestId('service-metrics-collector').waitFor();
-      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      // A string, because the test's TypeScript has no DOM types.
+      const overflow = (await page.evaluate(
+        'document.documentElement.scrollWidth - window.innerWidth',
+      )) as number;
       expect(overflow).toBeLessThanOrEqual(0);
     });
     await page.setViewportSize({ width: 1366, height: 900 });
