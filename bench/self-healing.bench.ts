@@ -237,11 +237,12 @@ async function main(): Promise<void> {
     const out = {
       crashDetection: { samples: detect.length, p50: ms(pct(detect, 50)), max: ms(Math.max(...detect)) },
       crashToReady: { p50: ms(pct(recover, 50)), max: ms(Math.max(...recover)) },
-      hungToRestart: {
-        samples: acted.length,
-        max: ms(Math.max(...acted)),
+      hungToDetected: {
+        samples: detected.length,
+        max: ms(Math.max(...detected)),
         limit: ms((UNREADY_S + 2) * 1000),
       },
+      hungToRestartDone: { max: ms(Math.max(...acted)) },
       restartToReady: { max: ms(Math.max(...readyAgain)), limit: '10000 ms' },
       crashLoop: {
         watchedSeconds: LOOP_S,
