@@ -83,7 +83,14 @@ export function createAgent(deps: {
     critical: false,
     check: () => {
       if (!runtime.connected()) return Promise.reject(new Error(`${runtime.kind} runtime not connected`));
-      return Promise.resolve({ runtime: runtime.kind, services: healer.services().length });
+      return Promise.resolve({
+        runtime: runtime.kind,
+        services: healer.services().length,
+        // Shown by /api/health and `scripts/arasul status` next to the other stand-ins of native mode.
+        ...(runtime.kind === 'native'
+          ? { fallback: 'self-healing through the native supervisor (no Docker engine)' }
+          : {}),
+      });
     },
   });
   return {
