@@ -100,6 +100,11 @@ describe('self-healing agent on a real supervisor (native runtime)', () => {
     );
     expect(status.runtime).toBe('native');
     expect(status.runtimeConnected).toBe(true);
+    const ready = await request(h.app).get('/health/ready').expect(200);
+    expect(ready.body.checks.runtime).toMatchObject({
+      status: 'up',
+      info: { runtime: 'native', fallback: expect.stringContaining('native supervisor') },
+    });
     expect(status.services[0]).toMatchObject({
       name: 'hangs',
       state: 'running',
