@@ -14,7 +14,7 @@ import {
   testPort,
 } from './helpers';
 
-jest.setTimeout(90_000);
+jest.setTimeout(120_000);
 
 describe('escalation ladder, settings and the incident timeline', () => {
   let infra: ServiceTestInfra;
@@ -79,7 +79,7 @@ describe('escalation ladder, settings and the incident timeline', () => {
         return rows.length >= 3 ? rows : undefined;
       },
       'three actions on api',
-      40_000,
+      60_000,
     );
     expect(actions.map((a) => a.action_taken)).toEqual([
       'restart_service',
@@ -89,7 +89,7 @@ describe('escalation ladder, settings and the incident timeline', () => {
     expect(actions[2]?.metadata).toMatchObject({ dependency: 'store', attempt: 3 });
     expect(h.pidOf('store')).not.toBe(storePid);
 
-    const escalated = await infra.events.waitFor('selfhealing.escalated', (p) => p.target === 'api', 20_000);
+    const escalated = await infra.events.waitFor('selfhealing.escalated', (p) => p.target === 'api', 30_000);
     expect(escalated.payload).toMatchObject({ cause: 'ladder_exhausted', quarantined: false, attempts: 4 });
   });
 

@@ -4,7 +4,16 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import request from 'supertest';
 import { selfHealingStatusSchema } from '@arasul/contracts';
 import { type ServiceTestInfra, createServiceTestInfra } from '@arasul/testkit';
-import { type Harness, asCaller, eventsOf, eventually, identity, startHarness, testPort } from './helpers';
+import {
+  INTERNAL_SECRET,
+  type Harness,
+  asCaller,
+  eventsOf,
+  eventually,
+  identity,
+  startHarness,
+  testPort,
+} from './helpers';
 
 jest.setTimeout(60_000);
 
@@ -100,7 +109,10 @@ describe('self-healing agent on a real supervisor (native runtime)', () => {
     );
     expect(status.runtime).toBe('native');
     expect(status.runtimeConnected).toBe(true);
-    const ready = await request(h.app).get('/health/ready').expect(200);
+    const ready = await request(h.app)
+      .get('/health/ready')
+      .set('Authorization', `Bearer ${INTERNAL_SECRET}`)
+      .expect(200);
     expect(ready.body.checks.runtime).toMatchObject({
       status: 'up',
       info: { runtime: 'native', fallback: expect.stringContaining('native supervisor') },
