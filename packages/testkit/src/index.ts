@@ -5,3 +5,4 @@ export * from './amqp';
 export * from './fakes/ollama';
 export * from './service-infra';
 export * from './fakes/docker-engine';
+export * from './fakes/qdrant';
