@@ -1,5 +1,6 @@
 export * from './envelope';
 export * from './events';
 export * from './jobs';
+export * from './http/self-healing';
 export * from './documents';
 export * from './search';

@@ -4,4 +4,5 @@ export * from './logger';
 export * from './amqp';
 export * from './fakes/ollama';
 export * from './service-infra';
+export * from './fakes/docker-engine';
 export * from './fakes/qdrant';

@@ -28,6 +28,8 @@ import * as m033 from './033_llm_job_api_key';
 import * as m035 from './035_document_pipeline';
 import * as m037 from './037_rag_settings';
 import * as m038 from './038_chat_rag';
+import * as m039 from './039_self_healing_agent';
+import * as m040 from './040_llm_source_selfhealing';
 
 /**
  * The migrations of arasul_db, keyed by file name. A static map rather than a directory scan so the same
@@ -64,4 +66,6 @@ export const mainMigrations: Record<string, Migration> = {
   '035_document_pipeline': m035,
   '037_rag_settings': m037,
   '038_chat_rag': m038,
+  '039_self_healing_agent': m039,
+  '040_llm_source_selfhealing': m040,
 };
