@@ -4,3 +4,4 @@ export * from './logger';
 export * from './amqp';
 export * from './fakes/ollama';
 export * from './service-infra';
+export * from './fakes/telegram';
