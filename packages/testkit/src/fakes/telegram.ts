@@ -331,7 +331,7 @@ export class FakeTelegramBotApi {
         }
         return;
       }
-      this.dispatch(state, method, body, req, res, respond);
+      this.dispatch(state, method, body, res, respond);
     });
   }
 
@@ -339,7 +339,6 @@ export class FakeTelegramBotApi {
     state: BotState,
     method: string,
     body: Json,
-    req: IncomingMessage,
     res: ServerResponse,
     respond: (status: number, payload: Json) => void,
   ): void {
@@ -359,7 +358,7 @@ export class FakeTelegramBotApi {
         });
         return;
       case 'getUpdates':
-        this.getUpdates(state, body, req, res, ok, bad);
+        this.getUpdates(state, body, res, ok, bad);
         return;
       case 'sendMessage':
         this.sendMessage(state, body, ok, bad, respond);
@@ -442,7 +441,6 @@ export class FakeTelegramBotApi {
   private getUpdates(
     state: BotState,
     body: Json,
-    req: IncomingMessage,
     res: ServerResponse,
     ok: (result: unknown) => void,
     bad: (description: string, status?: number) => void,
@@ -486,7 +484,8 @@ export class FakeTelegramBotApi {
     const wake = (): void => finish();
     const timer = setTimeout(finish, timeoutS * 1000);
     state.waiters.add(wake);
-    req.on('close', () => {
+    // The response's close (not the request's, which fires once the body is read): the client went away.
+    res.on('close', () => {
       if (!res.writableEnded) {
         done = true;
         clearTimeout(timer);

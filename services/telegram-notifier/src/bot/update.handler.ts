@@ -4,7 +4,18 @@ import type { Database } from '@arasul/db';
 import type { Logger } from '@arasul/service-kit';
 import { findChat } from '../setup/setup.repository';
 import type { SetupService } from '../setup/setup.service';
-import type { BotClient } from '../telegram/telegram.client';
+import { BotApiError, type BotClient } from '../telegram/telegram.client';
+
+/** A reply to a person: when Telegram says 429, wait what it says (up to 5 s) and try once more. */
+async function replyWithin(client: BotClient, chatId: string, text: string): Promise<void> {
+  try {
+    await client.sendMessage(chatId, text);
+  } catch (error) {
+    if (!(error instanceof BotApiError) || error.kind !== 'rate_limited') throw error;
+    await new Promise((resolve) => setTimeout(resolve, Math.min(5, error.retryAfterSeconds ?? 1) * 1000));
+    await client.sendMessage(chatId, text);
+  }
+}
 
 const updateSchema = z.object({
   update_id: z.number().int(),
@@ -60,17 +71,17 @@ export class UpdateHandler {
         { id: chatId, type: message.chat.type, title: message.chat.title ?? message.chat.first_name ?? null },
         token,
       );
-      if (!linked) await client.sendMessage(chatId, 'This link is not valid (any more). Please start the setup again in the Arasul dashboard.');
+      if (!linked) await replyWithin(client, chatId, 'This link is not valid (any more). Please start the setup again in the Arasul dashboard.');
       return;
     }
     if (!name.startsWith('/')) return;
     const chat = await findChat(this.db, chatId);
     if (!chat) {
       this.logger.warn('telegram command from an unauthorized chat', { chatId, command: name.slice(0, 32) });
-      await client.sendMessage(chatId, 'Sorry, this chat is not linked to this Arasul box. An administrator can link it in the dashboard.');
+      await replyWithin(client, chatId, 'Sorry, this chat is not linked to this Arasul box. An administrator can link it in the dashboard.');
       return;
     }
-    await client.sendMessage(chatId, await this.answer(name));
+    await replyWithin(client, chatId, await this.answer(name));
   }
 
   private async answer(command: string): Promise<string> {
