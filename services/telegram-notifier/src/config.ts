@@ -10,7 +10,10 @@ export const notifierEnvSchema = z.object({
    * Encrypts bot tokens and webhook secrets at rest (AES-256-GCM, key derived with HKDF). Its own secret,
    * never the JWT secret. Missing: the service runs and says `no_encryption_key`, but stores no token.
    */
-  TELEGRAM_ENCRYPTION_KEY: z.string().min(32, 'TELEGRAM_ENCRYPTION_KEY must be at least 32 characters').optional(),
+  TELEGRAM_ENCRYPTION_KEY: z
+    .string()
+    .min(32, 'TELEGRAM_ENCRYPTION_KEY must be at least 32 characters')
+    .optional(),
   /** Telegram's Bot API root; a test points it at the fake. */
   TELEGRAM_API_ROOT: z.url().default('https://api.telegram.org'),
   /** With a public URL, updates arrive by webhook (`<PUBLIC_URL>/api/telegram/webhook`) instead of polling. */

@@ -14,7 +14,11 @@ import { createNotifier } from './notifier';
 /** Composition root: config → logger → connections → notifier → listen → loops; stop in reverse. */
 async function main(): Promise<void> {
   const config = loadNotifierConfig();
-  const logger = createLogger({ service: 'telegram-notifier', level: config.LOG_LEVEL, format: config.LOG_FORMAT });
+  const logger = createLogger({
+    service: 'telegram-notifier',
+    level: config.LOG_LEVEL,
+    format: config.LOG_FORMAT,
+  });
   const shutdown = new Shutdown(logger, config.SHUTDOWN_TIMEOUT_MS);
   shutdown.installSignalHandlers();
   const health = new HealthRegistry('telegram-notifier');

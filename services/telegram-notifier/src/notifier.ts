@@ -47,7 +47,8 @@ export interface Notifier {
 /** Builds every part (HTTP app, event consumer, outbox worker, update poller); `start` runs the loops. */
 export function createNotifier(deps: NotifierDeps): Notifier {
   const { config, logger, db } = deps;
-  const box = config.TELEGRAM_ENCRYPTION_KEY === undefined ? null : new SecretBox(config.TELEGRAM_ENCRYPTION_KEY);
+  const box =
+    config.TELEGRAM_ENCRYPTION_KEY === undefined ? null : new SecretBox(config.TELEGRAM_ENCRYPTION_KEY);
   if (!box) logger.warn('TELEGRAM_ENCRYPTION_KEY is not set: the notifier runs but cannot store a bot token');
   const account = new BotAccount(db, box, config.TELEGRAM_API_ROOT, config.TELEGRAM_REQUEST_TIMEOUT_MS);
   const dispatcher = new OutboxDispatcher(db, account, () => box, logger.child({ module: 'outbox' }), {
@@ -56,10 +57,18 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     maxAttempts: config.NOTIFIER_MAX_ATTEMPTS,
     webhookTimeoutMs: config.NOTIFIER_WEBHOOK_TIMEOUT_MS,
   });
-  const wake = (): void => dispatcher.wake();
+  const wake = (): void => {
+    dispatcher.wake();
+  };
   const setup = new SetupService(db, account, logger.child({ module: 'setup' }), () => 'polling');
   const handler = new UpdateHandler(db, setup, logger.child({ module: 'bot' }));
-  const poller = new UpdatePoller(db, account, handler, logger.child({ module: 'updates' }), config.TELEGRAM_POLL_TIMEOUT_S);
+  const poller = new UpdatePoller(
+    db,
+    account,
+    handler,
+    logger.child({ module: 'updates' }),
+    config.TELEGRAM_POLL_TIMEOUT_S,
+  );
   setup.onChange = () => {
     poller.restartPoll();
     wake();
@@ -98,7 +107,9 @@ export function createNotifier(deps: NotifierDeps): Notifier {
       consumer = await startEventConsumer(deps.bus, db, routing, config.NOTIFIER_CONSUMER_PREFETCH, wake);
       retention = setInterval(() => {
         pruneOlderThan(db, config.NOTIFIER_RETENTION_DAYS).catch((error: unknown) => {
-          logger.warn('notifier retention failed', { error: error instanceof Error ? error.message : 'failed' });
+          logger.warn('notifier retention failed', {
+            error: error instanceof Error ? error.message : 'failed',
+          });
         });
       }, config.NOTIFIER_RETENTION_INTERVAL_SECONDS * 1000);
       retention.unref();

@@ -3,7 +3,12 @@ import type { Kysely } from 'kysely';
 import request from 'supertest';
 import type { Database } from '@arasul/db';
 import { HealthRegistry, type Identity, type Role, signIdentity } from '@arasul/service-kit';
-import { FakeTelegramBotApi, type FakeBot, type ServiceTestInfra, createServiceTestInfra } from '@arasul/testkit';
+import {
+  FakeTelegramBotApi,
+  type FakeBot,
+  type ServiceTestInfra,
+  createServiceTestInfra,
+} from '@arasul/testkit';
 import { type NotifierConfig, parseNotifierConfig } from '../src/config';
 import { type Notifier, createNotifier } from '../src/notifier';
 
@@ -83,7 +88,11 @@ export function asCaller(who: Identity): Record<string, string> {
   return { 'X-Arasul-Identity': signIdentity(who, INTERNAL_SECRET) };
 }
 
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 10_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -99,7 +108,8 @@ export async function linkOwnerChat(ctx: NotifierTest, chatId = 424242): Promise
     .post('/api/telegram/setup')
     .set(asCaller(ctx.admin))
     .send({ token: ctx.bot.token });
-  if (started.status !== 201) throw new Error(`setup failed: ${String(started.status)} ${JSON.stringify(started.body)}`);
+  if (started.status !== 201)
+    throw new Error(`setup failed: ${String(started.status)} ${JSON.stringify(started.body)}`);
   const code = (started.body as { code: string }).code;
   ctx.fake.userSends(ctx.bot.token, { id: chatId, type: 'private', firstName: 'Owner' }, `/start ${code}`);
   await waitFor('the setup to complete', async () => {

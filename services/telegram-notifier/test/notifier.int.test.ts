@@ -8,7 +8,15 @@ import { type NotifierTest, asCaller, createNotifierTest, identity, linkOwnerCha
 
 const OWNER = 424242;
 
-function alert(alertId: number, metric: 'cpu' | 'ram' | 'disk', severity: 'warning' | 'critical' = 'critical') {
+function errorCode(body: unknown): string {
+  return (body as { error: { code: string } }).error.code;
+}
+
+function alert(
+  alertId: number,
+  metric: 'cpu' | 'ram' | 'disk',
+  severity: 'warning' | 'critical' = 'critical',
+) {
   return { alertId, metric, value: 97, threshold: 95, severity, at: new Date().toISOString() };
 }
 
@@ -28,9 +36,11 @@ describe('telegram-notifier against the fake Bot API', () => {
       .set(asCaller(ctx.admin))
       .send({ token: '123456789:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' });
     expect(bad.status).toBe(400);
-    expect(bad.body.error.code).toBe('telegram_token_invalid');
+    expect(errorCode(bad.body)).toBe('telegram_token_invalid');
 
-    const viewer = await request(ctx.notifier.app).get('/api/telegram/status').set(asCaller(identity('operator')));
+    const viewer = await request(ctx.notifier.app)
+      .get('/api/telegram/status')
+      .set(asCaller(identity('operator')));
     expect(viewer.status).toBe(403);
   });
 
@@ -45,9 +55,15 @@ describe('telegram-notifier against the fake Bot API', () => {
     expect(setup.qrSvg).toMatch(/^<svg[\s\S]*<\/svg>\s*$/);
     expect(setup.status).toBe('token_valid');
 
-    ctx.fake.userSends(ctx.bot.token, { id: OWNER, type: 'private', firstName: 'Owner' }, `/start ${setup.code}`);
+    ctx.fake.userSends(
+      ctx.bot.token,
+      { id: OWNER, type: 'private', firstName: 'Owner' },
+      `/start ${setup.code}`,
+    );
     const done = await waitFor('setup completed', async () => {
-      const res = await request(ctx.notifier.app).get(`/api/telegram/setup/${setup.code}`).set(asCaller(ctx.admin));
+      const res = await request(ctx.notifier.app)
+        .get(`/api/telegram/setup/${setup.code}`)
+        .set(asCaller(ctx.admin));
       const body = telegramSetupSchema.parse(res.body);
       return body.status === 'completed' ? body : undefined;
     });
@@ -68,7 +84,12 @@ describe('telegram-notifier against the fake Bot API', () => {
   it('sends an alert, answers its resolve, and shows both as sent in the outbox', async () => {
     const before = ctx.fake.sentTo(OWNER).length;
     await ctx.infra.bus.publish('metrics.alert.fired', alert(1, 'cpu'));
-    const fired = await waitFor('the alert message', () => ctx.fake.sentTo(OWNER).slice(before).find((m) => m.text.includes('CPU')));
+    const fired = await waitFor('the alert message', () =>
+      ctx.fake
+        .sentTo(OWNER)
+        .slice(before)
+        .find((m) => m.text.includes('CPU')),
+    );
     expect(fired.text).toContain('CPU critical: 97');
 
     await ctx.infra.bus.publish('metrics.alert.resolved', { ...alert(1, 'cpu'), value: 40 });
@@ -78,7 +99,8 @@ describe('telegram-notifier against the fake Bot API', () => {
     expect(resolved.replyToMessageId).toBe(fired.messageId);
 
     const page = outboxPageSchema.parse(
-      (await request(ctx.notifier.app).get('/api/notifications/events?status=sent').set(asCaller(ctx.admin))).body,
+      (await request(ctx.notifier.app).get('/api/notifications/events?status=sent').set(asCaller(ctx.admin)))
+        .body,
     );
     expect(page.items.map((i) => i.eventType)).toEqual(
       expect.arrayContaining(['metrics.alert.fired', 'metrics.alert.resolved']),
@@ -87,10 +109,18 @@ describe('telegram-notifier against the fake Bot API', () => {
 
   it('keeps a cooldown per (type, subject) across a restart with Redis emptied', async () => {
     // Without grouping, so the alert goes at once rather than as the follow-up of the cpu alert.
-    await request(ctx.notifier.app).put('/api/notifications/settings').set(asCaller(ctx.admin)).send({ groupingWindowSeconds: 0 });
+    await request(ctx.notifier.app)
+      .put('/api/notifications/settings')
+      .set(asCaller(ctx.admin))
+      .send({ groupingWindowSeconds: 0 });
     const before = ctx.fake.sentTo(OWNER).length;
     await ctx.infra.bus.publish('metrics.alert.fired', alert(2, 'ram'));
-    await waitFor('the ram alert', () => ctx.fake.sentTo(OWNER).slice(before).find((m) => m.text.includes('RAM')));
+    await waitFor('the ram alert', () =>
+      ctx.fake
+        .sentTo(OWNER)
+        .slice(before)
+        .find((m) => m.text.includes('RAM')),
+    );
     await ctx.infra.bus.publish('metrics.alert.fired', alert(3, 'ram'));
     await waitFor('the repeat to be suppressed', async () => {
       const row = await ctx.db
@@ -106,7 +136,8 @@ describe('telegram-notifier against the fake Bot API', () => {
     await ctx.restart();
     const keys = await ctx.infra.redis.keys('*');
     const prefix = ctx.infra.redisPrefix;
-    for (const key of keys) await ctx.infra.redis.del(key.startsWith(prefix) ? key.slice(prefix.length) : key);
+    for (const key of keys)
+      await ctx.infra.redis.del(key.startsWith(prefix) ? key.slice(prefix.length) : key);
     await ctx.infra.bus.publish('metrics.alert.fired', alert(4, 'ram'));
     await waitFor('the third repeat to be suppressed too', async () => {
       const { n } = await ctx.db
@@ -135,7 +166,12 @@ describe('telegram-notifier against the fake Bot API', () => {
         health: 'unhealthy',
       });
     }
-    await waitFor('the group follow-up', () => ctx.fake.sentTo(OWNER).slice(before).find((m) => m.text.includes('3 more')));
+    await waitFor('the group follow-up', () =>
+      ctx.fake
+        .sentTo(OWNER)
+        .slice(before)
+        .find((m) => m.text.includes('3 more')),
+    );
     await sleep(2500);
     const sent = ctx.fake.sentTo(OWNER).slice(before);
     // Consumed concurrently, so any of the four may lead; the other three are the follow-up.
@@ -143,7 +179,8 @@ describe('telegram-notifier against the fake Bot API', () => {
     expect(sent[0]?.text).toMatch(/^⚠️ [a-z-]+ is restarting/);
     expect(sent[1]?.text).toMatch(/^⚠️ 3 more:\n(• [a-z-]+ is restarting\n?){3}$/);
     const all = sent.map((m) => m.text).join('\n');
-    for (const service of ['llm-queue', 'auth', 'gateway', 'metrics-collector']) expect(all).toContain(`${service} is restarting`);
+    for (const service of ['llm-queue', 'auth', 'gateway', 'metrics-collector'])
+      expect(all).toContain(`${service} is restarting`);
   });
 
   it('honours 429 retry_after and retries a 5xx without sending twice', async () => {
@@ -157,7 +194,15 @@ describe('telegram-notifier against the fake Bot API', () => {
       severity: 'critical',
       attempts: 3,
     });
-    await waitFor('the escalation', () => ctx.fake.sentTo(OWNER).slice(before).find((m) => m.text.includes('needs attention')), 20_000);
+    await waitFor(
+      'the escalation',
+      () =>
+        ctx.fake
+          .sentTo(OWNER)
+          .slice(before)
+          .find((m) => m.text.includes('needs attention')),
+      20_000,
+    );
     expect(Date.now() - started).toBeGreaterThanOrEqual(2000);
     const attempts = ctx.fake.requests.filter((r) => r.method === 'sendMessage' && r.at >= started);
     expect(attempts.map((r) => r.status)).toEqual([429, 502, 200]);
@@ -172,7 +217,9 @@ describe('telegram-notifier against the fake Bot API', () => {
     ctx.fake.userSends(ctx.bot.token, { id: OWNER, type: 'private', firstName: 'Owner' }, '/help');
     await waitFor('the help text', () => ctx.fake.sentTo(OWNER).find((m) => m.text.includes('/status')));
     // The offset is stored: the updates are confirmed, none is handled twice.
-    await waitFor('the offset to be stored', () => (ctx.fake.pendingUpdates(ctx.bot.token) === 0 ? true : undefined));
+    await waitFor('the offset to be stored', () =>
+      ctx.fake.pendingUpdates(ctx.bot.token) === 0 ? true : undefined,
+    );
   });
 
   it('delivers to a webhook with a verifiable HMAC signature', async () => {
@@ -200,7 +247,7 @@ describe('telegram-notifier against the fake Bot API', () => {
       const secret = (created.body as { secret: string }).secret;
 
       const test = await request(ctx.notifier.app)
-        .post(`/api/notifications/webhooks/${String(created.body.id)}/test`)
+        .post(`/api/notifications/webhooks/${String((created.body as { id: number }).id)}/test`)
         .set(asCaller(ctx.admin));
       expect(test.body).toEqual({ delivered: true, status: 204, error: null });
 
@@ -210,12 +257,22 @@ describe('telegram-notifier against the fake Bot API', () => {
         lockedUntil: new Date(Date.now() + 900_000).toISOString(),
         failedAttempts: 5,
       });
-      const delivery = await waitFor('the webhook delivery', () => received.find((r) => r.body.includes('mallory')));
+      const delivery = await waitFor('the webhook delivery', () =>
+        received.find((r) => r.body.includes('mallory')),
+      );
       const expected = `sha256=${createHmac('sha256', secret).update(`${delivery.timestamp}.${delivery.body}`).digest('hex')}`;
       expect(delivery.signature).toBe(expected);
-      expect(JSON.parse(delivery.body)).toMatchObject({ type: 'auth.account.locked', severity: 'warning', subject: 'mallory' });
+      expect(JSON.parse(delivery.body)).toMatchObject({
+        type: 'auth.account.locked',
+        severity: 'warning',
+        subject: 'mallory',
+      });
     } finally {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await new Promise<void>((resolve) =>
+        server.close(() => {
+          resolve();
+        }),
+      );
     }
   });
 
@@ -227,7 +284,11 @@ describe('telegram-notifier against the fake Bot API', () => {
     const before = ctx.fake.sentTo(OWNER).length;
     const N = 12;
     for (let i = 0; i < N; i += 1) {
-      await ctx.infra.bus.publish('workflow.activity', { workflowName: `flow-${String(i)}`, status: 'error', error: 'boom' });
+      await ctx.infra.bus.publish('workflow.activity', {
+        workflowName: `flow-${String(i)}`,
+        status: 'error',
+        error: 'boom',
+      });
       if (i === 4) await ctx.restart();
     }
     const burst = (): string[] =>
@@ -264,13 +325,13 @@ describe('telegram-notifier without TELEGRAM_ENCRYPTION_KEY', () => {
 
   it('runs, reports no_encryption_key and refuses to store a token', async () => {
     const status = await request(ctx.notifier.app).get('/api/telegram/status').set(asCaller(ctx.admin));
-    expect(status.body.state).toBe('no_encryption_key');
+    expect((status.body as { state: string }).state).toBe('no_encryption_key');
     const setup = await request(ctx.notifier.app)
       .post('/api/telegram/setup')
       .set(asCaller(ctx.admin))
       .send({ token: ctx.bot.token });
     expect(setup.status).toBe(409);
-    expect(setup.body.error.code).toBe('telegram_encryption_key_missing');
+    expect(errorCode(setup.body)).toBe('telegram_encryption_key_missing');
     expect(await ctx.db.selectFrom('telegram_setup_sessions').selectAll().execute()).toHaveLength(0);
   });
 });

@@ -103,12 +103,12 @@ export class FakeTelegramBotApi {
   }
 
   static async start(options: FakeTelegramOptions = {}): Promise<FakeTelegramBotApi> {
-    let fake: FakeTelegramBotApi | undefined;
+    const holder: { fake?: FakeTelegramBotApi } = {};
     const server = createServer((req, res) => {
-      if (fake) fake.handle(req, res);
+      holder.fake?.handle(req, res);
     });
-    fake = new FakeTelegramBotApi(server, options);
-    const created = fake;
+    const created = new FakeTelegramBotApi(server, options);
+    holder.fake = created;
     server.on('connection', (socket) => {
       created.sockets.add(socket);
       socket.on('close', () => created.sockets.delete(socket));
@@ -239,7 +239,11 @@ export class FakeTelegramBotApi {
       for (const wake of state.waiters) wake();
     }
     for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await new Promise<void>((resolve) =>
+      this.server.close(() => {
+        resolve();
+      }),
+    );
   }
 
   // ------------------------------------------------------------------ protocol
@@ -342,9 +346,12 @@ export class FakeTelegramBotApi {
     res: ServerResponse,
     respond: (status: number, payload: Json) => void,
   ): void {
-    const ok = (result: unknown): void => respond(200, { ok: true, result });
-    const bad = (description: string, status = 400): void =>
+    const ok = (result: unknown): void => {
+      respond(200, { ok: true, result });
+    };
+    const bad = (description: string, status = 400): void => {
       respond(status, { ok: false, error_code: status, description });
+    };
     switch (method) {
       case 'getMe':
         ok({
@@ -481,7 +488,9 @@ export class FakeTelegramBotApi {
       if (state.polling === res) state.polling = null;
       if (!res.writableEnded) ok(take());
     };
-    const wake = (): void => finish();
+    const wake = (): void => {
+      finish();
+    };
     const timer = setTimeout(finish, timeoutS * 1000);
     state.waiters.add(wake);
     // The response's close (not the request's, which fires once the body is read): the client went away.

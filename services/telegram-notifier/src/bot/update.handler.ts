@@ -71,14 +71,23 @@ export class UpdateHandler {
         { id: chatId, type: message.chat.type, title: message.chat.title ?? message.chat.first_name ?? null },
         token,
       );
-      if (!linked) await replyWithin(client, chatId, 'This link is not valid (any more). Please start the setup again in the Arasul dashboard.');
+      if (!linked)
+        await replyWithin(
+          client,
+          chatId,
+          'This link is not valid (any more). Please start the setup again in the Arasul dashboard.',
+        );
       return;
     }
     if (!name.startsWith('/')) return;
     const chat = await findChat(this.db, chatId);
     if (!chat) {
       this.logger.warn('telegram command from an unauthorized chat', { chatId, command: name.slice(0, 32) });
-      await replyWithin(client, chatId, 'Sorry, this chat is not linked to this Arasul box. An administrator can link it in the dashboard.');
+      await replyWithin(
+        client,
+        chatId,
+        'Sorry, this chat is not linked to this Arasul box. An administrator can link it in the dashboard.',
+      );
       return;
     }
     await replyWithin(client, chatId, await this.answer(name));
@@ -128,7 +137,9 @@ export class UpdateHandler {
           .orderBy('id', 'desc')
           .limit(5)
           .execute();
-        return rows.length === 0 ? 'No notifications yet.' : rows.map((r) => `• ${r.title} (${r.severity})`).join('\n');
+        return rows.length === 0
+          ? 'No notifications yet.'
+          : rows.map((r) => `• ${r.title} (${r.severity})`).join('\n');
       }
       case '/help':
       case '/start':

@@ -1,7 +1,12 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '@arasul/db';
 import { type HealthCheck, type Logger, errorMeta } from '@arasul/service-kit';
-import { findOpenSetupSession, readPollingOffset, recordBotError, savePollingOffset } from '../setup/setup.repository';
+import {
+  findOpenSetupSession,
+  readPollingOffset,
+  recordBotError,
+  savePollingOffset,
+} from '../setup/setup.repository';
 import type { BotAccount } from '../telegram/bot-account';
 import type { BotClient } from '../telegram/telegram.client';
 import type { UpdateHandler } from './update.handler';
@@ -46,18 +51,28 @@ export class UpdatePoller {
     return {
       name: 'telegram-updates',
       critical: false,
-      check: () => Promise.resolve({ ok: true, lastPollAt: this.lastPollAt?.toISOString() ?? null, lastError: this.lastError }),
+      check: () =>
+        Promise.resolve({
+          ok: true,
+          lastPollAt: this.lastPollAt?.toISOString() ?? null,
+          lastError: this.lastError,
+        }),
     };
   }
 
+  /** A method, not the field, so the loop re-reads it after every await. */
+  private isStopped(): boolean {
+    return this.stopped;
+  }
+
   private async run(): Promise<void> {
-    while (!this.stopped) {
+    while (!this.isStopped()) {
       this.abort = new AbortController();
       try {
         const polled = await this.pollOnce(this.abort.signal);
         if (!polled) await this.sleep(1000);
       } catch (error) {
-        if (this.stopped) break;
+        if (this.isStopped()) break;
         if (this.abort.signal.aborted) continue;
         this.lastError = error instanceof Error ? error.message : 'poll failed';
         this.logger.warn('telegram polling failed', errorMeta(error));
@@ -73,7 +88,7 @@ export class UpdatePoller {
     let token: string;
     let offset: number;
     let persist: (next: number) => Promise<void>;
-    if (session?.bot_token_encrypted != null) {
+    if (session !== undefined && session.bot_token_encrypted !== null) {
       token = this.account.openSetupToken(session.bot_token_encrypted);
       client = this.account.clientFor(token);
       offset = this.setupOffsets.get(session.id) ?? 0;
@@ -115,10 +130,14 @@ export class UpdatePoller {
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const timer = setTimeout(resolve, ms);
-      this.abort.signal.addEventListener('abort', () => {
-        clearTimeout(timer);
-        resolve();
-      }, { once: true });
+      this.abort.signal.addEventListener(
+        'abort',
+        () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        { once: true },
+      );
     });
   }
 }

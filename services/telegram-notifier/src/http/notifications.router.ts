@@ -59,7 +59,9 @@ export function notificationsRouter(deps: {
   });
   router.post('/test', async (req, res) => {
     const body = parseInput(testNotificationSchema, req.body ?? {}, 'body');
-    res.status(202).json({ items: await deps.outbox.test(body.severity, body.text, identityOf(req).username) });
+    res
+      .status(202)
+      .json({ items: await deps.outbox.test(body.severity, body.text, identityOf(req).username) });
   });
 
   router.get('/webhooks', async (_req, res) => {

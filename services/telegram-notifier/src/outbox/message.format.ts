@@ -19,5 +19,8 @@ export function formatGroupMessage(rows: Pick<NotificationEvent, 'severity' | 't
         : 'info';
   const listed = rows.slice(0, MAX_LISTED).map((r) => `• ${r.title}`);
   const rest = rows.length > MAX_LISTED ? [`… and ${String(rows.length - MAX_LISTED)} more`] : [];
-  return `${ICON[worst] ?? ''} ${String(rows.length)} more:\n${[...listed, ...rest].join('\n')}`.slice(0, 4000);
+  return `${ICON[worst] ?? ''} ${String(rows.length)} more:\n${[...listed, ...rest].join('\n')}`.slice(
+    0,
+    4000,
+  );
 }

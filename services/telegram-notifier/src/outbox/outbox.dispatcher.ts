@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database, NotificationEvent } from '@arasul/db';
 import { type HealthCheck, type Logger, errorMeta } from '@arasul/service-kit';
+import type { SecretBox } from '../shared/secret-box';
 import type { BotAccount } from '../telegram/bot-account';
 import { BotApiError } from '../telegram/telegram.client';
 import { postWebhook } from '../webhooks/webhook.sender';
@@ -51,13 +52,14 @@ export class OutboxDispatcher {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly bot: BotAccount,
-    private readonly box: () => import('../shared/secret-box').SecretBox | null,
+    private readonly box: () => SecretBox | null,
     private readonly logger: Logger,
     private readonly options: DispatcherOptions,
   ) {}
 
   async start(): Promise<void> {
-    for (const row of await recentDeliveries(this.db)) this.limiter.record(row.chat_id, row.sent_at.getTime());
+    for (const row of await recentDeliveries(this.db))
+      this.limiter.record(row.chat_id, row.sent_at.getTime());
     this.schedule(0);
   }
 
@@ -70,7 +72,8 @@ export class OutboxDispatcher {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
-    while (this.running.size > 0 || this.ticking) await Promise.all([...this.running, new Promise((r) => setTimeout(r, 10))]);
+    while (this.running.size > 0 || this.ticking)
+      await Promise.all([...this.running, new Promise((r) => setTimeout(r, 10))]);
   }
 
   healthCheck(): HealthCheck {
@@ -196,13 +199,20 @@ export class OutboxDispatcher {
         sourceEventId: row.id,
         triggeredBy: 'notifier',
       });
-      if (apiError.kind === 'rate_limited') this.limiter.pause(chatId, (apiError.retryAfterSeconds ?? 1) * 1000);
+      if (apiError.kind === 'rate_limited')
+        this.limiter.pause(chatId, (apiError.retryAfterSeconds ?? 1) * 1000);
     }
   }
 
   private async handleFailure(ids: number[], retryCount: number, error: BotApiError): Promise<void> {
     if (error.kind === 'rate_limited') {
-      await reschedule(this.db, ids, (error.retryAfterSeconds ?? 1) * 1000, `rate limited: ${error.message}`, false);
+      await reschedule(
+        this.db,
+        ids,
+        (error.retryAfterSeconds ?? 1) * 1000,
+        `rate limited: ${error.message}`,
+        false,
+      );
       return;
     }
     if (error.kind === 'rejected') {

@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
-import { type OutboxEntry, type OutboxPage, type outboxQuerySchema, notificationSeverity } from '@arasul/contracts';
+import {
+  type OutboxEntry,
+  type OutboxPage,
+  type outboxQuerySchema,
+  notificationSeverity,
+} from '@arasul/contracts';
 import type { Database, NotificationEvent } from '@arasul/db';
 import type { z } from 'zod';
 import { telegramDestination, webhookDestination } from '../routing/routing.service';
@@ -50,11 +55,20 @@ export class OutboxService {
         eb.fn.countAll<string>().filterWhere('status', '=', 'failed').as('failed'),
         eb.fn
           .countAll<string>()
-          .filterWhere((w) => w.and([w('status', '=', 'sent'), w('notification_sent_at', '>', sql<Date>`now() - interval '1 day'`)]))
+          .filterWhere((w) =>
+            w.and([
+              w('status', '=', 'sent'),
+              w('notification_sent_at', '>', sql<Date>`now() - interval '1 day'`),
+            ]),
+          )
           .as('sent'),
       ])
       .executeTakeFirst();
-    return { pending: Number(row?.pending ?? 0), failed: Number(row?.failed ?? 0), sentLast24h: Number(row?.sent ?? 0) };
+    return {
+      pending: Number(row?.pending ?? 0),
+      failed: Number(row?.failed ?? 0),
+      sentLast24h: Number(row?.sent ?? 0),
+    };
   }
 
   /** A failed message goes back to the queue, due now, with a fresh attempt count. */
@@ -67,7 +81,11 @@ export class OutboxService {
       .returningAll()
       .executeTakeFirst();
     if (!row) {
-      const exists = await this.db.selectFrom('notification_events').select('status').where('id', '=', id).executeTakeFirst();
+      const exists = await this.db
+        .selectFrom('notification_events')
+        .select('status')
+        .where('id', '=', id)
+        .executeTakeFirst();
       if (!exists) throw new OutboxEntryNotFoundError();
       throw new ConflictError('Only failed notifications can be retried', 'notification_not_failed');
     }
@@ -81,7 +99,10 @@ export class OutboxService {
       this.db.selectFrom('telegram_chats').select('chat_id').where('enabled', '=', true).execute(),
       this.db.selectFrom('notification_webhooks').select('id').where('enabled', '=', true).execute(),
     ]);
-    const destinations = [...chats.map((c) => telegramDestination(c.chat_id)), ...webhooks.map((w) => webhookDestination(w.id))];
+    const destinations = [
+      ...chats.map((c) => telegramDestination(c.chat_id)),
+      ...webhooks.map((w) => webhookDestination(w.id)),
+    ];
     if (destinations.length === 0) throw new NoDestinationError();
     const envelopeId = randomUUID();
     const rows = await this.db

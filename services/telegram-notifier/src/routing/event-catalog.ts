@@ -1,9 +1,4 @@
-import {
-  type Envelope,
-  type EventType,
-  eventSchemas,
-  isEventType,
-} from '@arasul/contracts';
+import { type Envelope, type EventType, eventSchemas, isEventType } from '@arasul/contracts';
 import type { NotificationSeverityLevel } from '@arasul/contracts';
 
 /** What the router needs to know about one event, whatever its type. */
@@ -24,10 +19,9 @@ export interface DescribedEvent {
   answers?: string;
 }
 
-type Describer<K extends EventType> = (payload: ReturnType<(typeof eventSchemas)[K]['parse']>) => Omit<
-  DescribedEvent,
-  'type'
-> | null;
+type Describer<K extends EventType> = (
+  payload: ReturnType<(typeof eventSchemas)[K]['parse']>,
+) => Omit<DescribedEvent, 'type'> | null;
 
 /**
  * The one table from event payloads to notifications. `null` means "not worth a notification" (a document
@@ -200,7 +194,12 @@ function describeGeneric(type: string, payload: unknown): DescribedEvent | null 
 }
 
 function clip(d: Omit<DescribedEvent, 'type'>): Omit<DescribedEvent, 'type'> {
-  return { ...d, subject: d.subject.slice(0, 200), title: d.title.slice(0, 255), text: d.text.slice(0, 3000) };
+  return {
+    ...d,
+    subject: d.subject.slice(0, 200),
+    title: d.title.slice(0, 255),
+    text: d.text.slice(0, 3000),
+  };
 }
 
 function fmt(value: number): string {

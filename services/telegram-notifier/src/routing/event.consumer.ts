@@ -1,3 +1,4 @@
+import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '@arasul/db';
 import type { AmqpClient, ConsumerHandle } from '@arasul/service-kit';
@@ -27,7 +28,7 @@ export const EVENT_PATTERNS = [
  */
 export async function startEventConsumer(
   bus: AmqpClient,
-  db: import('kysely').Kysely<Database>,
+  db: Kysely<Database>,
   routing: RoutingService,
   prefetch: number,
   onRouted: () => void,

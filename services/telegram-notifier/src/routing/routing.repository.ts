@@ -4,16 +4,31 @@ import type { Database, NewNotificationEvent, TelegramNotificationRule } from '@
 type Db = Kysely<Database> | Transaction<Database>;
 
 export function listEnabledRules(db: Db): Promise<TelegramNotificationRule[]> {
-  return db.selectFrom('telegram_notification_rules').selectAll().where('enabled', '=', true).orderBy('id').execute();
+  return db
+    .selectFrom('telegram_notification_rules')
+    .selectAll()
+    .where('enabled', '=', true)
+    .orderBy('id')
+    .execute();
 }
 
 export async function listEnabledChatIds(db: Db): Promise<string[]> {
-  const rows = await db.selectFrom('telegram_chats').select('chat_id').where('enabled', '=', true).orderBy('id').execute();
+  const rows = await db
+    .selectFrom('telegram_chats')
+    .select('chat_id')
+    .where('enabled', '=', true)
+    .orderBy('id')
+    .execute();
   return rows.map((r) => r.chat_id);
 }
 
 export async function listEnabledWebhookIds(db: Db): Promise<number[]> {
-  const rows = await db.selectFrom('notification_webhooks').select('id').where('enabled', '=', true).orderBy('id').execute();
+  const rows = await db
+    .selectFrom('notification_webhooks')
+    .select('id')
+    .where('enabled', '=', true)
+    .orderBy('id')
+    .execute();
   return rows.map((r) => r.id);
 }
 
@@ -91,13 +106,17 @@ export async function insertOutboxRow(db: Db, row: NewNotificationEvent): Promis
   const inserted = await db
     .insertInto('notification_events')
     .values(row)
-    .onConflict((oc) => oc.columns(['envelope_id', 'destination']).where('envelope_id', 'is not', null).doNothing())
+    .onConflict((oc) =>
+      oc.columns(['envelope_id', 'destination']).where('envelope_id', 'is not', null).doNothing(),
+    )
     .returning('id')
     .executeTakeFirst();
   return inserted?.id ?? null;
 }
 
 export async function nowPlusSeconds(db: Db, seconds: number): Promise<Date> {
-  const { rows } = await sql<{ at: Date }>`SELECT now() + make_interval(secs => ${seconds}) AS at`.execute(db);
+  const { rows } = await sql<{ at: Date }>`SELECT now() + make_interval(secs => ${seconds}) AS at`.execute(
+    db,
+  );
   return rows[0]?.at ?? new Date(Date.now() + seconds * 1000);
 }

@@ -66,7 +66,8 @@ export class RoutingService {
         }
       }
     }
-    const quiet = described.severity !== 'critical' && isQuietTime(this.now(), settings.quietHours, settings.timeZone);
+    const quiet =
+      described.severity !== 'critical' && isQuietTime(this.now(), settings.quietHours, settings.timeZone);
 
     let rows = 0;
     for (const destination of destinations) {
@@ -84,7 +85,12 @@ export class RoutingService {
           reason = 'cooldown';
         }
       }
-      if (status === 'pending' && described.groupable && destination.startsWith('telegram:') && settings.groupingWindowSeconds > 0) {
+      if (
+        status === 'pending' &&
+        described.groupable &&
+        destination.startsWith('telegram:') &&
+        settings.groupingWindowSeconds > 0
+      ) {
         groupKey = `${described.type}|${destination}`;
         await lockGroup(trx, groupKey);
         leader = await findOpenGroupLeader(trx, groupKey, settings.groupingWindowSeconds);
@@ -99,7 +105,11 @@ export class RoutingService {
         title: described.title,
         message: described.text,
         subject: described.subject,
-        metadata: JSON.stringify({ occurredAt: envelope.occurredAt, requestId: envelope.requestId, source: eventSourceOf(described.type) }),
+        metadata: JSON.stringify({
+          occurredAt: envelope.occurredAt,
+          requestId: envelope.requestId,
+          source: eventSourceOf(described.type),
+        }),
         status,
         notification_error: reason,
         group_key: groupKey,
@@ -131,7 +141,8 @@ export class RoutingService {
       return out;
     }
     for (const rule of rules) {
-      if (!patternMatches(rule.event_type ?? '*', event.type) || rank < severityRank(rule.min_severity)) continue;
+      if (!patternMatches(rule.event_type ?? '*', event.type) || rank < severityRank(rule.min_severity))
+        continue;
       const ruleChats = rule.chat_ids === null ? chats : rule.chat_ids.filter((c) => chats.includes(c));
       for (const chat of ruleChats) out.add(telegramDestination(chat));
       if (rule.send_to_webhooks) for (const d of allWebhooks) out.add(d);
@@ -143,7 +154,12 @@ export class RoutingService {
    * Postgres decides (it survives restarts and is inside the transaction); Redis mirrors an active
    * cooldown so the common repeat is refused without touching the table.
    */
-  private async claimCooldown(trx: Transaction<Database>, key: string, destination: string, seconds: number): Promise<boolean> {
+  private async claimCooldown(
+    trx: Transaction<Database>,
+    key: string,
+    destination: string,
+    seconds: number,
+  ): Promise<boolean> {
     const redisKey = `notifier:cooldown:${destination}:${key}`;
     try {
       if ((await this.redis.exists(redisKey)) === 1) return false;

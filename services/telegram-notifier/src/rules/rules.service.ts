@@ -1,7 +1,6 @@
 import type { Kysely } from 'kysely';
 import {
   type NotificationRule,
-  type NotificationSeverityLevel,
   type UpdateNotificationRule,
   type createNotificationRuleSchema,
   notificationSeverity,
@@ -16,7 +15,7 @@ function toDto(row: TelegramNotificationRule): NotificationRule {
     id: row.id,
     name: row.name,
     eventType: row.event_type ?? '*',
-    minSeverity: notificationSeverity.catch('warning').parse(row.min_severity) as NotificationSeverityLevel,
+    minSeverity: notificationSeverity.catch('warning').parse(row.min_severity),
     chatIds: row.chat_ids,
     sendToWebhooks: row.send_to_webhooks,
     enabled: row.enabled,
@@ -56,7 +55,10 @@ export class RulesService {
         ...(change.name === undefined ? {} : { name: change.name }),
         ...(change.eventType === undefined
           ? {}
-          : { event_type: change.eventType === '*' ? null : change.eventType, event_source: eventSourceOf(change.eventType) }),
+          : {
+              event_type: change.eventType === '*' ? null : change.eventType,
+              event_source: eventSourceOf(change.eventType),
+            }),
         ...(change.minSeverity === undefined ? {} : { min_severity: change.minSeverity }),
         ...(change.chatIds === undefined ? {} : { chat_ids: change.chatIds }),
         ...(change.sendToWebhooks === undefined ? {} : { send_to_webhooks: change.sendToWebhooks }),
@@ -71,7 +73,10 @@ export class RulesService {
   }
 
   async remove(id: number): Promise<void> {
-    const result = await this.db.deleteFrom('telegram_notification_rules').where('id', '=', id).executeTakeFirst();
+    const result = await this.db
+      .deleteFrom('telegram_notification_rules')
+      .where('id', '=', id)
+      .executeTakeFirst();
     if (result.numDeletedRows === 0n) throw new RuleNotFoundError();
   }
 }

@@ -22,7 +22,11 @@ export async function upsertSystemSettings(db: Db, values: NotificationSettingUp
 }
 
 export async function findDailySummaryTime(db: Db): Promise<string | null> {
-  const row = await db.selectFrom('telegram_config').select('daily_summary_time').where('id', '=', 1).executeTakeFirst();
+  const row = await db
+    .selectFrom('telegram_config')
+    .select('daily_summary_time')
+    .where('id', '=', 1)
+    .executeTakeFirst();
   return row?.daily_summary_time ?? null;
 }
 

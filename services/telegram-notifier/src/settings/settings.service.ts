@@ -8,7 +8,12 @@ import {
   quietHours as quietHoursSchema,
 } from '@arasul/contracts';
 import type { Database, QuietHoursByWeekday } from '@arasul/db';
-import { findDailySummaryTime, findSystemSettings, setDailySummaryTime, upsertSystemSettings } from './settings.repository';
+import {
+  findDailySummaryTime,
+  findSystemSettings,
+  setDailySummaryTime,
+  upsertSystemSettings,
+} from './settings.repository';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -51,7 +56,10 @@ export class SettingsService {
   constructor(private readonly db: Kysely<Database>) {}
 
   async get(): Promise<NotificationSettings> {
-    const [settings, daily] = await Promise.all([loadRoutingSettings(this.db), findDailySummaryTime(this.db)]);
+    const [settings, daily] = await Promise.all([
+      loadRoutingSettings(this.db),
+      findDailySummaryTime(this.db),
+    ]);
     return { ...settings, dailySummaryTime: daily === null ? null : daily.slice(0, 5) };
   }
 

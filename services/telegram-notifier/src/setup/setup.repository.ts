@@ -15,7 +15,11 @@ export async function findSession(db: Db, code: string): Promise<TelegramSetupSe
     .where('status', 'in', ['pending', 'token_valid'])
     .where('expires_at', '<=', sql<Date>`now()`)
     .execute();
-  return db.selectFrom('telegram_setup_sessions').selectAll().where('setup_token', '=', code).executeTakeFirst();
+  return db
+    .selectFrom('telegram_setup_sessions')
+    .selectAll()
+    .where('setup_token', '=', code)
+    .executeTakeFirst();
 }
 
 /** The newest open session of a new bot token (its bot must be polled until someone presses Start). */
@@ -31,7 +35,12 @@ export function findOpenSetupSession(db: Db): Promise<TelegramSetupSession | und
     .executeTakeFirst();
 }
 
-export async function completeSession(db: Db, id: number, chatId: string, title: string | null): Promise<boolean> {
+export async function completeSession(
+  db: Db,
+  id: number,
+  chatId: string,
+  title: string | null,
+): Promise<boolean> {
   const result = await db
     .updateTable('telegram_setup_sessions')
     .set({ status: 'completed', chat_id: chatId, chat_title: title })
@@ -48,9 +57,17 @@ export async function upsertChat(
 ): Promise<void> {
   await db
     .insertInto('telegram_chats')
-    .values({ chat_id: chat.chatId, chat_type: chat.type, title: chat.title, user_id: chat.userId, enabled: true })
+    .values({
+      chat_id: chat.chatId,
+      chat_type: chat.type,
+      title: chat.title,
+      user_id: chat.userId,
+      enabled: true,
+    })
     .onConflict((oc) =>
-      oc.column('chat_id').doUpdateSet({ chat_type: chat.type, title: chat.title, user_id: chat.userId, enabled: true }),
+      oc
+        .column('chat_id')
+        .doUpdateSet({ chat_type: chat.type, title: chat.title, user_id: chat.userId, enabled: true }),
     )
     .execute();
 }
@@ -60,11 +77,20 @@ export function listChats(db: Db): Promise<TelegramChat[]> {
 }
 
 export function findChat(db: Db, chatId: string): Promise<TelegramChat | undefined> {
-  return db.selectFrom('telegram_chats').selectAll().where('chat_id', '=', chatId).where('enabled', '=', true).executeTakeFirst();
+  return db
+    .selectFrom('telegram_chats')
+    .selectAll()
+    .where('chat_id', '=', chatId)
+    .where('enabled', '=', true)
+    .executeTakeFirst();
 }
 
 export async function readPollingOffset(db: Db): Promise<number> {
-  const row = await db.selectFrom('telegram_config').select('polling_offset').where('id', '=', 1).executeTakeFirst();
+  const row = await db
+    .selectFrom('telegram_config')
+    .select('polling_offset')
+    .where('id', '=', 1)
+    .executeTakeFirst();
   return Number(row?.polling_offset ?? 0);
 }
 

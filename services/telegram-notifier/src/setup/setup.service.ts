@@ -5,7 +5,12 @@ import type { TelegramChatDto, TelegramSetup, TelegramStatus } from '@arasul/con
 import type { Database, TelegramChat, TelegramSetupSession } from '@arasul/db';
 import type { Identity, Logger } from '@arasul/service-kit';
 import { failPendingTelegram } from '../outbox/outbox.repository';
-import { SetupNotFoundError, TelegramNotConfiguredError, TelegramTokenInvalidError, TelegramUnreachableError } from '../shared/notifier.errors';
+import {
+  SetupNotFoundError,
+  TelegramNotConfiguredError,
+  TelegramTokenInvalidError,
+  TelegramUnreachableError,
+} from '../shared/notifier.errors';
 import type { BotAccount } from '../telegram/bot-account';
 import { BotApiError } from '../telegram/telegram.client';
 import {
@@ -85,7 +90,9 @@ export class SetupService {
     const session = await findSession(this.db, code);
     if (!session) throw new SetupNotFoundError();
     const chat =
-      session.chat_id === null ? null : (await listChats(this.db)).find((c) => c.chat_id === String(session.chat_id));
+      session.chat_id === null
+        ? null
+        : (await listChats(this.db)).find((c) => c.chat_id === String(session.chat_id));
     return this.dto(session, chat ? chatDto(chat) : null);
   }
 
@@ -115,10 +122,20 @@ export class SetupService {
     const bot = await this.account.current();
     if (bot) {
       try {
-        await bot.client.sendMessage(chat.id, '✅ Arasul is connected. Notifications will arrive in this chat.');
-        await this.db.updateTable('telegram_config').set({ test_message_sent_at: new Date() }).where('id', '=', 1).execute();
+        await bot.client.sendMessage(
+          chat.id,
+          '✅ Arasul is connected. Notifications will arrive in this chat.',
+        );
+        await this.db
+          .updateTable('telegram_config')
+          .set({ test_message_sent_at: new Date() })
+          .where('id', '=', 1)
+          .execute();
       } catch (error) {
-        this.logger.warn('telegram test message failed', { chatId: chat.id, error: error instanceof Error ? error.message : 'failed' });
+        this.logger.warn('telegram test message failed', {
+          chatId: chat.id,
+          error: error instanceof Error ? error.message : 'failed',
+        });
       }
     }
     this.logger.info('telegram chat linked', { chatId: chat.id, type: chat.type, kind: session.kind });

@@ -1,4 +1,10 @@
-import { AppError, ConflictError, NotFoundError, UnavailableError, ValidationError } from '@arasul/service-kit';
+import {
+  AppError,
+  ConflictError,
+  NotFoundError,
+  UnavailableError,
+  ValidationError,
+} from '@arasul/service-kit';
 
 export class EncryptionKeyMissingError extends AppError {
   constructor() {

@@ -33,7 +33,14 @@ export class BotAccount {
       .select(['bot_token_encrypted', 'bot_token_iv', 'bot_token_tag', 'bot_username', 'enabled'])
       .where('id', '=', 1)
       .executeTakeFirst();
-    if (!this.box || row?.bot_token_encrypted == null || row.bot_token_iv === null || row.bot_token_tag === null || !row.enabled) {
+    if (
+      !this.box ||
+      row === undefined ||
+      row.bot_token_encrypted === null ||
+      row.bot_token_iv === null ||
+      row.bot_token_tag === null ||
+      !row.enabled
+    ) {
       this.cached = null;
       return null;
     }

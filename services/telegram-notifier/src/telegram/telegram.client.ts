@@ -36,7 +36,8 @@ export function toBotApiError(error: unknown): BotApiError {
     if (code === 429) {
       return new BotApiError('rate_limited', description, parameters?.retry_after ?? 1, code);
     }
-    if (code === 401 || code === 404) return new BotApiError('unauthorized', description || 'Unauthorized', null, code);
+    if (code === 401 || code === 404)
+      return new BotApiError('unauthorized', description || 'Unauthorized', null, code);
     if (code >= 500) return new BotApiError('unavailable', description || `HTTP ${String(code)}`, null, code);
     return new BotApiError('rejected', description || `HTTP ${String(code)}`, null, code);
   }
@@ -71,7 +72,11 @@ export class BotClient {
     return parsed.data;
   }
 
-  async sendMessage(chatId: string, text: string, options: { replyTo?: number; keyboard?: { text: string; data: string }[] } = {}): Promise<number> {
+  async sendMessage(
+    chatId: string,
+    text: string,
+    options: { replyTo?: number; keyboard?: { text: string; data: string }[] } = {},
+  ): Promise<number> {
     const result = await this.call((signal) =>
       this.telegram.callApi(
         'sendMessage',
@@ -84,7 +89,11 @@ export class BotClient {
             : { reply_parameters: { message_id: options.replyTo, allow_sending_without_reply: true } }),
           ...(options.keyboard === undefined
             ? {}
-            : { reply_markup: { inline_keyboard: [options.keyboard.map((b) => ({ text: b.text, callback_data: b.data }))] } }),
+            : {
+                reply_markup: {
+                  inline_keyboard: [options.keyboard.map((b) => ({ text: b.text, callback_data: b.data }))],
+                },
+              }),
         },
         { signal: apiSignal(signal) },
       ),
@@ -96,13 +105,21 @@ export class BotClient {
 
   async editMessageText(chatId: string, messageId: number, text: string): Promise<void> {
     await this.call((signal) =>
-      this.telegram.callApi('editMessageText', { chat_id: chatId, message_id: messageId, text }, { signal: apiSignal(signal) }),
+      this.telegram.callApi(
+        'editMessageText',
+        { chat_id: chatId, message_id: messageId, text },
+        { signal: apiSignal(signal) },
+      ),
     );
   }
 
   async answerCallbackQuery(id: string, text?: string): Promise<void> {
     await this.call((signal) =>
-      this.telegram.callApi('answerCallbackQuery', { callback_query_id: id, ...(text === undefined ? {} : { text }) }, { signal: apiSignal(signal) }),
+      this.telegram.callApi(
+        'answerCallbackQuery',
+        { callback_query_id: id, ...(text === undefined ? {} : { text }) },
+        { signal: apiSignal(signal) },
+      ),
     );
   }
 
@@ -121,7 +138,11 @@ export class BotClient {
 
   async setWebhook(url: string, secretToken: string): Promise<void> {
     await this.call((signal) =>
-      this.telegram.callApi('setWebhook', { url, secret_token: secretToken, allowed_updates: ['message', 'callback_query'] }, { signal: apiSignal(signal) }),
+      this.telegram.callApi(
+        'setWebhook',
+        { url, secret_token: secretToken, allowed_updates: ['message', 'callback_query'] },
+        { signal: apiSignal(signal) },
+      ),
     );
   }
 

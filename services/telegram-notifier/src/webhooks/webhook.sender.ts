@@ -39,7 +39,8 @@ export async function postWebhook(
     });
     await response.arrayBuffer().catch(() => undefined);
     if (response.ok) return { delivered: true, status: response.status, error: null, permanent: false };
-    const permanent = response.status >= 400 && response.status < 500 && ![408, 429].includes(response.status);
+    const permanent =
+      response.status >= 400 && response.status < 500 && ![408, 429].includes(response.status);
     return { delivered: false, status: response.status, error: `HTTP ${String(response.status)}`, permanent };
   } catch (error) {
     const message = error instanceof Error ? error.message : 'request failed';

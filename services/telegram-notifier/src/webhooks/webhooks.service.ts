@@ -10,7 +10,13 @@ import { deleteWebhook, findWebhook, insertWebhook, listWebhooks } from './webho
 export const WEBHOOK_SECRET_PURPOSE = 'notification_webhooks.secret';
 
 function toDto(row: NotificationWebhook): Webhook {
-  return { id: row.id, name: row.name, url: row.url, enabled: row.enabled, createdAt: row.created_at.toISOString() };
+  return {
+    id: row.id,
+    name: row.name,
+    url: row.url,
+    enabled: row.enabled,
+    createdAt: row.created_at.toISOString(),
+  };
 }
 
 export class WebhooksService {
@@ -55,7 +61,12 @@ export class WebhooksService {
     const result = await postWebhook(
       row.url,
       secret,
-      { type: 'notification.test', severity: 'info', title: 'Test from Arasul', createdAt: new Date().toISOString() },
+      {
+        type: 'notification.test',
+        severity: 'info',
+        title: 'Test from Arasul',
+        createdAt: new Date().toISOString(),
+      },
       this.timeoutMs,
     );
     return { delivered: result.delivered, status: result.status, error: result.error };
