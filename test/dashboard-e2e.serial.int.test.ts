@@ -407,4 +407,49 @@ describe('dashboard (Chromium, native platform)', () => {
     }
     await page.setViewportSize({ width: 1366, height: 900 });
   });
+
+  // ------------------------------------------------------------ System (self-healing agent)
+  it('system: a killed service process is detected and healed, and the page shows both', async () => {
+    await step('14-system-healing', async () => {
+      await page.goto(`${base}/system`);
+      await page.getByRole('heading', { name: 'System', level: 1 }).waitFor();
+      const card = page.getByTestId('service-metrics-collector');
+      await waitUntil(
+        async () => ((await card.getAttribute('data-health')) === 'healthy' ? true : undefined),
+        'metrics-collector shown healthy',
+        60_000,
+      );
+      const supervisor = (await (
+        await fetch(`http://127.0.0.1:${String(platform.env.SUPERVISOR_PORT)}/status`)
+      ).json()) as { services: { name: string; pid: number | null }[] };
+      const pid = supervisor.services.find((s) => s.name === 'metrics-collector')?.pid;
+      if (!pid) throw new Error('the supervisor reports no pid for metrics-collector');
+      const killedAt = Date.now();
+      process.kill(pid, 'SIGKILL');
+
+      const incidents = page.getByTestId('incidents');
+      await incidents.locator('li[data-type="detected"][data-service="metrics-collector"]').first().waitFor();
+      numbers.selfHealingDetectedOnPageMs = Date.now() - killedAt;
+      expect(await text(incidents)).toContain('signal SIGKILL');
+      await incidents
+        .locator('li[data-type="recovered"][data-service="metrics-collector"]')
+        .first()
+        .waitFor({ timeout: 30_000 });
+      await waitUntil(
+        async () => ((await card.getAttribute('data-health')) === 'healthy' ? true : undefined),
+        'metrics-collector shown healthy again',
+        30_000,
+      );
+      numbers.selfHealingHealedOnPageMs = Date.now() - killedAt;
+      expect(await text(card)).toMatch(/Neustarts\s*1/);
+    });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await step('15-system-phone', async () => {
+      await page.goto(`${base}/system`);
+      await page.getByTestId('service-metrics-collector').waitFor();
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow).toBeLessThanOrEqual(0);
+    });
+    await page.setViewportSize({ width: 1366, height: 900 });
+  });
 });

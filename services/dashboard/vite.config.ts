@@ -11,6 +11,12 @@ const gateway = `http://127.0.0.1:${env.GATEWAY_PORT ?? '8080'}`;
 
 export default defineConfig({
   plugins: [react()],
+  // Shared HTTP DTOs (zod) come straight from the contracts' TypeScript source.
+  resolve: {
+    alias: {
+      '@arasul/contracts/http': new URL('../../packages/contracts/src/http', import.meta.url).pathname,
+    },
+  },
   build: {
     target: 'es2022',
     outDir: 'dist',

@@ -12,6 +12,8 @@ import type { LoginAttemptsTable } from './tables/login-attempts';
 import type { ActiveSessionsTable } from './tables/active-sessions';
 import type { PasswordHistoryTable } from './tables/password-history';
 import type { SelfHealingEventsTable } from './tables/self-healing-events';
+import type { SelfHealingServiceStateTable } from './tables/self-healing-service-state';
+import type { SelfHealingSettingsTable } from './tables/self-healing-settings';
 import type { WorkflowActivityTable } from './tables/workflow-activity';
 import type { UpdateEventsTable } from './tables/update-events';
 import type { UpdateBackupsTable } from './tables/update-backups';
@@ -73,6 +75,8 @@ export interface Database {
   active_sessions: ActiveSessionsTable;
   password_history: PasswordHistoryTable;
   self_healing_events: SelfHealingEventsTable;
+  self_healing_service_state: SelfHealingServiceStateTable;
+  self_healing_settings: SelfHealingSettingsTable;
   workflow_activity: WorkflowActivityTable;
   update_events: UpdateEventsTable;
   update_backups: UpdateBackupsTable;

@@ -40,6 +40,8 @@ export * from './tables/login-attempts';
 export * from './tables/active-sessions';
 export * from './tables/password-history';
 export * from './tables/self-healing-events';
+export * from './tables/self-healing-service-state';
+export * from './tables/self-healing-settings';
 export * from './tables/workflow-activity';
 export * from './tables/update-events';
 export * from './tables/update-backups';

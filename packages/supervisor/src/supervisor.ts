@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Logger } from '@arasul/service-kit';
 import { ManagedProcess, type ProcessStatus } from './managed-process';
 import type { ServiceDefinition } from './services';
+import { SupervisorEvents } from './supervisor-events';
 
 export interface SupervisorOptions {
   root: string;
@@ -18,6 +19,8 @@ export interface SupervisorOptions {
 
 export interface SupervisorStatus {
   pid: number;
+  /** The Node.js the supervisor runs on; it starts every service with the same binary. */
+  node: string;
   startedAt: string;
   allReady: boolean;
   services: ProcessStatus[];
@@ -29,6 +32,8 @@ export class Supervisor {
   private readonly startedAt = new Date();
   private probeTimer: NodeJS.Timeout | undefined;
   private probing = false;
+  /** Exits, readiness flips, state changes, quarantine: what `GET /events` streams to the agent. */
+  readonly events = new SupervisorEvents();
 
   constructor(
     definitions: ServiceDefinition[],
@@ -48,6 +53,7 @@ export class Supervisor {
             maxBackoffMs: options.maxBackoffMs,
             stableAfterMs: options.stableAfterMs,
             readinessTimeoutMs: Math.min(options.readinessIntervalMs, 2000),
+            onEvent: (event) => this.events.emit(event),
           },
           logger,
         ),
@@ -94,10 +100,27 @@ export class Supervisor {
     return true;
   }
 
+  quarantineService(name: string, reason: string): boolean {
+    const process = this.find(name);
+    if (!process) return false;
+    this.logger.warn('service quarantined', { service: name, reason });
+    process.quarantine(reason);
+    return true;
+  }
+
+  releaseService(name: string): boolean {
+    const process = this.find(name);
+    if (!process) return false;
+    this.logger.info('service released from quarantine', { service: name });
+    process.release();
+    return true;
+  }
+
   status(): SupervisorStatus {
     const services = this.processes.map((p) => p.status());
     return {
       pid: process.pid,
+      node: process.version,
       startedAt: this.startedAt.toISOString(),
       allReady: services.every((s) => s.ready),
       services,

@@ -36,6 +36,14 @@ export const PAGES: PageEntry[] = [
     Component: lazy(() => import('../features/chat/ChatPage')),
   },
   {
+    to: '/system',
+    path: '/system',
+    label: 'nav.system',
+    icon: 'M12 2 4 5v6c0 5 3.4 9.4 8 11 4.6-1.6 8-6 8-11V5zm-1 13-3-3 1.4-1.4 1.6 1.6 4.6-4.6L17 9z',
+    minRole: 'viewer',
+    Component: lazy(() => import('../features/system/SystemPage')),
+  },
+  {
     to: '/settings',
     path: '/settings/:tab?',
     label: 'nav.settings',
