@@ -4,8 +4,5 @@ export * from './logger';
 export * from './amqp';
 export * from './fakes/ollama';
 export * from './service-infra';
-<<<<<<< HEAD
-export * from './fakes/telegram';
-=======
 export * from './fakes/docker-engine';
->>>>>>> healing
+export * from './fakes/telegram';

@@ -24,11 +24,8 @@ import * as m029 from './029_processed_messages';
 import * as m030 from './030_auth_roles_sessions';
 import * as m031 from './031_metrics_rollups_alerts';
 import * as m032 from './032_llm_queue_scheduler';
-<<<<<<< HEAD
-import * as m041 from './041_telegram_notifier';
-=======
 import * as m039 from './039_self_healing_agent';
->>>>>>> healing
+import * as m041 from './041_telegram_notifier';
 
 /**
  * The migrations of arasul_db, keyed by file name. A static map rather than a directory scan so the same
@@ -61,9 +58,6 @@ export const mainMigrations: Record<string, Migration> = {
   '030_auth_roles_sessions': m030,
   '031_metrics_rollups_alerts': m031,
   '032_llm_queue_scheduler': m032,
-<<<<<<< HEAD
-  '041_telegram_notifier': m041,
-=======
   '039_self_healing_agent': m039,
->>>>>>> healing
+  '041_telegram_notifier': m041,
 };
