@@ -304,6 +304,107 @@ describe('telegram-notifier against the fake Bot API', () => {
     expect(ctx.fake.limitViolations()).toEqual([]);
   });
 
+  it('routes by rules to the chosen chats, keeps quiet hours for all but critical, never doubles a redelivery', async () => {
+    const GROUP = -100777;
+    const link = await request(ctx.notifier.app).post('/api/telegram/chats/link').set(asCaller(ctx.admin));
+    expect(link.status).toBe(201);
+    const code = (link.body as { code: string }).code;
+    ctx.fake.userSends(
+      ctx.bot.token,
+      { id: GROUP, type: 'supergroup', title: 'Office' },
+      `/start@arasul_office_bot ${code}`,
+    );
+    await waitFor('the group to be linked', () => (ctx.fake.sentTo(GROUP).length > 0 ? true : undefined));
+
+    const rule = await request(ctx.notifier.app)
+      .post('/api/notifications/rules')
+      .set(asCaller(ctx.admin))
+      .send({
+        name: 'Updates to the group',
+        eventType: 'update.*',
+        minSeverity: 'info',
+        chatIds: [String(GROUP)],
+      });
+    expect(rule.status).toBe(201);
+    const badRule = await request(ctx.notifier.app)
+      .post('/api/notifications/rules')
+      .set(asCaller(ctx.admin))
+      .send({ name: 'x', eventType: 'Not A Type!' });
+    expect(badRule.status).toBe(400);
+
+    const ownerBefore = ctx.fake.sentTo(OWNER).length;
+    const update = {
+      updateId: 3,
+      versionFrom: '1.0.0',
+      versionTo: '1.1.0',
+      state: 'completed',
+      previousState: 'health_checking',
+      source: 'dashboard',
+    } as const;
+    const envelope = await ctx.infra.bus.publish('update.state.changed', update);
+    await ctx.infra.bus.publish('update.state.changed', update, { id: envelope.id }); // a redelivery
+    await waitFor('the update message in the group', () =>
+      ctx.fake.sentTo(GROUP).find((m) => m.text.includes('Update 1.1.0: completed')),
+    );
+    await sleep(1000);
+    expect(ctx.fake.sentTo(GROUP).filter((m) => m.text.includes('Update 1.1.0'))).toHaveLength(1);
+    expect(
+      ctx.fake
+        .sentTo(OWNER)
+        .slice(ownerBefore)
+        .filter((m) => m.text.includes('Update 1.1.0')),
+    ).toHaveLength(0);
+
+    // Quiet all week: warnings are recorded as suppressed, a critical one still goes out.
+    const allDay = { start: '00:00', end: '23:59' };
+    const quiet = await request(ctx.notifier.app)
+      .put('/api/notifications/settings')
+      .set(asCaller(ctx.admin))
+      .send({
+        quietHours: {
+          mon: allDay,
+          tue: allDay,
+          wed: allDay,
+          thu: allDay,
+          fri: allDay,
+          sat: allDay,
+          sun: allDay,
+        },
+        timeZone: 'UTC',
+      });
+    expect(quiet.status).toBe(200);
+    await ctx.infra.bus.publish('metrics.alert.fired', alert(20, 'disk', 'warning'));
+    await ctx.infra.bus.publish('selfhealing.escalated', {
+      target: 'postgres',
+      reason: 'database does not answer',
+      severity: 'critical',
+      attempts: 4,
+    });
+    await waitFor('the critical escalation', () =>
+      ctx.fake.sentTo(OWNER).find((m) => m.text.includes('postgres needs attention')),
+    );
+    const disk = await ctx.db
+      .selectFrom('notification_events')
+      .select(['status', 'notification_error', 'destination'])
+      .where('subject', '=', 'disk')
+      .execute();
+    expect(new Set(disk.map((r) => `${r.status}:${r.notification_error ?? ''}`))).toEqual(
+      new Set(['suppressed:quiet_hours']),
+    );
+    expect(disk.map((r) => r.destination)).toEqual(
+      expect.arrayContaining([`telegram:${String(OWNER)}`, `telegram:${String(GROUP)}`]),
+    );
+    const badZone = await request(ctx.notifier.app)
+      .put('/api/notifications/settings')
+      .set(asCaller(ctx.admin))
+      .send({ timeZone: 'Mars/Olympus' });
+    expect(badZone.status).toBe(400);
+    await request(ctx.notifier.app)
+      .put('/api/notifications/settings')
+      .set(asCaller(ctx.admin))
+      .send({ quietHours: { mon: null, tue: null, wed: null, thu: null, fri: null, sat: null, sun: null } });
+  });
+
   it('forgets the bot and its chats', async () => {
     const res = await request(ctx.notifier.app).delete('/api/telegram').set(asCaller(ctx.admin));
     expect(res.status).toBe(204);

@@ -136,13 +136,15 @@ export class RoutingService {
     const rank = severityRank(event.severity);
     const allChats = chats.map(telegramDestination);
     const allWebhooks = webhooks.map(webhookDestination);
-    if (rules.length === 0) {
+    // Rules take over the event types they name; everything else follows the default route
+    // (settings.minSeverity to every chat and webhook).
+    const covering = rules.filter((rule) => patternMatches(rule.event_type ?? '*', event.type));
+    if (covering.length === 0) {
       if (rank >= severityRank(defaultMinSeverity)) for (const d of [...allChats, ...allWebhooks]) out.add(d);
       return out;
     }
-    for (const rule of rules) {
-      if (!patternMatches(rule.event_type ?? '*', event.type) || rank < severityRank(rule.min_severity))
-        continue;
+    for (const rule of covering) {
+      if (rank < severityRank(rule.min_severity)) continue;
       const ruleChats = rule.chat_ids === null ? chats : rule.chat_ids.filter((c) => chats.includes(c));
       for (const chat of ruleChats) out.add(telegramDestination(chat));
       if (rule.send_to_webhooks) for (const d of allWebhooks) out.add(d);
