@@ -16,8 +16,6 @@ export const notifierEnvSchema = z.object({
     .optional(),
   /** Telegram's Bot API root; a test points it at the fake. */
   TELEGRAM_API_ROOT: z.url().default('https://api.telegram.org'),
-  /** With a public URL, updates arrive by webhook (`<PUBLIC_URL>/api/telegram/webhook`) instead of polling. */
-  PUBLIC_URL: z.url().optional(),
   /** llm-queue for /ask. */
   LLM_QUEUE_URL: z.url().default('http://127.0.0.1:8082'),
   /** Per Bot API call. */
