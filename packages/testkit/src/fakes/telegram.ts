@@ -150,6 +150,11 @@ export class FakeTelegramBotApi {
     this.failures.set(method, queue);
   }
 
+  /** A chat the bot may write to without an update (as if someone had pressed Start long ago). */
+  addChat(chat: FakeChat): void {
+    this.chats.set(chat.id, chat);
+  }
+
   /** A person (or a group member) writes `text` to the bot; returns the update id. */
   userSends(token: string, chat: FakeChat, text: string, fromId?: number): number {
     this.chats.set(chat.id, chat);
