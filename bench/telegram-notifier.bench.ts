@@ -166,7 +166,7 @@ async function main(): Promise<void> {
       const kind = i % 4;
       if (kind === 0) {
         await bus.publish('service.status.changed', {
-          service: `svc-${String(i % 40)}`,
+          service: `svc-${String(Math.floor(i / 4) % 40)}`,
           status: 'restarting',
           previousStatus: 'running',
           health: 'unhealthy',
@@ -183,8 +183,8 @@ async function main(): Promise<void> {
         });
       } else {
         await bus.publish('auth.account.locked', {
-          userId: 1 + (i % 10),
-          username: `user${String(i % 10)}`,
+          userId: 1 + (Math.floor(i / 4) % 10),
+          username: `user${String(Math.floor(i / 4) % 10)}`,
           lockedUntil: new Date(Date.now() + 900_000).toISOString(),
           failedAttempts: 5,
         });

@@ -237,3 +237,6 @@ export const telegramSetupSchema = z.object({
   error: z.string().nullable(),
 });
 export type TelegramSetup = z.infer<typeof telegramSetupSchema>;
+
+export const notificationRuleListSchema = z.object({ items: z.array(notificationRuleSchema) });
+export const webhookListSchema = z.object({ items: z.array(webhookSchema) });

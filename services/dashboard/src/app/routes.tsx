@@ -44,6 +44,14 @@ export const PAGES: PageEntry[] = [
     Component: lazy(() => import('../features/system/SystemPage')),
   },
   {
+    to: '/notifications',
+    path: '/notifications',
+    label: 'nav.notifications',
+    icon: 'M12 22a2.5 2.5 0 0 0 2.5-2.5h-5A2.5 2.5 0 0 0 12 22zm7-6V11a7 7 0 0 0-5.5-6.8V3a1.5 1.5 0 0 0-3 0v1.2A7 7 0 0 0 5 11v5l-2 2v1h18v-1z',
+    minRole: 'admin',
+    Component: lazy(() => import('../features/notifications/NotificationsPage')),
+  },
+  {
     to: '/settings',
     path: '/settings/:tab?',
     label: 'nav.settings',
