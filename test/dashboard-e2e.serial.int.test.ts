@@ -2,7 +2,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Locator, Page, Response as BrowserResponse } from 'playwright-core';
-import { FakeOllama } from '@arasul/testkit';
+import { FakeOllama, FakeTelegramBotApi } from '@arasul/testkit';
 import { type LaunchedBrowser, launchChromium, screenshot } from './e2e/browser';
 import { ROOT, ScratchPlatform } from './e2e/platform';
 
@@ -81,9 +81,13 @@ describe('dashboard (Chromium, native platform)', () => {
     await input.press('Enter');
   }
 
+  let telegram: FakeTelegramBotApi | undefined;
+
   beforeAll(async () => {
     await ollama.start();
     platform.env.OLLAMA_URL = ollama.url;
+    telegram = await FakeTelegramBotApi.start();
+    platform.env.TELEGRAM_API_ROOT = telegram.url;
     rmSync(SHOTS, { recursive: true, force: true });
     mkdirSync(SHOTS, { recursive: true });
     const run = await platform.arasul('start');
@@ -103,6 +107,7 @@ describe('dashboard (Chromium, native platform)', () => {
     await browser?.close();
     await platform.destroy();
     await ollama.close();
+    await telegram?.stop();
   });
 
   it('first run: the setup page creates the first administrator (rules shown while typing) and lands on the overview', async () => {
@@ -447,6 +452,70 @@ describe('dashboard (Chromium, native platform)', () => {
     await step('15-system-phone', async () => {
       await page.goto(`${base}/system`);
       await page.getByTestId('service-metrics-collector').waitFor();
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow).toBeLessThanOrEqual(0);
+    });
+    await page.setViewportSize({ width: 1366, height: 900 });
+  });
+
+  // ------------------------------------------------------------ Benachrichtigungen (telegram-notifier)
+  it('notifications: the wizard links a chat through the fake Bot API, and a real alert shows in the outbox as sent', async () => {
+    if (!telegram) throw new Error('the fake Telegram Bot API did not start');
+    const fake = telegram;
+    const bot = fake.addBot('arasul_e2e_bot');
+    const OWNER = 4711;
+    await step('16-notifications-wizard', async () => {
+      await page.goto(`${base}/notifications`);
+      await page.getByRole('heading', { name: 'Benachrichtigungen', level: 1 }).waitFor();
+      await page.getByLabel('Bot-Token').fill(bot.token);
+      await page.getByRole('button', { name: 'Token prüfen' }).click();
+      await page.getByRole('img', { name: 'QR-Code mit dem Link zum Bot' }).waitFor();
+      const link = (await page.getByTestId('telegram-deep-link').getAttribute('href')) ?? '';
+      const code = new URL(link).searchParams.get('start');
+      if (!code) throw new Error(`no start code in the deep link ${link}`);
+      expect(await text(page.getByTestId('telegram-setup-status'))).toContain('Warte auf');
+      fake.userSends(bot.token, { id: OWNER, type: 'private', firstName: 'Inhaber' }, `/start ${code}`);
+      await waitUntil(
+        async () =>
+          (await text(page.getByTestId('telegram-setup-status'))).includes('Verbunden') ? true : undefined,
+        'the wizard to show the linked chat',
+        30_000,
+      );
+      await page.getByTestId('telegram-configured').waitFor();
+      expect(fake.sentTo(OWNER)[0]?.text).toContain('Arasul is connected');
+    });
+
+    await step('17-notifications-outbox', async () => {
+      // A real alert: CPU warning threshold at 0 %, so the collector fires within a few samples.
+      const setThreshold = async (warningThreshold: number) => {
+        const res = await fetch(`${base}/api/alerts/thresholds/cpu`, {
+          method: 'PUT',
+          headers: { authorization: `Bearer ${String(accessToken)}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ warningThreshold, forSamples: 1, cooldownSeconds: 0 }),
+        });
+        if (!res.ok) throw new Error(`threshold change failed: ${String(res.status)} ${await res.text()}`);
+      };
+      await setThreshold(0);
+      try {
+        await waitUntil(
+          () => fake.sentTo(OWNER).find((m) => m.text.startsWith('⚠️ CPU')),
+          'the CPU alert at the fake Bot API',
+          60_000,
+        );
+        await page.reload();
+        const sentRow = page.locator('[data-testid="notification-outbox"] tr[data-status="sent"]', {
+          hasText: 'metrics.alert.fired',
+        });
+        await sentRow.first().waitFor({ timeout: 15_000 });
+        expect(await text(sentRow.first())).toContain('gesendet');
+      } finally {
+        await setThreshold(80);
+      }
+    });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await step('18-notifications-phone', async () => {
+      await page.goto(`${base}/notifications`);
+      await page.getByTestId('notification-outbox').waitFor();
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       expect(overflow).toBeLessThanOrEqual(0);
     });
