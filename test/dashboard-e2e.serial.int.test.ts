@@ -486,16 +486,16 @@ describe('dashboard (Chromium, native platform)', () => {
     });
 
     await step('17-notifications-outbox', async () => {
-      // A real alert: CPU warning threshold at 0 %, so the collector fires within a few samples.
+      // A real alert: CPU warning threshold at 1 %, so the collector fires within a sample or two.
       const setThreshold = async (warningThreshold: number) => {
         const res = await fetch(`${base}/api/alerts/thresholds/cpu`, {
           method: 'PUT',
           headers: { authorization: `Bearer ${String(accessToken)}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ warningThreshold, forSamples: 1, cooldownSeconds: 0 }),
+          body: JSON.stringify({ warningThreshold, clearDelta: 0, forSamples: 1, cooldownSeconds: 0 }),
         });
         if (!res.ok) throw new Error(`threshold change failed: ${String(res.status)} ${await res.text()}`);
       };
-      await setThreshold(0);
+      await setThreshold(1);
       try {
         await waitUntil(
           () => fake.sentTo(OWNER).find((m) => m.text.startsWith('⚠️ CPU')),
