@@ -18,6 +18,8 @@ export const notifierEnvSchema = z.object({
   TELEGRAM_API_ROOT: z.url().default('https://api.telegram.org'),
   /** llm-queue for /ask. */
   LLM_QUEUE_URL: z.url().default('http://127.0.0.1:8082'),
+  /** How long /ask waits for llm-queue (the question may wait in the queue behind interactive chats). */
+  NOTIFIER_ASK_TIMEOUT_MS: env.int(300_000, 5000, 1_800_000),
   /** Per Bot API call. */
   TELEGRAM_REQUEST_TIMEOUT_MS: env.int(10_000, 1000, 60_000),
   /** getUpdates long-poll timeout. */

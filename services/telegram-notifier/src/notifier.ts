@@ -10,6 +10,7 @@ import {
   createServiceApp,
   identityMiddleware,
 } from '@arasul/service-kit';
+import { LlmClient } from './bot/llm.client';
 import { UpdateHandler } from './bot/update.handler';
 import { UpdatePoller } from './bot/update.poller';
 import type { NotifierConfig } from './config';
@@ -61,7 +62,8 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     dispatcher.wake();
   };
   const setup = new SetupService(db, account, logger.child({ module: 'setup' }), () => 'polling');
-  const handler = new UpdateHandler(db, setup, logger.child({ module: 'bot' }));
+  const llm = new LlmClient(config.LLM_QUEUE_URL, config.INTERNAL_SECRET, config.NOTIFIER_ASK_TIMEOUT_MS);
+  const handler = new UpdateHandler(db, setup, logger.child({ module: 'bot' }), llm);
   const poller = new UpdatePoller(
     db,
     account,

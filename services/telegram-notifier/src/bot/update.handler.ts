@@ -3,17 +3,18 @@ import { z } from 'zod';
 import type { Database } from '@arasul/db';
 import type { Logger } from '@arasul/service-kit';
 import { findChat } from '../setup/setup.repository';
+import type { LlmClient } from './llm.client';
 import type { SetupService } from '../setup/setup.service';
 import { BotApiError, type BotClient } from '../telegram/telegram.client';
 
 /** A reply to a person: when Telegram says 429, wait what it says (up to 5 s) and try once more. */
-async function replyWithin(client: BotClient, chatId: string, text: string): Promise<void> {
+async function replyWithin(client: BotClient, chatId: string, text: string): Promise<number> {
   try {
-    await client.sendMessage(chatId, text);
+    return await client.sendMessage(chatId, text);
   } catch (error) {
     if (!(error instanceof BotApiError) || error.kind !== 'rate_limited') throw error;
     await new Promise((resolve) => setTimeout(resolve, Math.min(5, error.retryAfterSeconds ?? 1) * 1000));
-    await client.sendMessage(chatId, text);
+    return client.sendMessage(chatId, text);
   }
 }
 
@@ -38,6 +39,7 @@ const HELP = [
   'Arasul bot commands:',
   '/status – open alerts and pending notifications',
   '/alerts – the last notifications',
+  '/ask <question> – ask the local AI (answers when the queue gets to it)',
   '/help – this list',
 ].join('\n');
 
@@ -50,7 +52,10 @@ export class UpdateHandler {
     private readonly db: Kysely<Database>,
     private readonly setup: SetupService,
     private readonly logger: Logger,
+    private readonly llm: LlmClient | null = null,
   ) {}
+
+  private asking = false;
 
   async handle(raw: unknown, client: BotClient, token: string): Promise<void> {
     const parsed = updateSchema.safeParse(raw);
@@ -90,7 +95,53 @@ export class UpdateHandler {
       );
       return;
     }
+    if (name === '/ask') {
+      this.ask(client, chatId, args.join(' '));
+      return;
+    }
     await replyWithin(client, chatId, await this.answer(name));
+  }
+
+  /**
+   * Not awaited: an answer can take minutes in the queue, and the poller must keep handling updates.
+   * One question at a time; a placeholder is edited into the answer.
+   */
+  private ask(client: BotClient, chatId: string, question: string): void {
+    if (question.trim() === '') {
+      void replyWithin(client, chatId, 'Usage: /ask <question>').catch(() => undefined);
+      return;
+    }
+    if (this.asking || !this.llm) {
+      void replyWithin(
+        client,
+        chatId,
+        this.llm ? 'Still answering the last question, please wait.' : '/ask is not available.',
+      ).catch(() => undefined);
+      return;
+    }
+    const llm = this.llm;
+    this.asking = true;
+    void (async () => {
+      let placeholder: number | null = null;
+      try {
+        placeholder = await replyWithin(client, chatId, '⏳ …');
+        const answer = (await llm.ask(question.slice(0, 2000))).trim().slice(0, 4000) || '(no answer)';
+        await client.editMessageText(chatId, placeholder, answer);
+      } catch (error) {
+        this.logger.warn('telegram /ask failed', {
+          chatId,
+          error: error instanceof Error ? error.message : 'failed',
+        });
+        const text = 'Sorry, the AI could not answer right now.';
+        await (
+          placeholder === null
+            ? replyWithin(client, chatId, text)
+            : client.editMessageText(chatId, placeholder, text)
+        ).catch(() => undefined);
+      } finally {
+        this.asking = false;
+      }
+    })();
   }
 
   private async answer(command: string): Promise<string> {

@@ -118,7 +118,7 @@ export class OutboxDispatcher {
             nextDelay = Math.min(nextDelay, Math.max(20, wait));
             continue;
           }
-          this.limiter.record(destination.slice('telegram:'.length));
+          this.limiter.recordGlobal();
         }
         this.launch(destination, row);
       }
@@ -169,7 +169,9 @@ export class OutboxDispatcher {
       replyTo = (await findById(this.db, row.reply_to_event_id))?.telegram_message_id ?? undefined;
     }
     try {
-      const messageId = await bot.client.sendMessage(chatId, text, { replyTo });
+      const messageId = await bot.client
+        .sendMessage(chatId, text, { replyTo })
+        .finally(() => this.limiter.recordChat(chatId));
       await markSent(this.db, ids, messageId);
       this.sentCount += 1;
       await logTelegramMessage(this.db, {

@@ -50,12 +50,25 @@ export class RateLimiter {
 
   /** Counts a message to `chatId` as sent at `at` (default now). */
   record(chatId: string, at = this.clock()): void {
+    this.recordGlobal(at);
+    this.recordChat(chatId, at);
+  }
+
+  /** A send starts: it counts against the bot's per-second budget from now. */
+  recordGlobal(at = this.clock()): void {
+    this.global.push(at);
+    this.global.sort((a, b) => a - b);
+  }
+
+  /**
+   * Telegram answered a send to `chatId`. Counting the chat's interval from the answer, not from the
+   * start, keeps the spacing even when a request was slow to arrive (Telegram counts arrivals).
+   */
+  recordChat(chatId: string, at = this.clock()): void {
     const times = this.perChat.get(chatId) ?? [];
     times.push(at);
     times.sort((a, b) => a - b);
     this.perChat.set(chatId, times);
-    this.global.push(at);
-    this.global.sort((a, b) => a - b);
   }
 
   /** Telegram said 429 retry_after: nothing more to that chat until then. */
