@@ -1,8 +1,6 @@
 // The telegram-notifier as the bench runs it: the built service (dist), wired exactly as src/main.ts does,
 // except that its AMQP names live under the bench's namespace so it never consumes the shared broker's
 // real `telegram-notifier.events` queue. Configured from the environment like the service.
-// Same first statement as src/main.ts: a small young generation (see there).
-require('node:v8').setFlagsFromString('--max-semi-space-size=1');
 const { join } = require('node:path');
 const kit = require(join(__dirname, '../packages/service-kit/dist/index.js'));
 const { loadNotifierConfig } = require(join(__dirname, '../services/telegram-notifier/dist/config.js'));
