@@ -1,4 +1,4 @@
-import { type FormEvent, useEffect, useMemo, useState } from 'react';
+import { type FormEvent, useEffect, useMemo, useRef, useState } from 'react';
 import {
   type NotificationSettings,
   type NotificationSeverityLevel,
@@ -38,11 +38,21 @@ function SetupProgress({
 }) {
   const i18n = useI18n();
   const { t } = i18n;
-  const progress = useLoad((signal) => api.setup(setup.code, signal), [api, setup.code], 2000);
+  const [finished, setFinished] = useState(false);
+  // Polls every 2 s only while waiting for Start; stops once the session is completed or expired.
+  const progress = useLoad(
+    (signal) => api.setup(setup.code, signal),
+    [api, setup.code],
+    finished ? undefined : 2000,
+  );
   const current = progress.data ?? setup;
+  const done = useRef(onDone);
+  done.current = onDone;
   useEffect(() => {
-    if (current.status === 'completed') onDone();
-  }, [current.status, onDone]);
+    if (current.status === 'token_valid' || finished) return;
+    setFinished(true);
+    if (current.status === 'completed') done.current();
+  }, [current.status, finished]);
   const qr = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(setup.qrSvg)}`;
   return (
     <div className="stack" data-testid="telegram-setup-progress">
