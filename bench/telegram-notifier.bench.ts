@@ -39,6 +39,12 @@ import {
 import { SecretBox } from '../services/telegram-notifier/src/shared/secret-box';
 
 const ROOT = join(__dirname, '..');
+const NODE_FLAGS =
+  (
+    JSON.parse(readFileSync(join(ROOT, 'services/telegram-notifier/package.json'), 'utf8')) as {
+      arasul: { nodeFlags?: string[] };
+    }
+  ).arasul.nodeFlags ?? [];
 const LATENCY_N = Number(process.env.BENCH_LATENCY_N ?? 30);
 const BURST = Number(process.env.BENCH_BURST ?? 1000);
 const IDLE_S = Number(process.env.BENCH_IDLE_S ?? 20);
@@ -83,18 +89,30 @@ async function main(): Promise<void> {
     .execute();
   await db
     .insertInto('notification_settings')
-    .values({ user_id: null, channel: 'telegram', min_severity: 'warning', grouping_window_seconds: 0, cooldown_seconds: 0 })
+    .values({
+      user_id: null,
+      channel: 'telegram',
+      min_severity: 'warning',
+      grouping_window_seconds: 0,
+      cooldown_seconds: 0,
+    })
     .execute();
 
   const logger = createLogger({ service: 'bench', level: 'error', format: 'json' });
-  const bus = new AmqpClient({ url: TEST_RABBITMQ_URL, service: 'bench', logger, topology: new Topology({ namespace }) }).start();
+  const bus = new AmqpClient({
+    url: TEST_RABBITMQ_URL,
+    service: 'bench',
+    logger,
+    topology: new Topology({ namespace }),
+  }).start();
   await bus.waitUntilConnected(10_000);
   const dbUrl = new URL(urlFor(database.name));
   const port = 18_600 + Math.floor(Math.random() * 300);
 
   let child: ChildProcess | null = null;
   const start = async (): Promise<ChildProcess> => {
-    const proc = spawn(process.execPath, [join(ROOT, 'bench/telegram-notifier.child.cjs')], {
+    // With the manifest's nodeFlags, as the supervisor starts it.
+    const proc = spawn(process.execPath, [...NODE_FLAGS, join(ROOT, 'bench/telegram-notifier.child.cjs')], {
       env: {
         ...process.env,
         NODE_ENV: 'production',
@@ -139,9 +157,16 @@ async function main(): Promise<void> {
     for (let i = 0; i < LATENCY_N; i += 1) {
       const subject = `lat-${String(i)}`;
       const t0 = Date.now();
-      await bus.publish('selfhealing.escalated', { target: subject, reason: 'bench', severity: 'critical', attempts: 1 });
+      await bus.publish('selfhealing.escalated', {
+        target: subject,
+        reason: 'bench',
+        severity: 'critical',
+        attempts: 1,
+      });
       for (;;) {
-        const got = fake.sent.find((m) => m.chatId === OWNER && m.text.includes(`${subject} needs attention`));
+        const got = fake.sent.find(
+          (m) => m.chatId === OWNER && m.text.includes(`${subject} needs attention`),
+        );
         if (got) {
           latencies.push(got.at - t0);
           break;
@@ -172,7 +197,11 @@ async function main(): Promise<void> {
           health: 'unhealthy',
         });
       } else if (kind === 1) {
-        await bus.publish('workflow.activity', { workflowName: `flow-${String(i)}`, status: 'error', error: 'boom' });
+        await bus.publish('workflow.activity', {
+          workflowName: `flow-${String(i)}`,
+          status: 'error',
+          error: 'boom',
+        });
       } else if (kind === 2) {
         await bus.publish('document.status.changed', {
           documentId: globalThis.crypto.randomUUID(),
@@ -216,7 +245,9 @@ async function main(): Promise<void> {
         SELECT envelope_id, destination FROM notification_events WHERE envelope_id IS NOT NULL
         GROUP BY 1, 2 HAVING count(*) > 1) d`.execute(db);
     const { rows: consumedRows } = await sql<{ n: string }>`
-      SELECT count(*) AS n FROM amqp_processed_messages WHERE consumer = 'telegram-notifier.events'`.execute(db);
+      SELECT count(*) AS n FROM amqp_processed_messages WHERE consumer = 'telegram-notifier.events'`.execute(
+      db,
+    );
     const consumed = { n: consumedRows[0]?.n ?? '0' };
     const burstMessages = fake.sent.slice(sentBefore);
     const texts = burstMessages.map((m) => `${String(m.chatId)}|${m.text}`);
@@ -228,7 +259,12 @@ async function main(): Promise<void> {
     const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
 
     const report = {
-      latencyMs: { n: latencies.length, p50: percentile(latencies, 50), p95: percentile(latencies, 95), max: latencies.at(-1) },
+      latencyMs: {
+        n: latencies.length,
+        p50: percentile(latencies, 50),
+        p95: percentile(latencies, 95),
+        max: latencies.at(-1),
+      },
       burst: {
         events: BURST,
         publishedInMs: published,

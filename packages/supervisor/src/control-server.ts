@@ -1,9 +1,10 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { Express, RequestHandler } from 'express';
 import {
   createServiceApp,
   HealthRegistry,
   NotFoundError,
+  bearerToken,
+  secretsEqual,
   UnauthorizedError,
   ValidationError,
   type Logger,
@@ -23,9 +24,7 @@ const EVENT_HEARTBEAT_MS = 15_000;
 export function createControlApp(supervisor: Supervisor, token: string, logger: Logger): Express {
   const health = new HealthRegistry('supervisor');
   const requireToken: RequestHandler = (req, _res, next) => {
-    const presented = Buffer.from(req.get('authorization')?.replace(/^Bearer /, '') ?? '');
-    const expected = Buffer.from(token);
-    if (presented.length !== expected.length || !timingSafeEqual(presented, expected)) {
+    if (!secretsEqual(bearerToken(req.get('authorization')), token)) {
       throw new UnauthorizedError('The supervisor token is missing or wrong.');
     }
     next();

@@ -24,6 +24,7 @@ import * as m029 from './029_processed_messages';
 import * as m030 from './030_auth_roles_sessions';
 import * as m031 from './031_metrics_rollups_alerts';
 import * as m032 from './032_llm_queue_scheduler';
+import * as m033 from './033_llm_job_api_key';
 import * as m039 from './039_self_healing_agent';
 import * as m041 from './041_telegram_notifier';
 
@@ -58,6 +59,7 @@ export const mainMigrations: Record<string, Migration> = {
   '030_auth_roles_sessions': m030,
   '031_metrics_rollups_alerts': m031,
   '032_llm_queue_scheduler': m032,
+  '033_llm_job_api_key': m033,
   '039_self_healing_agent': m039,
   '041_telegram_notifier': m041,
 };
