@@ -516,7 +516,9 @@ describe('dashboard (Chromium, native platform)', () => {
     await step('18-notifications-phone', async () => {
       await page.goto(`${base}/notifications`);
       await page.getByTestId('notification-outbox').waitFor();
-      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      const overflow = (await page.evaluate(
+        'document.documentElement.scrollWidth - window.innerWidth',
+      )) as number;
       expect(overflow).toBeLessThanOrEqual(0);
     });
     await page.setViewportSize({ width: 1366, height: 900 });
