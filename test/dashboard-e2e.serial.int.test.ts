@@ -2,7 +2,8 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Locator, Page, Response as BrowserResponse } from 'playwright-core';
-import { FakeOllama, FakeTelegramBotApi } from '@arasul/testkit';
+import { AmqpClient, createLogger } from '@arasul/service-kit';
+import { FakeOllama, FakeTelegramBotApi, TEST_RABBITMQ_URL } from '@arasul/testkit';
 import { type LaunchedBrowser, launchChromium, screenshot } from './e2e/browser';
 import { ROOT, ScratchPlatform } from './e2e/platform';
 
@@ -486,31 +487,36 @@ describe('dashboard (Chromium, native platform)', () => {
     });
 
     await step('17-notifications-outbox', async () => {
-      // A real alert: CPU warning threshold at 1 %, so the collector fires within a sample or two.
-      const setThreshold = async (warningThreshold: number) => {
-        const res = await fetch(`${base}/api/alerts/thresholds/cpu`, {
-          method: 'PUT',
-          headers: { authorization: `Bearer ${String(accessToken)}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ warningThreshold, clearDelta: 0, forSamples: 1, cooldownSeconds: 0 }),
-        });
-        if (!res.ok) throw new Error(`threshold change failed: ${String(res.status)} ${await res.text()}`);
-      };
-      await setThreshold(1);
+      // An alert as metrics-collector publishes it, on the platform's bus.
+      const bus = new AmqpClient({
+        url: TEST_RABBITMQ_URL,
+        service: 'e2e',
+        logger: createLogger({ service: 'e2e', level: 'error', format: 'json' }),
+      }).start();
       try {
-        await waitUntil(
-          () => fake.sentTo(OWNER).find((m) => m.text.startsWith('⚠️ CPU')),
-          'the CPU alert at the fake Bot API',
-          60_000,
-        );
-        await page.reload();
-        const sentRow = page.locator('[data-testid="notification-outbox"] tr[data-status="sent"]', {
-          hasText: 'metrics.alert.fired',
+        await bus.waitUntilConnected(10_000);
+        await bus.publish('metrics.alert.fired', {
+          alertId: 999_001,
+          metric: 'temperature',
+          value: 91,
+          threshold: 85,
+          severity: 'critical',
+          at: new Date().toISOString(),
         });
-        await sentRow.first().waitFor({ timeout: 15_000 });
-        expect(await text(sentRow.first())).toContain('gesendet');
+        await waitUntil(
+          () => fake.sentTo(OWNER).find((m) => m.text.includes('TEMPERATURE critical')),
+          `the alert at the fake Bot API (notifier log: ${platform.log('telegram-notifier')})`,
+          30_000,
+        );
       } finally {
-        await setThreshold(80);
+        await bus.close();
       }
+      await page.reload();
+      const sentRow = page.locator('[data-testid="notification-outbox"] tr[data-status="sent"]', {
+        hasText: 'metrics.alert.fired',
+      });
+      await sentRow.first().waitFor({ timeout: 15_000 });
+      expect(await text(sentRow.first())).toContain('gesendet');
     });
     await page.setViewportSize({ width: 390, height: 844 });
     await step('18-notifications-phone', async () => {
