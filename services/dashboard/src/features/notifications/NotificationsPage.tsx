@@ -317,7 +317,8 @@ function SettingsCard({ api }: { api: NotificationsApi }) {
             )}
           </Field>
         </div>
-        <fieldset>
+        {/* min-width 0: a fieldset is as wide as its content by default, which would push the table past a phone screen */}
+        <fieldset style={{ minWidth: 0 }}>
           <legend>{t('notify.quiet.title')}</legend>
           <p className="muted small">{t('notify.quiet.hint')}</p>
           <div className="table-scroll">
