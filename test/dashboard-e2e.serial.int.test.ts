@@ -2,6 +2,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Locator, Page, Response as BrowserResponse } from 'playwright-core';
+import { makeDocx, makePdf, makeScanPng } from '../services/document-indexer/test/helpers';
 import { AmqpClient, createLogger } from '@arasul/service-kit';
 import { FakeOllama, FakeTelegramBotApi, TEST_RABBITMQ_URL } from '@arasul/testkit';
 import { type LaunchedBrowser, launchChromium, screenshot } from './e2e/browser';
@@ -413,6 +414,99 @@ describe('dashboard (Chromium, native platform)', () => {
     }
     await page.setViewportSize({ width: 1366, height: 900 });
   });
+  it('documents: a text PDF, a DOCX and a scanned image reach "durchsuchbar"; a deleted one leaves list and index', async () => {
+    await step('20-documents-upload', async () => {
+      await page.goto(`${base}/documents`);
+      await page.getByRole('heading', { name: 'Dokumente', exact: true }).waitFor();
+      const pdf = await makePdf(['Mietvertrag: Die Kaution beträgt drei Monatsmieten.', 'Seite zwei.']);
+      const docx = await makeDocx([
+        { heading: 'Hausordnung' },
+        { text: 'Ruhezeiten gelten von 22 bis 6 Uhr.' },
+      ]);
+      const png = await makeScanPng('Rechnung Nummer 4711');
+      await page.getByTestId('file-input').setInputFiles([
+        { name: 'Mietvertrag.pdf', mimeType: 'application/pdf', buffer: pdf },
+        { name: 'Hausordnung.docx', mimeType: 'application/octet-stream', buffer: docx },
+        { name: 'Rechnung.png', mimeType: 'image/png', buffer: png },
+      ]);
+      for (const name of ['Mietvertrag.pdf', 'Hausordnung.docx', 'Rechnung.png']) {
+        await page
+          .locator(`[data-testid="document-row"][data-name="${name}"][data-status="indexed"]`)
+          .waitFor({ timeout: 90_000 });
+      }
+    });
+    await step('21-documents-delete', async () => {
+      const listed = await fetch(`${base}/api/documents?q=Hausordnung`, {
+        headers: { authorization: `Bearer ${accessToken ?? ''}` },
+      });
+      const id = ((await listed.json()) as { items: { id: string }[] }).items[0]?.id ?? '';
+      expect(id).not.toBe('');
+      await page.getByRole('button', { name: 'Hausordnung.docx löschen' }).click();
+      await page.getByRole('dialog').getByRole('button', { name: 'Löschen' }).click();
+      await page
+        .locator('[data-testid="document-row"][data-name="Hausordnung.docx"]')
+        .waitFor({ state: 'detached' });
+      expect(await page.locator('[data-testid="document-row"]').count()).toBe(2);
+      // Gone from the index too: no row, no chunks, and the totals count two documents.
+      const gone = await fetch(`${base}/api/documents/${id}`, {
+        headers: { authorization: `Bearer ${accessToken ?? ''}` },
+      });
+      expect(gone.status).toBe(404);
+      const stats = await fetch(`${base}/api/documents/stats`, {
+        headers: { authorization: `Bearer ${accessToken ?? ''}` },
+      });
+      expect(await stats.json()).toMatchObject({ documents: 2 });
+    });
+  });
+
+  // ------------------------------------------------------------ knowledge search (issue 11)
+  it('documents: a question answered on page 2 of an uploaded PDF is cited, and the citation opens page 2', async () => {
+    await step('20-rag-citation', async () => {
+      const token = accessToken;
+      expect(token).toEqual(expect.any(String));
+      const auth = { Authorization: `Bearer ${String(token)}` };
+      const form = new FormData();
+      form.append('file', new Blob([twoPagePdf()], { type: 'application/pdf' }), 'Arbeitsvertrag-e2e.pdf');
+      const upload = await fetch(`${base}/api/documents`, { method: 'POST', headers: auth, body: form });
+      expect(upload.status).toBe(201);
+      const uploaded = (await upload.json()) as { documents: { id: string }[] };
+      const documentId = uploaded.documents[0]?.id ?? '';
+      await waitUntil(
+        async () => {
+          const res = await fetch(`${base}/api/documents/${documentId}`, { headers: auth });
+          const doc = (await res.json()) as { status?: string };
+          return doc.status === 'indexed' || doc.status === 'partial' ? true : undefined;
+        },
+        'the PDF to be indexed',
+        120_000,
+      );
+
+      await page.goto(`${base}/chat`);
+      await page.getByRole('heading', { name: 'Neuer Chat' }).waitFor();
+      await page.getByTestId('rag-switch').check();
+      ollama.script({ tokens: ['Die Kündigungsfrist ', 'beträgt drei Monate [1].'], tokenDelayMs: 20 });
+      await send('Wie lang ist die Kündigungsfrist?');
+      const citation = page.getByTestId('citation-1').first();
+      await citation.waitFor({ timeout: 30_000 });
+      const panel = page.getByTestId('sources-panel').first();
+      expect(await text(panel)).toContain('Arbeitsvertrag-e2e.pdf');
+      expect(await text(panel)).toContain('Seite 2');
+
+      const [viewer] = await Promise.all([page.context().waitForEvent('page'), citation.click()]);
+      await waitUntil(() => (viewer.url().startsWith('blob:') ? true : undefined), 'the PDF tab', 15_000);
+      expect(viewer.url()).toMatch(/^blob:.*#page=2$/);
+      await viewer.close();
+
+      // The documents page's search box finds the same page.
+      await page.goto(`${base}/documents`);
+      await page.getByTestId('doc-search-input').fill('Kündigungsfrist');
+      await page.getByTestId('doc-search-submit').click();
+      const hits = page.getByTestId('doc-search-hits');
+      await hits.waitFor();
+      expect(await text(hits)).toContain('Arbeitsvertrag-e2e.pdf');
+      expect(await text(hits)).toContain('Seite 2');
+    });
+  });
 
   // ------------------------------------------------------------ System (self-healing agent)
   it('system: a killed service process is detected and healed, and the page shows both', async () => {
@@ -530,3 +624,44 @@ describe('dashboard (Chromium, native platform)', () => {
     await page.setViewportSize({ width: 1366, height: 900 });
   });
 });
+
+/**
+ * A two-page PDF with a text layer (Helvetica, ~250 words a page, so the chunker keeps the pages apart),
+ * written by hand so the test needs no PDF library. The answer is near the end of page 2.
+ */
+function twoPagePdf(): Buffer {
+  const filler = (page: number) =>
+    Array.from(
+      { length: 20 },
+      (_, i) => `Allgemeine Bestimmung ${page}.${i + 1} regelt weitere Einzelheiten dieses Vertrags.`,
+    );
+  const pages = [
+    ['Arbeitsvertrag. Paragraph 1: Beginn am 1. April. Die Probezeit betraegt sechs Monate.', ...filler(1)],
+    [...filler(2), 'Paragraph 6 Kuendigung: Die Kündigungsfrist beträgt drei Monate zum Quartalsende.'],
+  ];
+  const objects: string[] = [];
+  objects.push('<< /Type /Catalog /Pages 2 0 R >>');
+  objects.push(
+    `<< /Type /Pages /Kids [${pages.map((_, i) => `${4 + i * 2} 0 R`).join(' ')}] /Count ${pages.length} >>`,
+  );
+  objects.push('<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>');
+  pages.forEach((lines, i) => {
+    const escaped = lines.map((line) => `(${line.replace(/[()\\]/g, (c) => `\\${c}`)}) Tj T*`).join(' ');
+    const content = `BT /F1 10 Tf 14 TL 50 760 Td ${escaped} ET`;
+    objects.push(
+      `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> /Contents ${5 + i * 2} 0 R >>`,
+    );
+    objects.push(`<< /Length ${Buffer.byteLength(content, 'latin1')} >>\nstream\n${content}\nendstream`);
+  });
+  let out = '%PDF-1.4\n';
+  const offsets: number[] = [];
+  objects.forEach((body, i) => {
+    offsets.push(Buffer.byteLength(out, 'latin1'));
+    out += `${i + 1} 0 obj\n${body}\nendobj\n`;
+  });
+  const xref = Buffer.byteLength(out, 'latin1');
+  out += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
+  for (const offset of offsets) out += `${String(offset).padStart(10, '0')} 00000 n \n`;
+  out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return Buffer.from(out, 'latin1');
+}

@@ -18,7 +18,9 @@ import type {
   MetricsSnapshot,
   Page,
   PlatformHealth,
+  RagSpaceDto,
   Role,
+  SearchResultDto,
   SessionDto,
   ThresholdDto,
   ThresholdPatch,
@@ -94,7 +96,10 @@ export function endpoints(client: ApiClient) {
       get<{ items: MessageDto[] }>(`/api/chats/${id}/messages`, { limit: 1000 }, signal).then((r) => r.items),
     installedModels: () => get<InstalledModels>('/api/models/installed'),
     /** Starts a chat job; the answer is an SSE stream of job events (the first one names the job). */
-    startChat: (input: { conversationId?: string; message: string; model?: string }, signal: AbortSignal) =>
+    startChat: (
+      input: { conversationId?: string; message: string; model?: string; rag?: { spaceIds?: string[] } },
+      signal: AbortSignal,
+    ) =>
       client.send('/api/llm/chat', {
         method: 'POST',
         body: input,
@@ -105,6 +110,21 @@ export function endpoints(client: ApiClient) {
     followJob: (jobId: string, signal: AbortSignal) =>
       client.send(`/api/llm/jobs/${jobId}/stream`, { headers: { Accept: 'text/event-stream' }, signal }),
     cancelJob: (jobId: string) => client.request<unknown>(`/api/llm/jobs/${jobId}`, { method: 'DELETE' }),
+
+    // ------------------------------------------------------------ knowledge search (RAG)
+    /** Spaces to answer from (the chat's space picker). */
+    ragSpaces: (signal?: Signal) =>
+      get<{ items: RagSpaceDto[] }>('/api/spaces', undefined, signal).then((r) => r.items),
+    searchDocuments: (body: { query: string; spaceIds?: string[]; limit?: number }, signal?: Signal) =>
+      client.request<SearchResultDto>('/api/search', { method: 'POST', body, signal }),
+    /** The stored file (authorized fetch; the caller makes an object URL of it). */
+    documentFile: (documentId: string) => client.send(`/api/documents/${documentId}/download`),
+    documentChunks: (documentId: string, signal?: Signal) =>
+      get<{ items: { id: string; content: string; pageStart: number | null }[] }>(
+        `/api/documents/${documentId}/chunks`,
+        { limit: 200 },
+        signal,
+      ).then((r) => r.items),
   };
 }
 

@@ -198,12 +198,53 @@ export interface ConversationDto {
   snippet?: string | null;
 }
 
+/** One cited source of a RAG answer (`sources` event, `MessageDto.sources`). */
+export interface RagSourceDto {
+  n: number;
+  documentId: string;
+  chunkId: string;
+  name: string;
+  mimeType: string | null;
+  page: number | null;
+  pageEnd: number | null;
+  excerpt: string;
+  text: string;
+  score: number;
+}
+
+export interface RagSpaceDto {
+  id: string;
+  name: string;
+}
+
+/** A hit of `POST /api/search`; `excerpt` is HTML-escaped with the matched terms in `<mark>`. */
+export interface SearchHitDto {
+  chunkId: string;
+  documentId: string;
+  documentName: string;
+  mimeType: string | null;
+  pageStart: number | null;
+  pageEnd: number | null;
+  headingPath: string[];
+  text: string;
+  excerpt: string;
+  score: number;
+  retrievers: string[];
+}
+
+export interface SearchResultDto {
+  mode: 'hybrid' | 'keyword_only';
+  hits: SearchHitDto[];
+}
+
 export interface MessageDto {
   id: string;
   conversationId: string;
   role: string;
   content: string;
   thinking: string | null;
+  /** RAG answers: the sources it was given (an empty list: nothing was found). */
+  sources?: RagSourceDto[] | null;
   status: string;
   jobId: string | null;
   model: string | null;
@@ -242,6 +283,7 @@ export type JobEvent = { jobId?: string } & (
   | { type: 'model_loading'; model: string; from: string | null }
   | { type: 'token'; text: string }
   | { type: 'thinking'; text: string }
+  | { type: 'sources'; sources: RagSourceDto[]; marginal?: boolean }
   | {
       type: 'done';
       usage: { promptTokens: number; completionTokens: number; totalTokens: number };

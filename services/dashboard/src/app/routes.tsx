@@ -36,6 +36,14 @@ export const PAGES: PageEntry[] = [
     Component: lazy(() => import('../features/chat/ChatPage')),
   },
   {
+    to: '/documents',
+    path: '/documents',
+    label: 'nav.documents',
+    icon: 'M6 2h9l5 5v15H6zm8 1v5h5M9 13h8M9 17h8',
+    minRole: 'viewer',
+    Component: lazy(() => import('../features/documents/DocumentsPage')),
+  },
+  {
     to: '/system',
     path: '/system',
     label: 'nav.system',

@@ -9,7 +9,7 @@ import {
 } from 'react';
 import { useNavigate, useParams } from 'react-router';
 import { ApiError } from '../../api/errors';
-import type { JobEvent, MessageDto } from '../../api/types';
+import type { JobEvent, MessageDto, RagSourceDto } from '../../api/types';
 import { useApp } from '../../app/context';
 import { useI18n } from '../../i18n/i18n';
 import { Button, EmptyState, ErrorNotice, Notice, Spinner } from '../../ui/components';
@@ -25,6 +25,7 @@ import {
 } from './chat-stream';
 import { ConversationList } from './ConversationList';
 import { LiveMessage, StoredMessage, UserMessage } from './MessageView';
+import { useSourceOpener } from './Sources';
 
 /** A broken stream of a job that is still running is followed again this many times. */
 const MAX_RECONNECTS = 5;
@@ -48,6 +49,17 @@ export default function ChatPage() {
     [api, conversationId],
   );
   const [model, setModel] = useState('');
+  // "Dokumente verwenden": answer from the documents (all spaces, or one).
+  const [useDocuments, setUseDocuments] = useState(false);
+  const [ragSpace, setRagSpace] = useState('');
+  const spaces = useLoad(
+    (signal) => (useDocuments ? api.ragSpaces(signal) : Promise.resolve([])),
+    [api, useDocuments],
+  );
+  const sourceOpener = useSourceOpener();
+  const openSourceRef = useRef(sourceOpener.open);
+  openSourceRef.current = sourceOpener.open;
+  const openSource = useCallback((source: RagSourceDto) => void openSourceRef.current(source), []);
   const [draft, setDraft] = useState('');
   const [live, setLive] = useState<LiveAnswer | null>(null);
   const [sendError, setSendError] = useState<unknown>();
@@ -62,7 +74,13 @@ export default function ChatPage() {
   const run = useCallback(
     async (
       request:
-        | { kind: 'start'; conversationId?: string; message: string; model?: string }
+        | {
+            kind: 'start';
+            conversationId?: string;
+            message: string;
+            model?: string;
+            rag?: { spaceIds?: string[] };
+          }
         | { kind: 'follow'; jobId: string },
       initial: LiveAnswer,
     ) => {
@@ -78,11 +96,13 @@ export default function ChatPage() {
         if (!hadJob && state.jobId) {
           rememberRunningJob({ jobId: state.jobId, conversationId: state.conversationId });
           if (stopRequested.current) void api.cancelJob(state.jobId).catch(() => undefined);
-          // A new conversation got its id: show it in the address, so a reload comes back here.
-          if (!here.current && state.conversationId) {
-            void navigate(`/chat/${state.conversationId}`, { replace: true });
-            reloadConversations();
-          }
+        }
+        // A new conversation got its id: show it in the address, so a reload comes back here. (An answer
+        // from the documents that found nothing has no job, only a conversation.)
+        if (!here.current && state.conversationId) {
+          here.current = state.conversationId;
+          void navigate(`/chat/${state.conversationId}`, { replace: true });
+          reloadConversations();
         }
         if (isFinished(state)) rememberRunningJob(null);
         setLive(state);
@@ -182,6 +202,7 @@ export default function ChatPage() {
         message,
         ...(conversationId ? { conversationId } : {}),
         ...(model ? { model } : {}),
+        ...(useDocuments ? { rag: ragSpace ? { spaceIds: [ragSpace] } : {} } : {}),
       },
       newAnswer(message, conversationId ?? null, model || null),
     );
@@ -214,7 +235,12 @@ export default function ChatPage() {
 
   const showLive = live !== null && (live.conversationId ?? undefined) === conversationId;
   const shown = (messages.data ?? []).filter(
-    (m) => !(showLive && live && (m.jobId === live.jobId || m.id === live.assistantMessageId)),
+    (m) =>
+      !(
+        showLive &&
+        live &&
+        ((live.jobId !== null && m.jobId === live.jobId) || m.id === live.assistantMessageId)
+      ),
   );
   const questionStored = showLive && live?.userMessageId && shown.some((m) => m.id === live.userMessageId);
   const installed = models.data?.items.filter((m) => m.status === 'available') ?? [];
@@ -271,6 +297,38 @@ export default function ChatPage() {
             </select>
           </label>
         </header>
+        <div className="rag-options">
+          <label className="switch">
+            <input
+              type="checkbox"
+              role="switch"
+              checked={useDocuments}
+              onChange={(e) => setUseDocuments(e.target.checked)}
+              disabled={busy}
+              data-testid="rag-switch"
+            />
+            <span>{t('rag.useDocuments')}</span>
+          </label>
+          {useDocuments && (
+            <label className="model-picker">
+              <span>{t('rag.space')}</span>
+              <select
+                value={ragSpace}
+                onChange={(e) => setRagSpace(e.target.value)}
+                disabled={busy}
+                data-testid="rag-space"
+              >
+                <option value="">{t('rag.allSpaces')}</option>
+                {(spaces.data ?? []).map((s) => (
+                  <option key={s.id} value={s.id}>
+                    {s.name}
+                  </option>
+                ))}
+              </select>
+            </label>
+          )}
+        </div>
+        {sourceOpener.view}
         {models.data?.backend === 'down' && <Notice kind="warning">{t('chat.backendDown')}</Notice>}
         <div
           className="chat-scroll"
@@ -290,10 +348,10 @@ export default function ChatPage() {
             </EmptyState>
           )}
           {shown.map((m) => (
-            <StoredMessage key={m.id} message={m} />
+            <StoredMessage key={m.id} message={m} onOpenSource={openSource} />
           ))}
           {showLive && live && live.question && !questionStored && <UserMessage text={live.question} />}
-          {showLive && live && <LiveMessage answer={live} />}
+          {showLive && live && <LiveMessage answer={live} onOpenSource={openSource} />}
         </div>
         <form className="composer" onSubmit={(e) => void send(e)}>
           {sendError !== undefined && <ErrorNotice error={sendError} />}
