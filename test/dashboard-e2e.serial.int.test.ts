@@ -2,8 +2,9 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Locator, Page, Response as BrowserResponse } from 'playwright-core';
-import { FakeOllama } from '@arasul/testkit';
 import { makeDocx, makePdf, makeScanPng } from '../services/document-indexer/test/helpers';
+import { AmqpClient, createLogger } from '@arasul/service-kit';
+import { FakeOllama, FakeTelegramBotApi, TEST_RABBITMQ_URL } from '@arasul/testkit';
 import { type LaunchedBrowser, launchChromium, screenshot } from './e2e/browser';
 import { ROOT, ScratchPlatform } from './e2e/platform';
 
@@ -82,9 +83,13 @@ describe('dashboard (Chromium, native platform)', () => {
     await input.press('Enter');
   }
 
+  let telegram: FakeTelegramBotApi | undefined;
+
   beforeAll(async () => {
     await ollama.start();
     platform.env.OLLAMA_URL = ollama.url;
+    telegram = await FakeTelegramBotApi.start();
+    platform.env.TELEGRAM_API_ROOT = telegram.url;
     rmSync(SHOTS, { recursive: true, force: true });
     mkdirSync(SHOTS, { recursive: true });
     const run = await platform.arasul('start');
@@ -104,6 +109,7 @@ describe('dashboard (Chromium, native platform)', () => {
     await browser?.close();
     await platform.destroy();
     await ollama.close();
+    await telegram?.stop();
   });
 
   it('first run: the setup page creates the first administrator (rules shown while typing) and lands on the overview', async () => {
@@ -408,55 +414,6 @@ describe('dashboard (Chromium, native platform)', () => {
     }
     await page.setViewportSize({ width: 1366, height: 900 });
   });
-
-  // ------------------------------------------------------------ System (self-healing agent)
-  it('system: a killed service process is detected and healed, and the page shows both', async () => {
-    await step('14-system-healing', async () => {
-      await page.goto(`${base}/system`);
-      await page.getByRole('heading', { name: 'System', level: 1 }).waitFor();
-      const card = page.getByTestId('service-metrics-collector');
-      await waitUntil(
-        async () => ((await card.getAttribute('data-health')) === 'healthy' ? true : undefined),
-        'metrics-collector shown healthy',
-        60_000,
-      );
-      const supervisor = (await (
-        await fetch(`http://127.0.0.1:${String(platform.env.SUPERVISOR_PORT)}/status`)
-      ).json()) as { services: { name: string; pid: number | null }[] };
-      const pid = supervisor.services.find((s) => s.name === 'metrics-collector')?.pid;
-      if (!pid) throw new Error('the supervisor reports no pid for metrics-collector');
-      const killedAt = Date.now();
-      process.kill(pid, 'SIGKILL');
-
-      const incidents = page.getByTestId('incidents');
-      await incidents.locator('li[data-type="detected"][data-service="metrics-collector"]').first().waitFor();
-      numbers.selfHealingDetectedOnPageMs = Date.now() - killedAt;
-      expect(await text(incidents)).toContain('signal SIGKILL');
-      await incidents
-        .locator('li[data-type="recovered"][data-service="metrics-collector"]')
-        .first()
-        .waitFor({ timeout: 30_000 });
-      await waitUntil(
-        async () => ((await card.getAttribute('data-health')) === 'healthy' ? true : undefined),
-        'metrics-collector shown healthy again',
-        30_000,
-      );
-      numbers.selfHealingHealedOnPageMs = Date.now() - killedAt;
-      expect(await text(card)).toMatch(/Neustarts\s*1/);
-    });
-    await page.setViewportSize({ width: 390, height: 844 });
-    await step('15-system-phone', async () => {
-      await page.goto(`${base}/system`);
-      await page.getByTestId('service-metrics-collector').waitFor();
-      // A string, because the test's TypeScript has no DOM types.
-      const overflow = (await page.evaluate(
-        'document.documentElement.scrollWidth - window.innerWidth',
-      )) as number;
-      expect(overflow).toBeLessThanOrEqual(0);
-    });
-    await page.setViewportSize({ width: 1366, height: 900 });
-  });
-
   it('documents: a text PDF, a DOCX and a scanned image reach "durchsuchbar"; a deleted one leaves list and index', async () => {
     await step('20-documents-upload', async () => {
       await page.goto(`${base}/documents`);
@@ -549,6 +506,125 @@ describe('dashboard (Chromium, native platform)', () => {
       expect(await text(hits)).toContain('Arbeitsvertrag-e2e.pdf');
       expect(await text(hits)).toContain('Seite 2');
     });
+  });
+
+  // ------------------------------------------------------------ System (self-healing agent)
+  it('system: a killed service process is detected and healed, and the page shows both', async () => {
+    await step('14-system-healing', async () => {
+      await page.goto(`${base}/system`);
+      await page.getByRole('heading', { name: 'System', level: 1 }).waitFor();
+      const card = page.getByTestId('service-metrics-collector');
+      await waitUntil(
+        async () => ((await card.getAttribute('data-health')) === 'healthy' ? true : undefined),
+        'metrics-collector shown healthy',
+        60_000,
+      );
+      const supervisor = (await (
+        await fetch(`http://127.0.0.1:${String(platform.env.SUPERVISOR_PORT)}/status`)
+      ).json()) as { services: { name: string; pid: number | null }[] };
+      const pid = supervisor.services.find((s) => s.name === 'metrics-collector')?.pid;
+      if (!pid) throw new Error('the supervisor reports no pid for metrics-collector');
+      const killedAt = Date.now();
+      process.kill(pid, 'SIGKILL');
+
+      const incidents = page.getByTestId('incidents');
+      await incidents.locator('li[data-type="detected"][data-service="metrics-collector"]').first().waitFor();
+      numbers.selfHealingDetectedOnPageMs = Date.now() - killedAt;
+      expect(await text(incidents)).toContain('signal SIGKILL');
+      await incidents
+        .locator('li[data-type="recovered"][data-service="metrics-collector"]')
+        .first()
+        .waitFor({ timeout: 30_000 });
+      await waitUntil(
+        async () => ((await card.getAttribute('data-health')) === 'healthy' ? true : undefined),
+        'metrics-collector shown healthy again',
+        30_000,
+      );
+      numbers.selfHealingHealedOnPageMs = Date.now() - killedAt;
+      expect(await text(card)).toMatch(/Neustarts\s*1/);
+    });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await step('15-system-phone', async () => {
+      await page.goto(`${base}/system`);
+      await page.getByTestId('service-metrics-collector').waitFor();
+      // A string, because the test's TypeScript has no DOM types.
+      const overflow = (await page.evaluate(
+        'document.documentElement.scrollWidth - window.innerWidth',
+      )) as number;
+      expect(overflow).toBeLessThanOrEqual(0);
+    });
+    await page.setViewportSize({ width: 1366, height: 900 });
+  });
+
+  // ------------------------------------------------------------ Benachrichtigungen (telegram-notifier)
+  it('notifications: the wizard links a chat through the fake Bot API, and a real alert shows in the outbox as sent', async () => {
+    if (!telegram) throw new Error('the fake Telegram Bot API did not start');
+    const fake = telegram;
+    const bot = fake.addBot('arasul_e2e_bot');
+    const OWNER = 4711;
+    await step('16-notifications-wizard', async () => {
+      await page.goto(`${base}/notifications`);
+      await page.getByRole('heading', { name: 'Benachrichtigungen', level: 1 }).waitFor();
+      await page.getByLabel('Bot-Token').fill(bot.token);
+      await page.getByRole('button', { name: 'Token prüfen' }).click();
+      await page.getByRole('img', { name: 'QR-Code mit dem Link zum Bot' }).waitFor();
+      const link = (await page.getByTestId('telegram-deep-link').getAttribute('href')) ?? '';
+      const code = new URL(link).searchParams.get('start');
+      if (!code) throw new Error(`no start code in the deep link ${link}`);
+      expect(await text(page.getByTestId('telegram-setup-status'))).toContain('Warte auf');
+      fake.userSends(bot.token, { id: OWNER, type: 'private', firstName: 'Inhaber' }, `/start ${code}`);
+      await waitUntil(
+        async () =>
+          (await text(page.getByTestId('telegram-setup-status'))).includes('Verbunden') ? true : undefined,
+        'the wizard to show the linked chat',
+        30_000,
+      );
+      await page.getByTestId('telegram-configured').waitFor();
+      expect(fake.sentTo(OWNER)[0]?.text).toContain('Arasul is connected');
+    });
+
+    await step('17-notifications-outbox', async () => {
+      // An alert as metrics-collector publishes it, on the platform's bus.
+      const bus = new AmqpClient({
+        url: TEST_RABBITMQ_URL,
+        service: 'e2e',
+        logger: createLogger({ service: 'e2e', level: 'error', format: 'json' }),
+      }).start();
+      try {
+        await bus.waitUntilConnected(10_000);
+        await bus.publish('metrics.alert.fired', {
+          alertId: 999_001,
+          metric: 'temperature',
+          value: 91,
+          threshold: 85,
+          severity: 'critical',
+          at: new Date().toISOString(),
+        });
+        await waitUntil(
+          () => fake.sentTo(OWNER).find((m) => m.text.includes('TEMPERATURE critical')),
+          `the alert at the fake Bot API (notifier log: ${platform.log('telegram-notifier')})`,
+          30_000,
+        );
+      } finally {
+        await bus.close();
+      }
+      await page.reload();
+      const sentRow = page.locator('[data-testid="notification-outbox"] tr[data-status="sent"]', {
+        hasText: 'metrics.alert.fired',
+      });
+      await sentRow.first().waitFor({ timeout: 15_000 });
+      expect(await text(sentRow.first())).toContain('gesendet');
+    });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await step('18-notifications-phone', async () => {
+      await page.goto(`${base}/notifications`);
+      await page.getByTestId('notification-outbox').waitFor();
+      const overflow = (await page.evaluate(
+        'document.documentElement.scrollWidth - window.innerWidth',
+      )) as number;
+      expect(overflow).toBeLessThanOrEqual(0);
+    });
+    await page.setViewportSize({ width: 1366, height: 900 });
   });
 });
 

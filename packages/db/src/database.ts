@@ -51,6 +51,8 @@ import type { ApiKeysTable } from './tables/api-keys';
 import type { ApiKeyUsageTable } from './tables/api-key-usage';
 import type { TelegramSetupSessionsTable } from './tables/telegram-setup-sessions';
 import type { TelegramNotificationRulesTable } from './tables/telegram-notification-rules';
+import type { TelegramChatsTable } from './tables/telegram-chats';
+import type { NotificationWebhooksTable } from './tables/notification-webhooks';
 import type { LoginLockoutsTable } from './tables/login-lockouts';
 import type { RefreshTokensTable } from './tables/refresh-tokens';
 import type { SessionAccessTokensTable } from './tables/session-access-tokens';
@@ -118,6 +120,8 @@ export interface Database {
   api_key_usage: ApiKeyUsageTable;
   telegram_setup_sessions: TelegramSetupSessionsTable;
   telegram_notification_rules: TelegramNotificationRulesTable;
+  telegram_chats: TelegramChatsTable;
+  notification_webhooks: NotificationWebhooksTable;
   login_lockouts: LoginLockoutsTable;
   refresh_tokens: RefreshTokensTable;
   session_access_tokens: SessionAccessTokensTable;

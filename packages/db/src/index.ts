@@ -80,6 +80,8 @@ export * from './tables/api-keys';
 export * from './tables/api-key-usage';
 export * from './tables/telegram-setup-sessions';
 export * from './tables/telegram-notification-rules';
+export * from './tables/telegram-chats';
+export * from './tables/notification-webhooks';
 export * from './views/api-audit-daily-stats';
 export * from './views/api-audit-endpoint-stats';
 export * from './views/telegram-stats-24h';

@@ -36,6 +36,14 @@ export const PAGES: PageEntry[] = [
     Component: lazy(() => import('../features/chat/ChatPage')),
   },
   {
+    to: '/documents',
+    path: '/documents',
+    label: 'nav.documents',
+    icon: 'M6 2h9l5 5v15H6zm8 1v5h5M9 13h8M9 17h8',
+    minRole: 'viewer',
+    Component: lazy(() => import('../features/documents/DocumentsPage')),
+  },
+  {
     to: '/system',
     path: '/system',
     label: 'nav.system',
@@ -44,12 +52,12 @@ export const PAGES: PageEntry[] = [
     Component: lazy(() => import('../features/system/SystemPage')),
   },
   {
-    to: '/documents',
-    path: '/documents',
-    label: 'nav.documents',
-    icon: 'M6 2h9l5 5v15H6zm8 1v5h5M9 13h8M9 17h8',
-    minRole: 'viewer',
-    Component: lazy(() => import('../features/documents/DocumentsPage')),
+    to: '/notifications',
+    path: '/notifications',
+    label: 'nav.notifications',
+    icon: 'M12 22a2.5 2.5 0 0 0 2.5-2.5h-5A2.5 2.5 0 0 0 12 22zm7-6V11a7 7 0 0 0-5.5-6.8V3a1.5 1.5 0 0 0-3 0v1.2A7 7 0 0 0 5 11v5l-2 2v1h18v-1z',
+    minRole: 'admin',
+    Component: lazy(() => import('../features/notifications/NotificationsPage')),
   },
   {
     to: '/settings',
