@@ -38,6 +38,31 @@ async function waitUntil<T>(
   }
 }
 
+/**
+ * Nothing on the page is wider than the screen (a phone must never scroll sideways). On failure, names the
+ * elements that stick out, so the fix is obvious from the message. A string script: the test has no DOM types.
+ */
+async function expectNoHorizontalOverflow(page: Page): Promise<void> {
+  const report = (await page.evaluate(`(() => {
+    const width = window.innerWidth;
+    const overflow = document.documentElement.scrollWidth - width;
+    const describe = (el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
+      (typeof el.className === 'string' && el.className ? '.' + el.className.trim().split(/\\s+/).join('.') : '');
+    const culprits = [];
+    for (const el of document.querySelectorAll('body *')) {
+      const r = el.getBoundingClientRect();
+      const parent = el.parentElement;
+      if (!parent || r.width === 0 || r.right <= width + 1) continue;
+      if (parent.getBoundingClientRect().right > width + 1) continue;
+      culprits.push(describe(el) + ' in ' + describe(parent) + ' right=' + Math.round(r.right) +
+        ' position=' + getComputedStyle(el).position + ' parentOverflowX=' + getComputedStyle(parent).overflowX);
+    }
+    return { overflow, culprits: culprits.slice(0, 8) };
+  })()`)) as { overflow: number; culprits: string[] };
+  if (report.overflow > 0)
+    throw new Error(`the page is ${report.overflow} px too wide: ${report.culprits.join(', ')}`);
+}
+
 const text = async (locator: Locator) => (await locator.textContent()) ?? '';
 
 describe('dashboard (Chromium, native platform)', () => {
@@ -547,11 +572,7 @@ describe('dashboard (Chromium, native platform)', () => {
     await step('15-system-phone', async () => {
       await page.goto(`${base}/system`);
       await page.getByTestId('service-metrics-collector').waitFor();
-      // A string, because the test's TypeScript has no DOM types.
-      const overflow = (await page.evaluate(
-        'document.documentElement.scrollWidth - window.innerWidth',
-      )) as number;
-      expect(overflow).toBeLessThanOrEqual(0);
+      await expectNoHorizontalOverflow(page);
     });
     await page.setViewportSize({ width: 1366, height: 900 });
   });
@@ -619,10 +640,7 @@ describe('dashboard (Chromium, native platform)', () => {
     await step('18-notifications-phone', async () => {
       await page.goto(`${base}/notifications`);
       await page.getByTestId('notification-outbox').waitFor();
-      const overflow = (await page.evaluate(
-        'document.documentElement.scrollWidth - window.innerWidth',
-      )) as number;
-      expect(overflow).toBeLessThanOrEqual(0);
+      await expectNoHorizontalOverflow(page);
     });
     await page.setViewportSize({ width: 1366, height: 900 });
   });

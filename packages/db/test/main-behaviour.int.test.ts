@@ -187,8 +187,9 @@ describe('constraints', () => {
     ).toBe(CHECK_VIOLATION);
     expect(
       await pgErrorCode(
-        sql`INSERT INTO documents (filename, original_name, size_bytes, minio_path, status)
-            VALUES ('f', 'f', 1, 'p', 'done')`.execute(db),
+        // Every document lives in a space (migration 035): the default one, so only the state is wrong.
+        sql`INSERT INTO documents (filename, original_name, size_bytes, minio_path, status, space_id)
+            VALUES ('f', 'f', 1, 'p', 'done', (SELECT id FROM document_spaces WHERE is_default))`.execute(db),
       ),
     ).toBe(CHECK_VIOLATION);
 

@@ -159,6 +159,7 @@ export function createApp(deps: AppDeps, services: Services): Express {
   return createServiceApp({
     logger: deps.logger,
     health: deps.health,
+    internalSecret: deps.config.INTERNAL_SECRET,
     jsonLimit: '64kb',
     beforeBody: (app) => {
       app.use(identityMiddleware(deps.config.INTERNAL_SECRET));

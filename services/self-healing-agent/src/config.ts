@@ -49,7 +49,7 @@ export const selfHealingEnvSchema = z.object({
   /** Evaluation tick: hung detection, back-off expiry, back-off reset. */
   SELF_HEALING_TICK_MS: env.int(500, 100, 10_000),
   /** The heartbeat file the host dead-man unit watches (`var/run/self-healing.heartbeat` unless set). */
-  SELF_HEALING_HEARTBEAT_FILE: z.string().optional(),
+  SELF_HEALING_HEARTBEAT_PATH: z.string().optional(),
   SELF_HEALING_HEARTBEAT_MS: env.int(5000, 500, 60_000),
   /** Disk guard: safe cleanup from this percent, critical incident from the second. */
   SELF_HEALING_DISK_CLEANUP_PERCENT: env.int(90, 50, 99),

@@ -39,7 +39,7 @@ async function main(): Promise<void> {
   await agent.start();
   const tickMs = config.SELF_HEALING_TICK_MS;
   const heartbeat = new Heartbeat(
-    config.SELF_HEALING_HEARTBEAT_FILE ??
+    config.SELF_HEALING_HEARTBEAT_PATH ??
       join(config.ARASUL_VAR ?? join(config.ARASUL_ROOT, 'var'), 'run', 'self-healing.heartbeat'),
     config.SELF_HEALING_HEARTBEAT_MS,
     () => {

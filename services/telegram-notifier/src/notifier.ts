@@ -87,6 +87,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
   const app = createServiceApp({
     logger,
     health: deps.health,
+    internalSecret: config.INTERNAL_SECRET,
     jsonLimit: '32kb',
     beforeBody: (a) => {
       a.use(identityMiddleware(config.INTERNAL_SECRET));
