@@ -57,7 +57,23 @@ async function expectNoHorizontalOverflow(page: Page): Promise<void> {
       culprits.push(describe(el) + ' in ' + describe(parent) + ' right=' + Math.round(r.right) +
         ' position=' + getComputedStyle(el).position + ' parentOverflowX=' + getComputedStyle(parent).overflowX);
     }
-    return { overflow, culprits: culprits.slice(0, 8) };
+    // Fixed and absolutely positioned boxes escape an overflow:auto ancestor, so they are listed too.
+    for (const el of document.querySelectorAll('body *')) {
+      const style = getComputedStyle(el);
+      const r = el.getBoundingClientRect();
+      if ((style.position === 'fixed' || style.position === 'absolute') && r.right > width + 1)
+        culprits.unshift(describe(el) + ' right=' + Math.round(r.right) + ' position=' + style.position);
+    }
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let t = walker.nextNode(); t; t = walker.nextNode()) {
+      const range = document.createRange();
+      range.selectNodeContents(t);
+      const r = range.getBoundingClientRect();
+      const parent = t.parentElement;
+      if (parent && r.right > width + 1 && parent.getBoundingClientRect().right <= width + 1)
+        culprits.unshift('text "' + t.textContent.trim().slice(0, 40) + '" in ' + describe(parent) + ' right=' + Math.round(r.right));
+    }
+    return { overflow, culprits: culprits.filter((c) => !c.includes('parentOverflowX=auto')).slice(0, 10) };
   })()`)) as { overflow: number; culprits: string[] };
   if (report.overflow > 0)
     throw new Error(`the page is ${report.overflow} px too wide: ${report.culprits.join(', ')}`);

@@ -321,8 +321,7 @@ function SettingsCard({ api }: { api: NotificationsApi }) {
         <fieldset style={{ minWidth: 0 }}>
           <legend>{t('notify.quiet.title')}</legend>
           <p className="muted small">{t('notify.quiet.hint')}</p>
-          {/* max-width caps what the table contributes to the card's width, so it scrolls instead on a phone */}
-          <div className="table-scroll" style={{ maxWidth: 'calc(100vw - 7rem)' }}>
+          <div className="table-scroll">
             <table className="table" data-testid="quiet-hours">
               <thead>
                 <tr>
