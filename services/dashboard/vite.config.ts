@@ -11,6 +11,12 @@ const gateway = `http://127.0.0.1:${env.GATEWAY_PORT ?? '8080'}`;
 
 export default defineConfig({
   plugins: [react()],
+  // The shared HTTP contracts are bundled from their TypeScript source (no prior build of the package).
+  resolve: {
+    alias: {
+      '@arasul/contracts': new URL('../../packages/contracts/src/index.ts', import.meta.url).pathname,
+    },
+  },
   build: {
     target: 'es2022',
     outDir: 'dist',

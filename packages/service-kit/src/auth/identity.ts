@@ -3,21 +3,10 @@ import jwt from 'jsonwebtoken';
 import { z } from 'zod';
 import { ForbiddenError, UnauthorizedError } from '../errors';
 
-export const ROLES = ['viewer', 'operator', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
+import { API_SCOPES, ROLES, type ApiScope, type Role } from '@arasul/contracts';
 
-/** Scopes an API key can hold. No wildcard: a key gets exactly what it needs. */
-export const API_SCOPES = [
-  'llm:chat',
-  'llm:models',
-  'documents:read',
-  'documents:write',
-  'tables:read',
-  'tables:write',
-  'metrics:read',
-  'webhooks:n8n',
-] as const;
-export type ApiScope = (typeof API_SCOPES)[number];
+// Roles and API-key scopes are part of the HTTP contract; re-exported here for the services' guards.
+export { API_SCOPES, ROLES, type ApiScope, type Role };
 
 /** Who is calling, as verified by the gateway: a signed-in user or an API key acting for its creator. */
 export interface Identity {

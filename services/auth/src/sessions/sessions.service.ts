@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
+import type { SessionDto, SessionUser } from '@arasul/contracts';
 import type { Database } from '@arasul/db';
-import { type Identity, type Role, signAccessToken } from '@arasul/service-kit';
+import { type Identity, signAccessToken } from '@arasul/service-kit';
 import type { AuditService } from '../audit/audit.service';
 import type { RequestMeta } from '../shared/request-meta';
 import { type RevocationPublisher, sessionRevocations } from '../shared/revocations';
@@ -19,11 +20,7 @@ export interface SessionPolicy {
   absoluteTimeoutSeconds: number;
 }
 
-export interface SessionUser {
-  id: number;
-  username: string;
-  role: Role;
-}
+export type { SessionUser };
 
 /** What a login, setup or refresh hands out. The router turns the secrets into cookies. */
 export interface IssuedSession {
@@ -38,16 +35,7 @@ export interface IssuedSession {
   user: SessionUser;
 }
 
-export interface SessionDto {
-  id: number;
-  current: boolean;
-  ipAddress: string | null;
-  userAgent: string | null;
-  createdAt: string;
-  lastActivity: string;
-  expiresAt: string;
-  absoluteExpiresAt: string;
-}
+export type { SessionDto };
 
 type RefreshOutcome =
   | { kind: 'ok'; session: IssuedSession }

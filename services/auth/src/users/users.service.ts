@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { UserDto } from '@arasul/contracts';
 import type { Database } from '@arasul/db';
 import type { Identity, Role } from '@arasul/service-kit';
 import type { ApiKeysService } from '../api-keys/api-keys.service';
@@ -17,19 +18,7 @@ import {
 } from './users.errors';
 import { type UserRow, usersRepository as repo } from './users.repository';
 
-export interface UserDto {
-  id: number;
-  username: string;
-  email: string | null;
-  role: Role;
-  isActive: boolean;
-  createdAt: string;
-  updatedAt: string;
-  lastLogin: string | null;
-  /** Set while the account tier of the lockout holds the account. */
-  lockedUntil: string | null;
-  failedLoginAttempts: number;
-}
+export type { UserDto };
 
 export interface CreateUserInput {
   username: string;

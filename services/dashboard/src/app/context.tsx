@@ -1,7 +1,8 @@
 import { createContext, useContext } from 'react';
-import type { ApiClient, SessionUser } from '../api/client';
+import type { SessionUser } from '@arasul/contracts';
+import type { ApiClient } from '../api/client';
 import type { Api } from '../api/endpoints';
-import type { Role } from '../api/types';
+import type { Role } from '@arasul/contracts';
 
 export interface AppContextValue {
   client: ApiClient;

@@ -342,6 +342,8 @@ export const en: Record<MessageKey, string> = {
   'errors.stream_capacity_reached': 'Too many live connections. Trying again shortly.',
   'errors.payload_too_large': 'The input is too large.',
   'errors.network_error': 'No connection to Arasul. Please check the network.',
+  'errors.invalid_response':
+    'Arasul sent unexpected data. Please reload the page; if that does not help, tell your administrator.',
   'errors.aborted': 'Cancelled.',
   'errors.validation': 'The input was not accepted: {message}',
   'errors.conflict': 'That does not work: {message}',

@@ -1,28 +1,10 @@
 import type { Kysely } from 'kysely';
+import type { ConversationDto, MessageDto } from '@arasul/contracts';
 import type { Database } from '@arasul/db';
 import { ConversationNotFoundError } from './chats.errors';
 import { type ConversationRow, type MessageRow, chatsRepository } from './chats.repository';
 
-export interface ConversationDto {
-  id: string;
-  title: string | null;
-  messageCount: number;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface MessageDto {
-  id: string;
-  conversationId: string;
-  role: string;
-  content: string;
-  thinking: string | null;
-  sources: unknown;
-  status: string;
-  jobId: string | null;
-  model: string | null;
-  createdAt: string;
-}
+export type { ConversationDto, MessageDto };
 
 export function toConversationDto(row: ConversationRow): ConversationDto {
   return {

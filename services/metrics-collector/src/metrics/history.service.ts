@@ -1,3 +1,4 @@
+import type { HistoryPoint } from '@arasul/contracts';
 import type { Kysely } from 'kysely';
 import type { Database } from '@arasul/db';
 import { type MetricName, round2 } from '../sampling/sample';
@@ -19,13 +20,7 @@ export const HISTORY_RANGES = {
 export type HistoryRange = keyof typeof HISTORY_RANGES;
 export const HISTORY_RANGE_NAMES = Object.keys(HISTORY_RANGES) as [HistoryRange, ...HistoryRange[]];
 
-export interface HistoryPointDto {
-  /** Start of the bucket (ISO-8601). */
-  t: string;
-  avg: number;
-  min: number;
-  max: number;
-}
+export type HistoryPointDto = HistoryPoint;
 
 export interface BucketPlan {
   from: Date;

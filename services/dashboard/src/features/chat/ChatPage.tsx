@@ -9,7 +9,7 @@ import {
 } from 'react';
 import { useNavigate, useParams } from 'react-router';
 import { ApiError } from '../../api/errors';
-import type { JobEvent, MessageDto } from '../../api/types';
+import type { JobStreamEvent as JobEvent, MessageDto } from '@arasul/contracts';
 import { useApp } from '../../app/context';
 import { useI18n } from '../../i18n/i18n';
 import { Button, EmptyState, ErrorNotice, Notice, Spinner } from '../../ui/components';

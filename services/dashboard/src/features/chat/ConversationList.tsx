@@ -1,12 +1,12 @@
 import { type FormEvent, useState } from 'react';
 import { NavLink } from 'react-router';
-import type { ConversationDto } from '../../api/types';
+import type { ConversationDto, ConversationHitDto } from '@arasul/contracts';
 import { useI18n } from '../../i18n/i18n';
 import { Icon } from '../../app/Shell';
 import { Button, ConfirmDialog, ErrorNotice, TextInput } from '../../ui/components';
 
 interface Props {
-  items: ConversationDto[] | undefined;
+  items: (ConversationDto | ConversationHitDto)[] | undefined;
   searching: boolean;
   search: string;
   onSearch: (text: string) => void;
@@ -99,7 +99,7 @@ export function ConversationList(props: Props) {
               <>
                 <NavLink to={`/chat/${c.id}`} className="conversation-link">
                   <span className="conversation-title">{c.title ?? t('chat.untitled')}</span>
-                  {c.snippet ? (
+                  {'snippet' in c && c.snippet ? (
                     <span className="conversation-snippet">{c.snippet}</span>
                   ) : (
                     <span className="conversation-meta">{i18n.relative(c.updatedAt)}</span>

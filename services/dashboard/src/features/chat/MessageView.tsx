@@ -1,6 +1,6 @@
 import { memo } from 'react';
 import { describeError, ApiError } from '../../api/errors';
-import type { MessageDto } from '../../api/types';
+import type { MessageDto } from '@arasul/contracts';
 import { useI18n } from '../../i18n/i18n';
 import type { LiveAnswer } from './chat-stream';
 import { Markdown } from './Markdown';

@@ -1,6 +1,6 @@
 import type { Api } from '../../api/endpoints';
 import { readSse } from '../../api/sse';
-import type { JobEvent } from '../../api/types';
+import { type JobStreamEvent as JobEvent, jobStreamEventSchema } from '@arasul/contracts';
 
 /** An answer being produced: what the job stream has told us so far. */
 export interface LiveAnswer {
@@ -158,13 +158,15 @@ export async function consumeJobStream(
   await readSse(
     response,
     (sse) => {
-      let event: JobEvent;
+      let data: unknown;
       try {
-        event = JSON.parse(sse.data) as JobEvent;
+        data = JSON.parse(sse.data);
       } catch {
         return;
       }
-      if (typeof event.type === 'string') onEvent(event);
+      // Events this dashboard does not know yet (a newer service) are skipped, not guessed at.
+      const event = jobStreamEventSchema.safeParse(data);
+      if (event.success) onEvent(event.data);
     },
     signal,
   );

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import type { Api } from '../../api/endpoints';
-import type { AlertDto } from '../../api/types';
+import type { AlertDto } from '@arasul/contracts';
 import { hasRole, useApp } from '../../app/context';
 import { useI18n } from '../../i18n/i18n';
 import { Badge, Button, Card, ErrorNotice, Notice } from '../../ui/components';

@@ -1,5 +1,5 @@
 import type { Api } from '../../api/endpoints';
-import type { ServiceStatus } from '../../api/types';
+import type { PlatformServiceStatus as ServiceStatus } from '@arasul/contracts';
 import { useI18n } from '../../i18n/i18n';
 import { Badge, Card, ErrorNotice, Spinner } from '../../ui/components';
 import { useLoad } from '../../ui/hooks';

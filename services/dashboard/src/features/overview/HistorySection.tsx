@@ -1,11 +1,15 @@
 import { useState } from 'react';
 import type { Api } from '../../api/endpoints';
-import { HISTORY_RANGES, type HistoryRange, type MetricName } from '../../api/types';
+import type { MetricName } from '@arasul/contracts';
 import { useI18n } from '../../i18n/i18n';
 import { Card, ErrorNotice, Spinner } from '../../ui/components';
 import { useLoad } from '../../ui/hooks';
 import { HistoryChart } from './HistoryChart';
 import { alignHistory } from './history';
+
+/** The ranges the overview offers (the service also answers 30d and 1y). */
+const HISTORY_RANGES = ['1h', '6h', '24h', '7d'] as const;
+type HistoryRange = (typeof HISTORY_RANGES)[number];
 
 const PERCENT_METRICS: MetricName[] = ['cpu', 'ram', 'gpu', 'disk'];
 const POINTS = 240;

@@ -1,5 +1,5 @@
 import { memo } from 'react';
-import type { MetricName, MetricsSnapshot, ThresholdDto } from '../../api/types';
+import type { MetricName, MetricsSnapshot, ThresholdDto } from '@arasul/contracts';
 import { useI18n } from '../../i18n/i18n';
 import { valueOf } from './live-metrics';
 

@@ -1,4 +1,4 @@
-import { LIVE_METRICS, type MetricName, type ThresholdDto } from '../../api/types';
+import type { MetricName, ThresholdDto } from '@arasul/contracts';
 import { useApp } from '../../app/context';
 import { useI18n } from '../../i18n/i18n';
 import { useLoad } from '../../ui/hooks';
@@ -7,6 +7,9 @@ import { HealthPanel } from './HealthPanel';
 import { HistorySection } from './HistorySection';
 import { useLiveMetrics } from './live-metrics';
 import { MetricCard } from './MetricCard';
+
+/** The live cards of the overview, in order (swap is shown only in the history). */
+const LIVE_METRICS: readonly MetricName[] = ['cpu', 'ram', 'gpu', 'temperature', 'disk'];
 
 export default function OverviewPage() {
   const { api } = useApp();

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import type { Api } from '../../api/endpoints';
 import { ApiError } from '../../api/errors';
 import { readSse } from '../../api/sse';
-import type { MetricName, MetricsSnapshot } from '../../api/types';
+import { type MetricName, type MetricsSnapshot, metricsSnapshotSchema } from '@arasul/contracts';
 import { useDocumentVisible } from '../../ui/hooks';
 
 export type LiveStatus = 'connecting' | 'live' | 'reconnecting' | 'stopped';
@@ -76,8 +76,9 @@ export function useLiveMetrics(api: Api): LiveMetrics {
             response,
             (event) => {
               if (event.event !== 'sample') return;
-              const snapshot = JSON.parse(event.data) as MetricsSnapshot;
-              setState((current) => appendSample(current, snapshot));
+              // A sample that does not match the contract is dropped, never drawn half-read.
+              const snapshot = metricsSnapshotSchema.safeParse(JSON.parse(event.data));
+              if (snapshot.success) setState((current) => appendSample(current, snapshot.data));
             },
             signal,
           );

@@ -50,7 +50,7 @@ function ChangePassword() {
     setError(undefined);
     setDone(false);
     try {
-      await api.changePassword(current, next);
+      await api.changePassword({ currentPassword: current, newPassword: next });
       setDone(true);
       setCurrent('');
       setNext('');

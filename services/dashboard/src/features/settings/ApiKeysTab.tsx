@@ -1,5 +1,5 @@
 import { type FormEvent, useState } from 'react';
-import { API_SCOPES, type ApiKeyDto, type ApiScope, type CreatedApiKey } from '../../api/types';
+import { API_SCOPES, type ApiKeyDto, type ApiScope, type CreatedApiKey } from '@arasul/contracts';
 import { useApp } from '../../app/context';
 import { useI18n } from '../../i18n/i18n';
 import {

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { AUDIT_ACTIONS } from '../../api/types';
+import { AUDIT_ACTIONS } from '@arasul/contracts';
 import { useApp } from '../../app/context';
 import { useI18n } from '../../i18n/i18n';
 import { Badge, Button, Card, ErrorNotice, Spinner } from '../../ui/components';

@@ -1,5 +1,5 @@
 import { type FormEvent, useState } from 'react';
-import type { ThresholdDto } from '../../api/types';
+import type { ThresholdDto } from '@arasul/contracts';
 import { hasRole, useApp } from '../../app/context';
 import { useI18n } from '../../i18n/i18n';
 import { Button, Card, ErrorNotice, Notice } from '../../ui/components';

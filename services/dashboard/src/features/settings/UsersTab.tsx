@@ -1,5 +1,5 @@
 import { type FormEvent, useState } from 'react';
-import type { Role, UserDto } from '../../api/types';
+import type { Role, UserDto } from '@arasul/contracts';
 import { useApp } from '../../app/context';
 import { useI18n } from '../../i18n/i18n';
 import {
