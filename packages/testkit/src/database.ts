@@ -127,6 +127,12 @@ async function dropStaleTemplates(admin: Kysely<unknown>): Promise<void> {
   }
 }
 
+/** `_` and `%` are wildcards in LIKE: unescaped, `arasul_t_%` also matched the templates (`arasul_test_template_…`),
+ * so one run's clean-up dropped the templates another run was cloning from. */
+function likeEscape(text: string): string {
+  return text.replace(/[\\_%]/g, (c) => `\\${c}`);
+}
+
 /** The pid a test database name carries (`arasul_t_<pid>_…`), or undefined for a name without one. */
 function ownerPid(database: string): number | undefined {
   const match = /^arasul_t_(\d+)_/.exec(database);
@@ -149,7 +155,7 @@ function processAlive(pid: number): boolean {
 export async function dropLeftoverTestDatabases(): Promise<number> {
   return withAdmin(async (admin) => {
     const { rows } = await sql<{ datname: string }>`
-      SELECT datname FROM pg_database WHERE datname LIKE ${`${TEST_DB_PREFIX}%`}`.execute(admin);
+      SELECT datname FROM pg_database WHERE datname LIKE ${`${likeEscape(TEST_DB_PREFIX)}%`}`.execute(admin);
     const leftovers = rows.filter(({ datname }) => {
       const pid = ownerPid(datname);
       return pid === undefined || !processAlive(pid);
