@@ -9,6 +9,7 @@ export const de = {
   'app.unreachable': 'Arasul antwortet gerade nicht.',
 
   'nav.label': 'Hauptnavigation',
+  'nav.menu': 'Menü',
   'nav.overview': 'Übersicht',
   'nav.chat': 'Chat',
   'nav.settings': 'Einstellungen',
@@ -71,6 +72,7 @@ export const de = {
   'login.expired': 'Ihre Sitzung ist abgelaufen. Bitte melden Sie sich erneut an.',
 
   'overview.title': 'Übersicht',
+  'overview.liveValues': 'Live-Werte',
   'overview.time': 'Zeit',
   'overview.history': 'Verlauf',
   'overview.range': 'Zeitraum',

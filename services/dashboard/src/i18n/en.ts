@@ -11,6 +11,7 @@ export const en: Record<MessageKey, string> = {
   'app.unreachable': 'Arasul is not answering right now.',
 
   'nav.label': 'Main navigation',
+  'nav.menu': 'Menu',
   'nav.overview': 'Overview',
   'nav.chat': 'Chat',
   'nav.settings': 'Settings',
@@ -70,6 +71,7 @@ export const en: Record<MessageKey, string> = {
   'login.expired': 'Your session has ended. Please sign in again.',
 
   'overview.title': 'Overview',
+  'overview.liveValues': 'Live values',
   'overview.time': 'Time',
   'overview.history': 'History',
   'overview.range': 'Time range',

@@ -2,8 +2,9 @@ import { type FormEvent, useState } from 'react';
 import { NavLink } from 'react-router';
 import type { ConversationDto, ConversationHitDto } from '@arasul/contracts';
 import { useI18n } from '../../i18n/i18n';
-import { Icon } from '../../app/Shell';
-import { Button, ConfirmDialog, ErrorNotice, TextInput } from '../../ui/components';
+import { Icon } from '../../ui/Icon';
+import { Button, ErrorNotice, TextInput } from '../../ui/components';
+import { ConfirmDialog } from '../../ui/Dialog';
 
 interface Props {
   items: (ConversationDto | ConversationHitDto)[] | undefined;

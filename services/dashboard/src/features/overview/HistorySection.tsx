@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useState, useCallback } from 'react';
 import type { Api } from '../../api/endpoints';
 import type { MetricName } from '@arasul/contracts';
 import { useI18n } from '../../i18n/i18n';
@@ -32,16 +32,18 @@ export function HistorySection({ api }: { api: Api }) {
   const { t } = i18n;
   const [range, setRange] = useState<HistoryRange>('1h');
   const history = useLoad(
-    async (signal) => {
-      const metrics: MetricName[] = [...PERCENT_METRICS, 'temperature'];
-      const results = await Promise.all(metrics.map((m) => api.history(m, range, POINTS, signal)));
-      const now = Math.round(Date.now() / 1000);
-      return {
-        ...alignHistory(Object.fromEntries(metrics.map((m, i) => [m, results[i] ?? []]))),
-        xRange: [now - RANGE_SECONDS[range], now] as [number, number],
-      };
-    },
-    [api, range],
+    useCallback(
+      async (signal) => {
+        const metrics: MetricName[] = [...PERCENT_METRICS, 'temperature'];
+        const results = await Promise.all(metrics.map((m) => api.history(m, range, POINTS, signal)));
+        const now = Math.round(Date.now() / 1000);
+        return {
+          ...alignHistory(Object.fromEntries(metrics.map((m, i) => [m, results[i] ?? []]))),
+          xRange: [now - RANGE_SECONDS[range], now] as [number, number],
+        };
+      },
+      [api, range],
+    ),
     REFRESH_MS[range],
   );
   const data = history.data;

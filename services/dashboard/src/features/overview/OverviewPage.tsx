@@ -1,3 +1,4 @@
+import { useCallback } from 'react';
 import type { MetricName, ThresholdDto } from '@arasul/contracts';
 import { useApp } from '../../app/context';
 import { useI18n } from '../../i18n/i18n';
@@ -16,7 +17,10 @@ export default function OverviewPage() {
   const i18n = useI18n();
   const { t } = i18n;
   const live = useLiveMetrics(api);
-  const thresholds = useLoad(() => api.thresholds(), [api], 300_000);
+  const thresholds = useLoad(
+    useCallback(() => api.thresholds(), [api]),
+    300_000,
+  );
   const byMetric = new Map<MetricName, ThresholdDto>((thresholds.data ?? []).map((th) => [th.metric, th]));
 
   return (
@@ -34,6 +38,7 @@ export default function OverviewPage() {
           )}
         </p>
       </div>
+      <h2 className="visually-hidden">{t('overview.liveValues')}</h2>
       <div className="metric-grid" data-testid="live-metrics">
         {LIVE_METRICS.map((metric) => (
           <MetricCard

@@ -1,8 +1,9 @@
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, useState, useCallback } from 'react';
 import { useApp } from '../../app/context';
 import { useI18n } from '../../i18n/i18n';
 import { Badge, Button, Card, ErrorNotice, Field, Notice, PasswordInput } from '../../ui/components';
 import { useLoad } from '../../ui/hooks';
+import { DataTable } from '../../ui/DataTable';
 import { PasswordRules } from '../setup/PasswordRules';
 import { passwordRules } from '../setup/password-rules';
 
@@ -110,7 +111,7 @@ function Sessions() {
   const { api } = useApp();
   const i18n = useI18n();
   const { t } = i18n;
-  const sessions = useLoad(() => api.sessions(), [api]);
+  const sessions = useLoad(useCallback(() => api.sessions(), [api]));
   const [ending, setEnding] = useState<number | null>(null);
   const [error, setError] = useState<unknown>();
 
@@ -132,46 +133,47 @@ function Sessions() {
       <p className="muted small">{t('account.sessionsHint')}</p>
       {sessions.error !== undefined && <ErrorNotice error={sessions.error} onRetry={sessions.reload} />}
       {error !== undefined && <ErrorNotice error={error} />}
-      <div className="table-scroll">
-        <table className="table" data-testid="sessions">
-          <thead>
-            <tr>
-              <th>{t('account.device')}</th>
-              <th>{t('account.address')}</th>
-              <th>{t('account.signedIn')}</th>
-              <th>{t('account.lastActivity')}</th>
-              <th>
-                <span className="visually-hidden">{t('common.actions')}</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {sessions.data?.map((s) => (
-              <tr key={s.id}>
-                <td>
-                  {describeUserAgent(s.userAgent)}{' '}
-                  {s.current && <Badge tone="info">{t('account.thisDevice')}</Badge>}
-                </td>
-                <td>{s.ipAddress ?? '—'}</td>
-                <td>{i18n.dateTime(s.createdAt)}</td>
-                <td>{i18n.relative(s.lastActivity)}</td>
-                <td className="actions">
-                  {!s.current && (
-                    <Button
-                      className="btn-small"
-                      variant="danger"
-                      busy={ending === s.id}
-                      onClick={() => void end(s.id)}
-                    >
-                      {t('account.endSession')}
-                    </Button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        testId="sessions"
+        rows={sessions.data}
+        rowKey={(s) => s.id}
+        columns={[
+          {
+            key: 'device',
+            header: t('account.device'),
+            cell: (s) => (
+              <>
+                {describeUserAgent(s.userAgent)}{' '}
+                {s.current && <Badge tone="info">{t('account.thisDevice')}</Badge>}
+              </>
+            ),
+          },
+          { key: 'address', header: t('account.address'), cell: (s) => s.ipAddress ?? '—' },
+          { key: 'signedIn', header: t('account.signedIn'), cell: (s) => i18n.dateTime(s.createdAt) },
+          {
+            key: 'lastActivity',
+            header: t('account.lastActivity'),
+            cell: (s) => i18n.relative(s.lastActivity),
+          },
+          {
+            key: 'actions',
+            header: t('common.actions'),
+            headerHidden: true,
+            className: 'actions',
+            cell: (s) =>
+              !s.current && (
+                <Button
+                  className="btn-small"
+                  variant="danger"
+                  busy={ending === s.id}
+                  onClick={() => void end(s.id)}
+                >
+                  {t('account.endSession')}
+                </Button>
+              ),
+          },
+        ]}
+      />
     </Card>
   );
 }

@@ -1,4 +1,4 @@
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, useState, useCallback } from 'react';
 import type { ThresholdDto } from '@arasul/contracts';
 import { hasRole, useApp } from '../../app/context';
 import { useI18n } from '../../i18n/i18n';
@@ -108,7 +108,7 @@ function ThresholdRow({
 export default function ThresholdsTab() {
   const { api, user } = useApp();
   const { t } = useI18n();
-  const thresholds = useLoad(() => api.thresholds(), [api]);
+  const thresholds = useLoad(useCallback(() => api.thresholds(), [api]));
   const editable = hasRole(user, 'operator');
   return (
     <Card title={t('thresholds.title')}>
