@@ -22,7 +22,8 @@ const serviceBoundaries = SERVICES.map((name) => ({
         zones: SERVICES.filter((other) => other !== name).map((other) => ({
           target: `./services/${name}`,
           from: `./services/${other}`,
-          message: 'A service never imports another service: call it over HTTP/AMQP, or move the code to packages/.',
+          message:
+            'A service never imports another service: call it over HTTP/AMQP, or move the code to packages/.',
         })),
       },
     ],
@@ -57,6 +58,9 @@ export default tseslint.config(
     plugins: { 'import-x': importX },
     settings: {
       'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.tsx', '.js', '.json'] })],
+      // Parse imported TypeScript too, so no-cycle follows imports through .ts/.tsx files.
+      'import-x/extensions': ['.ts', '.tsx', '.js'],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts', '.tsx'] },
     },
     languageOptions: {
       parserOptions: {
@@ -69,8 +73,13 @@ export default tseslint.config(
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      // `onClick={() => setOpen(false)}`, `() => clearTimeout(id)`: a void arrow shorthand is idiomatic here.
+      '@typescript-eslint/no-confusing-void-expression': ['error', { ignoreArrowShorthand: true }],
       // Numbers and booleans read fine in messages and paths; objects and unknowns stay banned.
-      '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
+      '@typescript-eslint/restrict-template-expressions': [
+        'error',
+        { allowNumber: true, allowBoolean: true },
+      ],
       'import-x/no-cycle': ['error', { ignoreExternal: true }],
       'no-console': 'error',
       eqeqeq: ['error', 'always'],
@@ -104,6 +113,26 @@ export default tseslint.config(
   },
   ...serviceBoundaries,
   {
+    // Issue 15 §2/§3 rework these in parallel (llm-queue's jobs/scheduler/models directions, AmqpClient split),
+    // so their findings are fixed there, not here. Delete this block when that work is merged.
+    files: [
+      'services/llm-queue/src/scheduler/**',
+      'services/llm-queue/src/jobs/**',
+      'services/llm-queue/src/compat/**',
+      'services/llm-queue/src/clients/**',
+      'services/llm-queue/src/retention/**',
+      'packages/service-kit/src/amqp/**',
+    ],
+    rules: {
+      'no-restricted-imports': 'off',
+      '@typescript-eslint/no-unnecessary-condition': 'off',
+      '@typescript-eslint/prefer-nullish-coalescing': 'off',
+      '@typescript-eslint/prefer-promise-reject-errors': 'off',
+      '@typescript-eslint/no-unnecessary-type-conversion': 'off',
+      '@typescript-eslint/require-await': 'off',
+    },
+  },
+  {
     // Where the environment is the input: configuration, and the test/benchmark harness around the services.
     files: [
       '**/config.ts',
@@ -117,9 +146,18 @@ export default tseslint.config(
     rules: { 'no-restricted-syntax': 'off' },
   },
   {
-    // Tests: non-null assertions on what the test just arranged are the clearest way to say "this exists".
-    files: ['**/test/**', 'test/**', '**/*.test.ts'],
-    rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
+    // Tests read supertest's `res.body`, which the library types as `any`, and assert on it with expect();
+    // a non-null assertion on what the test itself just arranged is the plainest way to say "this exists".
+    files: ['**/test/**', 'test/**', '**/*.test.ts', 'bench/**'],
+    rules: {
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      // `check: async () => undefined`: a fake that must return a promise says so most plainly with async.
+      '@typescript-eslint/require-await': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-argument': 'off',
+      '@typescript-eslint/no-unsafe-call': 'off',
+    },
   },
   {
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],

@@ -66,7 +66,8 @@ describe('dashboard (Chromium, native platform)', () => {
       await screenshot(page, SHOTS, name);
       await expectAccessible(page, name);
     } catch (error) {
-      if (page) await screenshot(page, join(SHOTS, 'failed'), name);
+      // (beforeAll may have failed before there was a page)
+      if ((page as Page | undefined) !== undefined) await screenshot(page, join(SHOTS, 'failed'), name);
       throw error;
     }
   }
@@ -353,9 +354,9 @@ describe('dashboard (Chromium, native platform)', () => {
       await cdp.detach();
       await page.goto(`${base}/login`);
       await page.getByTestId('login-form').waitFor();
-      const interactiveMs = (await page.evaluate(
+      const interactiveMs = await page.evaluate(
         'performance.getEntriesByName("arasul:login-interactive")[0]?.startTime ?? null',
-      )) as number | null;
+      );
       numbers.loginInteractiveMs = interactiveMs === null ? null : Math.round(interactiveMs);
       expect(interactiveMs).not.toBeNull();
       expect(interactiveMs).toBeLessThanOrEqual(1000);
@@ -423,7 +424,7 @@ describe('dashboard (Chromium, native platform)', () => {
     await page.setViewportSize({ width: 390, height: 844 });
     const toggle = page.getByTestId('nav-toggle');
     const nav = page.getByRole('navigation', { name: 'Hauptnavigation' });
-    const fitsWidth = async () => (await page.evaluate('document.documentElement.scrollWidth')) as number;
+    const fitsWidth = async () => await page.evaluate('document.documentElement.scrollWidth');
     await step('14-phone-menu', async () => {
       await page.goto(`${base}/`);
       await page.getByRole('heading', { name: 'Übersicht' }).waitFor();

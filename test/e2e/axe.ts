@@ -18,9 +18,9 @@ interface AxeViolation {
 export async function axeViolations(page: Page): Promise<string[]> {
   const injected = await page.evaluate('typeof window.axe === "object"');
   if (injected !== true) await page.evaluate(AXE_SOURCE);
-  const violations = (await page.evaluate(
+  const violations = await page.evaluate<AxeViolation[]>(
     'window.axe.run(document, { resultTypes: ["violations"] }).then((r) => r.violations)',
-  )) as AxeViolation[];
+  );
   return violations.map((v) => {
     const where = v.nodes
       .slice(0, 5)

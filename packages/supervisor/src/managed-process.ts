@@ -77,8 +77,8 @@ export class ManagedProcess {
     });
     this.child = child;
     this.startedAt = Date.now();
-    child.stdout?.on('data', (chunk: Buffer) => this.log.write(chunk));
-    child.stderr?.on('data', (chunk: Buffer) => this.log.write(chunk));
+    child.stdout.on('data', (chunk: Buffer) => this.log.write(chunk));
+    child.stderr.on('data', (chunk: Buffer) => this.log.write(chunk));
     child.once('spawn', () => {
       this.state = 'running';
       this.logger.info('service started', { service: this.name, pid: child.pid });

@@ -51,15 +51,15 @@ export const thresholdListSchema = itemsOf(thresholdSchema);
 /** `PUT /api/alerts/thresholds/:metric`: at least one setting. */
 export const thresholdPatchSchema = z
   .object({
-    warningThreshold: z.number().finite().optional(),
-    criticalThreshold: z.number().finite().optional(),
+    warningThreshold: z.number().optional(),
+    criticalThreshold: z.number().optional(),
     enabled: z.boolean().optional(),
     cooldownSeconds: z.number().int().min(0).max(86_400).optional(),
     forSamples: z.number().int().min(1).max(100).optional(),
-    clearDelta: z.number().finite().min(0).max(50).optional(),
+    clearDelta: z.number().min(0).max(50).optional(),
   })
   .strict()
-  .refine((body) => Object.values(body).some((v) => v !== undefined), {
+  .refine((body) => Object.keys(body).length > 0, {
     message: 'name at least one setting to change',
   });
 export type ThresholdPatch = z.input<typeof thresholdPatchSchema>;

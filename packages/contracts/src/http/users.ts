@@ -52,8 +52,5 @@ export const updateUserRequestSchema = z
     email: emailSchema.nullable().optional(),
   })
   .strict()
-  .refine(
-    (body) => Object.values(body).some((v) => v !== undefined),
-    'name at least one of role, isActive, email',
-  );
+  .refine((body) => Object.keys(body).length > 0, 'name at least one of role, isActive, email');
 export type UpdateUserRequest = z.input<typeof updateUserRequestSchema>;

@@ -76,11 +76,15 @@ declare global {
 export function identityMiddleware(internalSecret: string): RequestHandler {
   return (req, _res, next) => {
     const token = req.get(IDENTITY_HEADER);
-    if (!token) return next();
+    if (!token) {
+      next();
+      return;
+    }
     try {
       req.identity = verifyIdentity(token, internalSecret);
     } catch {
-      return next(new UnauthorizedError('The forwarded identity is not valid.', 'invalid_identity'));
+      next(new UnauthorizedError('The forwarded identity is not valid.', 'invalid_identity'));
+      return;
     }
     next();
   };
@@ -97,10 +101,13 @@ export function roleAtLeast(role: Role, minimum: Role): boolean {
 export function authorize(requirement: { role: Role; scope?: ApiScope }): RequestHandler {
   return (req, _res, next) => {
     const identity = req.identity;
-    if (!identity) return next(new UnauthorizedError());
+    if (!identity) {
+      next(new UnauthorizedError());
+      return;
+    }
     if (identity.authType === 'api_key') {
       if (!requirement.scope || !identity.scopes.includes(requirement.scope)) {
-        return next(
+        next(
           new ForbiddenError(
             requirement.scope
               ? `This API key lacks the scope "${requirement.scope}".`
@@ -108,11 +115,14 @@ export function authorize(requirement: { role: Role; scope?: ApiScope }): Reques
             'insufficient_scope',
           ),
         );
+        return;
       }
-      return next();
+      next();
+      return;
     }
     if (!roleAtLeast(identity.role, requirement.role)) {
-      return next(new ForbiddenError(`This needs the ${requirement.role} role.`, 'insufficient_role'));
+      next(new ForbiddenError(`This needs the ${requirement.role} role.`, 'insufficient_role'));
+      return;
     }
     next();
   };

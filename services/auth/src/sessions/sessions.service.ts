@@ -20,7 +20,7 @@ export interface SessionPolicy {
   absoluteTimeoutSeconds: number;
 }
 
-export type { SessionUser };
+export type { RevokedToken, SessionUser };
 
 /** What a login, setup or refresh hands out. The router turns the secrets into cookies. */
 export interface IssuedSession {
@@ -88,7 +88,7 @@ export class SessionsService {
   async refresh(refreshToken: string, meta: RequestMeta): Promise<IssuedSession> {
     const outcome = await this.db.transaction().execute(async (trx): Promise<RefreshOutcome> => {
       const row = await repo.findRefreshTokenForUpdate(trx, sha256Hex(refreshToken));
-      if (!row || row.revoked_at !== null || !row.is_active) return { kind: 'invalid' };
+      if (row?.revoked_at !== null || !row.is_active) return { kind: 'invalid' };
       if (row.rotated_at !== null) {
         const revoked = await this.revokeInTransaction(trx, { sessionId: row.id }, 'refresh_reused');
         await this.audit.record(

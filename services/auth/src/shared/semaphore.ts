@@ -5,7 +5,7 @@
  */
 export class Semaphore {
   private active = 0;
-  private readonly waiters: Array<{ grant: () => void; timer: NodeJS.Timeout }> = [];
+  private readonly waiters: { grant: () => void; timer: NodeJS.Timeout }[] = [];
 
   constructor(
     private readonly max: number,

@@ -5,7 +5,7 @@ import type { Identity, Role } from '@arasul/service-kit';
 import type { ApiKeysService } from '../api-keys/api-keys.service';
 import type { AuditService } from '../audit/audit.service';
 import type { LockoutService } from '../lockout/lockout.service';
-import type { RevokedToken } from '../sessions/sessions.repository';
+import type { RevokedToken } from '../sessions/sessions.service';
 import type { SessionsService } from '../sessions/sessions.service';
 import type { PasswordHasher } from '../shared/password-hasher';
 import type { RequestMeta } from '../shared/request-meta';

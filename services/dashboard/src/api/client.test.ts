@@ -9,10 +9,10 @@ function fakeGateway(handler: (call: Call) => Response | Promise<Response>) {
   const fetchImpl = (async (input: RequestInfo | URL, init?: RequestInit) => {
     const headers = (init?.headers ?? {}) as Record<string, string>;
     const call: Call = {
-      url: String(input),
+      url: input instanceof Request ? input.url : input.toString(),
       method: init?.method ?? 'GET',
       headers,
-      body: init?.body === undefined ? undefined : JSON.parse(String(init.body)),
+      body: init?.body === undefined ? undefined : JSON.parse(init.body as string),
     };
     calls.push(call);
     return handler(call);
@@ -181,16 +181,13 @@ describe('ApiClient', () => {
   });
 
   it('turns a failed fetch into ApiError(network_error) and keeps an abort an AbortError', async () => {
-    const api = client((async () => {
-      throw new TypeError('Failed to fetch');
-    }) as typeof fetch);
+    const api = client((() => Promise.reject(new TypeError('Failed to fetch'))) as typeof fetch);
     await expect(api.request('/x', anything, { auth: false })).rejects.toMatchObject({
       status: 0,
       code: 'network_error',
     });
-    const aborting = client((async () => {
-      throw new DOMException('aborted', 'AbortError');
-    }) as typeof fetch);
+    const aborting = client((() =>
+      Promise.reject(new DOMException('aborted', 'AbortError'))) as typeof fetch);
     await expect(aborting.request('/x', anything, { auth: false })).rejects.toMatchObject({
       name: 'AbortError',
     });

@@ -9,7 +9,7 @@ export interface AppContextValue {
   api: Api;
   user: SessionUser;
   /** Signs out on the server, then shows the login page. */
-  logout(): Promise<void>;
+  logout: () => Promise<void>;
 }
 
 export const AppContext = createContext<AppContextValue | null>(null);

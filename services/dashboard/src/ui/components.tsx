@@ -24,7 +24,7 @@ export function Button({
     <button
       type={type}
       className={`btn btn-${variant}${className ? ` ${className}` : ''}`}
-      disabled={disabled || busy}
+      disabled={(disabled ?? false) || busy}
       aria-busy={busy || undefined}
       {...rest}
     >
@@ -206,6 +206,8 @@ export function CopyButton({ text, label }: { text: string; label?: string }) {
       area.style.opacity = '0';
       document.body.append(area);
       area.select();
+      // Deprecated, and still the only copy that works on a plain-http page (no async clipboard there).
+      // eslint-disable-next-line @typescript-eslint/no-deprecated
       document.execCommand('copy');
       area.remove();
     }

@@ -17,12 +17,24 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  */
 export function csrfProtection(): RequestHandler {
   return (req, _res, next) => {
-    if (SAFE_METHODS.has(req.method)) return next();
+    if (SAFE_METHODS.has(req.method)) {
+      next();
+      return;
+    }
     const cookieHeader = req.headers.cookie;
-    if (cookieHeader === undefined || !cookieHeader.includes(REFRESH_COOKIE)) return next();
-    if (stateOf(req).credential !== undefined) return next();
+    if (!cookieHeader?.includes(REFRESH_COOKIE)) {
+      next();
+      return;
+    }
+    if (stateOf(req).credential !== undefined) {
+      next();
+      return;
+    }
     const cookies = parseCookies(cookieHeader);
-    if (cookies[REFRESH_COOKIE] === undefined) return next();
+    if (cookies[REFRESH_COOKIE] === undefined) {
+      next();
+      return;
+    }
     const expected = cookies[CSRF_COOKIE];
     const given = req.headers[CSRF_HEADER];
     if (!expected || typeof given !== 'string' || !sameSecret(expected, given)) throw new CsrfError();

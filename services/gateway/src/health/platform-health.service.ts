@@ -88,7 +88,11 @@ export class PlatformHealthService {
       }),
       this.probe(() => probeAmqp(this.deps.rabbitmqUrl, this.timeoutMs)),
     ]);
-    const services = Object.fromEntries(names.map((name, i) => [name, serviceResults[i] as ServiceHealth]));
+    const services: Record<string, ServiceHealth> = {};
+    names.forEach((name, i) => {
+      const result = serviceResults[i];
+      if (result) services[name] = result;
+    });
     const rateLimiter = this.deps.rateLimiter.mode();
     const value: PlatformHealth = {
       status: overallStatus(services, postgres, redis, rabbitmq, rateLimiter),

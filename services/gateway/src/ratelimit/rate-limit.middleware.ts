@@ -38,7 +38,8 @@ export function rateLimit(limiter: RateLimiter, settings: RateLimitSettings): Re
     const decision = await limiter.consume(bucket, limit);
     if (decision === null) {
       if (failClosed) throw new RateLimiterUnavailableError();
-      return next();
+      next();
+      return;
     }
     if (!decision.admitted) throw new RateLimitExceededError(decision.limit, decision.resetSeconds);
     res.setHeader('RateLimit-Limit', String(decision.limit));

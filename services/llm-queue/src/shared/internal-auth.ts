@@ -14,7 +14,8 @@ export function requireInternalSecret(internalSecret: string): RequestHandler {
     const header = req.get('authorization') ?? '';
     const token = header.startsWith('Bearer ') ? header.slice(7) : '';
     if (!secretsEqual(token, internalSecret)) {
-      return next(new AppError('unauthorized', 'This endpoint needs the internal secret.', 401));
+      next(new AppError('unauthorized', 'This endpoint needs the internal secret.', 401));
+      return;
     }
     next();
   };

@@ -1,4 +1,4 @@
-import { type FormEvent, type KeyboardEvent, useState } from 'react';
+import { type SubmitEvent, type KeyboardEvent, useState } from 'react';
 import { useI18n } from '../../i18n/i18n';
 import { Button, ErrorNotice, Notice } from '../../ui/components';
 
@@ -20,7 +20,7 @@ export function Composer({
   const { t } = useI18n();
   const [draft, setDraft] = useState('');
 
-  const send = (event?: FormEvent) => {
+  const send = (event?: SubmitEvent) => {
     event?.preventDefault();
     const message = draft.trim();
     if (!message || busy) return;

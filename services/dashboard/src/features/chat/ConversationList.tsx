@@ -1,4 +1,4 @@
-import { type FormEvent, useState } from 'react';
+import { type SubmitEvent, useState } from 'react';
 import { NavLink } from 'react-router';
 import type { ConversationDto, ConversationHitDto } from '@arasul/contracts';
 import { useI18n } from '../../i18n/i18n';
@@ -28,7 +28,7 @@ export function ConversationList(props: Props) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
 
-  const saveRename = async (event: FormEvent, id: string) => {
+  const saveRename = async (event: SubmitEvent, id: string) => {
     event.preventDefault();
     setBusy(true);
     try {
@@ -74,7 +74,7 @@ export function ConversationList(props: Props) {
       </div>
       {props.error !== undefined && <ErrorNotice error={props.error} />}
       {error !== undefined && <ErrorNotice error={error} />}
-      {props.items && props.items.length === 0 && (
+      {props.items?.length === 0 && (
         <p className="muted small pad">{props.searching ? t('chat.noMatches') : t('chat.noConversations')}</p>
       )}
       <ul className="conversation-list" data-testid="conversation-list">

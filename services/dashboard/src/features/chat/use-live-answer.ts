@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useEffectEvent, useRef, useState } from 'react';
 import type { JobStreamEvent as JobEvent, MessageDto } from '@arasul/contracts';
 import type { Api } from '../../api/endpoints';
+import { aborted } from '../../api/aborted';
 import { ApiError } from '../../api/errors';
 import {
   type LiveAnswer,
@@ -78,11 +79,11 @@ export function useLiveAnswer(options: LiveAnswerOptions) {
       for (;;) {
         try {
           await streamAnswer(api, current, onEvent, controller.signal);
-          if (isFinished(state) || controller.signal.aborted) break;
+          if (isFinished(state) || aborted(controller.signal)) break;
           // The server closed without a terminal event (e.g. a restart): follow again.
           throw new Error('stream ended early');
         } catch (failure) {
-          if (controller.signal.aborted) return;
+          if (aborted(controller.signal)) return;
           if (
             failure instanceof ApiError &&
             failure.status !== 0 &&
@@ -109,11 +110,11 @@ export function useLiveAnswer(options: LiveAnswerOptions) {
           state = { ...state, phase: 'disconnected' };
           setLive(state);
           await new Promise((resolve) => setTimeout(resolve, Math.min(8000, 500 * 2 ** attempt)));
-          if (controller.signal.aborted) return;
+          if (aborted(controller.signal)) return;
           current = { kind: 'follow', jobId };
         }
       }
-      if (controller.signal.aborted) return;
+      if (aborted(controller.signal)) return;
       reloadConversations();
       reloadMessages();
     },

@@ -74,7 +74,7 @@ export function HistorySection({ api }: { api: Api }) {
     >
       {history.error !== undefined && <ErrorNotice error={history.error} onRetry={history.reload} />}
       {!data && history.loading && <Spinner label={t('common.loading')} />}
-      {data && data.xs.length === 0 && <p className="muted">{t('overview.noHistory')}</p>}
+      {data?.xs.length === 0 && <p className="muted">{t('overview.noHistory')}</p>}
       {data && data.xs.length > 0 && (
         <div className="charts" data-testid="history-charts">
           <HistoryChart

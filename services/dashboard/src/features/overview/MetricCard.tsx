@@ -7,7 +7,7 @@ type Level = 'ok' | 'warn' | 'bad' | 'none';
 
 export function levelOf(value: number | null, threshold: ThresholdDto | undefined): Level {
   if (value === null) return 'none';
-  if (!threshold || !threshold.enabled) return 'ok';
+  if (!threshold?.enabled) return 'ok';
   if (value >= threshold.criticalThreshold) return 'bad';
   if (value >= threshold.warningThreshold) return 'warn';
   return 'ok';

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import type { Api } from '../../api/endpoints';
+import { aborted } from '../../api/aborted';
 import { ApiError } from '../../api/errors';
 import { readSse } from '../../api/sse';
 import { type MetricName, type MetricsSnapshot, metricsSnapshotSchema } from '@arasul/contracts';
@@ -83,7 +84,7 @@ export function useLiveMetrics(api: Api): LiveMetrics {
             signal,
           );
         } catch (error) {
-          if (signal.aborted) return;
+          if (aborted(signal)) return;
           // Signed out: the app shows the login page; nothing to reconnect to.
           if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
             setState((s) => ({ ...s, status: 'stopped' }));
@@ -91,7 +92,7 @@ export function useLiveMetrics(api: Api): LiveMetrics {
           }
           failures += 1;
         }
-        if (signal.aborted) return;
+        if (aborted(signal)) return;
         setState((s) => ({ ...s, status: 'reconnecting' }));
         await sleep(Math.min(MAX_BACKOFF_MS, 1000 * 2 ** failures), signal);
       }

@@ -1,4 +1,4 @@
-import { type FormEvent, useState, useCallback } from 'react';
+import { type SubmitEvent, useState, useCallback } from 'react';
 import { useApp } from '../../app/context';
 import { useI18n } from '../../i18n/i18n';
 import { Badge, Button, Card, ErrorNotice, Field, Notice, PasswordInput } from '../../ui/components';
@@ -10,24 +10,24 @@ import { passwordRules } from '../setup/password-rules';
 /** Browser and system from a user-agent string, roughly (enough to recognise one's own devices). */
 export function describeUserAgent(ua: string | null): string {
   if (!ua) return '—';
-  const browser = /Edg\//.test(ua)
+  const browser = ua.includes('Edg/')
     ? 'Edge'
-    : /Firefox\//.test(ua)
+    : ua.includes('Firefox/')
       ? 'Firefox'
       : /Chrome\/|Chromium\//.test(ua)
         ? 'Chrome'
-        : /Safari\//.test(ua)
+        : ua.includes('Safari/')
           ? 'Safari'
           : null;
-  const system = /Windows/.test(ua)
+  const system = ua.includes('Windows')
     ? 'Windows'
     : /iPad|iPhone/.test(ua)
       ? 'iOS'
-      : /Android/.test(ua)
+      : ua.includes('Android')
         ? 'Android'
-        : /Mac OS X/.test(ua)
+        : ua.includes('Mac OS X')
           ? 'macOS'
-          : /Linux/.test(ua)
+          : ua.includes('Linux')
             ? 'Linux'
             : null;
   if (browser && system) return `${browser} · ${system}`;
@@ -45,7 +45,7 @@ function ChangePassword() {
   const [done, setDone] = useState(false);
   const rules = passwordRules(next, user.username, confirmation);
 
-  const submit = async (event: FormEvent) => {
+  const submit = async (event: SubmitEvent) => {
     event.preventDefault();
     setBusy(true);
     setError(undefined);

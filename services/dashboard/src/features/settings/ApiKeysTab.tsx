@@ -1,4 +1,4 @@
-import { type FormEvent, useState, useCallback } from 'react';
+import { type SubmitEvent, useState, useCallback } from 'react';
 import { API_SCOPES, type ApiKeyDto, type ApiScope, type CreatedApiKey } from '@arasul/contracts';
 import { useApp } from '../../app/context';
 import { useI18n } from '../../i18n/i18n';
@@ -48,7 +48,7 @@ function CreateKey({ onCreated }: { onCreated: (created: CreatedApiKey) => void 
       return next;
     });
 
-  const submit = async (event: FormEvent) => {
+  const submit = async (event: SubmitEvent) => {
     event.preventDefault();
     setBusy(true);
     setError(undefined);
@@ -123,7 +123,8 @@ export default function ApiKeysTab() {
   const [pending, setPending] = useState<number | null>(null);
   const [error, setError] = useState<unknown>();
 
-  const act = async (key: ApiKeyDto, action: () => Promise<CreatedApiKey | void>) => {
+  /** Runs a change of one key; a rotation answers with the new key, shown once. */
+  const act = async (key: ApiKeyDto, action: () => Promise<CreatedApiKey | null>) => {
     setPending(key.id);
     setError(undefined);
     try {
@@ -237,7 +238,7 @@ export default function ApiKeysTab() {
         busy={revoking !== null && pending === revoking.id}
         onCancel={() => setRevoking(null)}
         onConfirm={() => {
-          if (revoking) void act(revoking, () => api.revokeApiKey(revoking.id));
+          if (revoking) void act(revoking, () => api.revokeApiKey(revoking.id).then(() => null));
         }}
       />
     </div>

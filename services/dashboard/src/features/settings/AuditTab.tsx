@@ -15,7 +15,7 @@ function summarize(details: unknown): string {
     .filter(([key]) => key !== 'status')
     .map(([key, value]) => {
       if (key === 'userAgent' && typeof value === 'string') return describeUserAgent(value);
-      return `${key}: ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`;
+      return `${key}: ${typeof value === 'string' ? value : JSON.stringify(value)}`;
     })
     .join(', ');
 }

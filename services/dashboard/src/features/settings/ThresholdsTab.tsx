@@ -1,4 +1,4 @@
-import { type FormEvent, useState, useCallback } from 'react';
+import { type SubmitEvent, useState, useCallback } from 'react';
 import type { ThresholdDto } from '@arasul/contracts';
 import { hasRole, useApp } from '../../app/context';
 import { useI18n } from '../../i18n/i18n';
@@ -27,7 +27,7 @@ function ThresholdRow({
     Number(critical) !== threshold.criticalThreshold ||
     enabled !== threshold.enabled;
 
-  const save = async (event: FormEvent) => {
+  const save = async (event: SubmitEvent) => {
     event.preventDefault();
     setBusy(true);
     setError(undefined);

@@ -1,4 +1,4 @@
-import { type FormEvent, useState, useCallback } from 'react';
+import { type SubmitEvent, useState, useCallback } from 'react';
 import type { Role, UserDto } from '@arasul/contracts';
 import { useApp } from '../../app/context';
 import { useI18n } from '../../i18n/i18n';
@@ -32,7 +32,7 @@ function CreateUser({ onCreated }: { onCreated: () => void }) {
   const rules = passwordRules(password, username);
   const valid = usernameValid(username) && rules.every((r) => r.ok);
 
-  const submit = async (event: FormEvent) => {
+  const submit = async (event: SubmitEvent) => {
     event.preventDefault();
     setBusy(true);
     setError(undefined);
