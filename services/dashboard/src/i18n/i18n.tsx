@@ -130,7 +130,7 @@ export function I18nProvider({ children }: { children: ReactNode }) {
   return <I18nContext.Provider value={value}>{children}</I18nContext.Provider>;
 }
 
-export function useI18n(): I18n & { setLang(lang: Lang): void } {
+export function useI18n(): I18n & { setLang: (lang: Lang) => void } {
   const value = useContext(I18nContext);
   if (!value) throw new Error('useI18n outside I18nProvider');
   return value;
