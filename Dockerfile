@@ -11,7 +11,7 @@
 #
 # Healthchecks are declared in docker-compose.yml, where the port of each service is known.
 
-ARG NODE_IMAGE=node:22-bookworm-slim
+ARG NODE_IMAGE=node:24.22.3-bookworm-slim
 
 # ------------------------------------------------------------------ base: Node and the pinned pnpm
 FROM ${NODE_IMAGE} AS base

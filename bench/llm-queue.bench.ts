@@ -147,7 +147,13 @@ async function withContext<T>(
   overrides: Record<string, string>,
   fn: (ctx: TestContext, user: TestUser) => Promise<T>,
 ): Promise<T> {
-  const ctx = await createTestContext({ LOG_LEVEL: 'error', ...overrides });
+  // One benchmark user fills the queue on purpose: the per-user/per-key caps would refuse it.
+  const ctx = await createTestContext({
+    LOG_LEVEL: 'error',
+    LLM_MAX_QUEUED_PER_USER: '100000',
+    LLM_MAX_STREAMS_PER_USER: '100000',
+    ...overrides,
+  });
   try {
     const user = await ctx.user('operator');
     return await fn(ctx, user);
@@ -267,7 +273,7 @@ async function restart(): Promise<void> {
     await ctx.instance.stop('crash');
     ctx.fake.resume();
     const started = performance.now();
-    await ctx.startInstance({ LOG_LEVEL: 'error', LLM_MAX_QUEUE: '500' });
+    await ctx.startInstance({ LOG_LEVEL: 'error', LLM_MAX_QUEUE: '500', LLM_MAX_QUEUED_PER_USER: '100000' });
     await waitFor(
       async () => {
         const rows = await ctx.db.selectFrom('llm_jobs').select('status').execute();

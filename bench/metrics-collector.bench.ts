@@ -76,7 +76,14 @@ async function dropDatabase(database: string): Promise<void> {
 async function startService(database: string, intervalMs: number): Promise<Service> {
   const port = 18_300 + Math.floor(Math.random() * 600);
   const dbUrl = new URL(urlFor(database));
-  const child = spawn(process.execPath, [join(ROOT, 'services/metrics-collector/dist/main.js')], {
+  // The flags the supervisor starts it with (manifest `nodeFlags`), so the bench measures what runs.
+  const manifest = JSON.parse(
+    readFileSync(join(ROOT, 'services/metrics-collector/package.json'), 'utf8'),
+  ) as {
+    arasul: { nodeFlags?: string[] };
+  };
+  const flags = manifest.arasul.nodeFlags ?? [];
+  const child = spawn(process.execPath, [...flags, join(ROOT, 'services/metrics-collector/dist/main.js')], {
     env: {
       ...process.env,
       NODE_ENV: 'production',

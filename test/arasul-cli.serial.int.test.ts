@@ -89,16 +89,19 @@ function alive(pid: number): boolean {
   }
 }
 
-async function supervisorStatus(): Promise<{
+interface SupervisorStatusBody {
   pid: number;
-  services: { name: string; pid: number | null; ready: boolean }[];
-}> {
-  const response = await fetch(`http://127.0.0.1:${basePort}/status`);
-  return (await response.json()) as {
-    pid: number;
-    services: { name: string; pid: number | null; ready: boolean }[];
-  };
+  node: string;
+  services: { name: string; pid: number | null; ready: boolean; readiness: unknown }[];
 }
+
+async function supervisorStatus(): Promise<SupervisorStatusBody> {
+  const response = await fetch(`http://127.0.0.1:${basePort}/status`);
+  return (await response.json()) as SupervisorStatusBody;
+}
+
+/** The Node.js LTS the platform is pinned to (one place: .node-version). */
+const PINNED_NODE = `v${readFileSync(join(ROOT, '.node-version'), 'utf8').trim()}`;
 
 describe('scripts/arasul (native mode)', () => {
   jest.setTimeout(300_000);
@@ -138,6 +141,23 @@ describe('scripts/arasul (native mode)', () => {
       expect(run.stdout).toMatch(new RegExp(`^${s.name}\\s+running\\s+\\d+\\s+${s.port}\\s+.*yes$`, 'm'));
     for (const dep of ['postgres', 'redis', 'rabbitmq'])
       expect(run.stdout).toMatch(new RegExp(`^${dep}\\s+.*up \\(\\d+ ms\\)`, 'm'));
+  });
+
+  it('every service runs on the pinned Node.js LTS, and status says so', async () => {
+    const status = await supervisorStatus();
+    expect(status.node).toBe(PINNED_NODE);
+    const reported = status.services.map((s) => ({
+      name: s.name,
+      node: (s.readiness as { runtime?: { node?: string } } | null)?.runtime?.node,
+    }));
+    expect(reported).toHaveLength(services.length);
+    expect(reported).toEqual(reported.map((r) => ({ name: r.name, node: PINNED_NODE })));
+    const run = await arasul('status');
+    expect(run.stdout).toContain(`on Node.js ${PINNED_NODE}`);
+    for (const s of services)
+      expect(run.stdout).toMatch(
+        new RegExp(`^${s.name}\\s+running\\s+\\d+\\s+${s.port}\\s+${PINNED_NODE}\\s`, 'm'),
+      );
   });
 
   it('a second start leaves the running platform alone', async () => {

@@ -354,7 +354,7 @@ describe('dashboard (Chromium, native platform)', () => {
       await cdp.detach();
       await page.goto(`${base}/login`);
       await page.getByTestId('login-form').waitFor();
-      const interactiveMs = await page.evaluate(
+      const interactiveMs = await page.evaluate<number | null>(
         'performance.getEntriesByName("arasul:login-interactive")[0]?.startTime ?? null',
       );
       numbers.loginInteractiveMs = interactiveMs === null ? null : Math.round(interactiveMs);

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { trustProxySchema } from './security/trust-proxy';
 
 export type Env = Record<string, string | undefined>;
 
@@ -77,6 +78,8 @@ export const env = {
   logLevel: () => z.enum(['error', 'warn', 'info', 'http', 'debug']).default('info'),
   logFormat: () => z.enum(['json', 'pretty']).default('json'),
   nodeEnv: () => z.enum(['production', 'development', 'test']).default('production'),
+  /** `TRUST_PROXY`: configured proxy addresses only, nobody by default (security/trust-proxy.ts). */
+  trustProxy: () => trustProxySchema,
 };
 
 /** Connection settings every service shares. Names follow the seed's PostgreSQL service page. */

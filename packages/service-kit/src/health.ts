@@ -32,6 +32,8 @@ export interface ReadinessReport {
   status: 'ready' | 'unready';
   service: string;
   uptimeSeconds: number;
+  /** The runtime this process runs on (`scripts/arasul status` shows it per service). */
+  runtime: { node: string };
   checks: Record<string, CheckResult>;
   loops: Record<string, LoopState>;
 }
@@ -91,6 +93,7 @@ export class HealthRegistry {
       status: ready ? 'ready' : 'unready',
       service: this.service,
       uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000),
+      runtime: { node: process.version },
       checks,
       loops: Object.fromEntries(this.loops),
     };

@@ -11,3 +11,6 @@ export * from './http/validate';
 export * from './auth';
 export * from './amqp';
 export * from './connections';
+export * from './security';
+export * from './events';
+export * from './periodic-task';

@@ -10,6 +10,8 @@ import {
   RateLimitedError,
 } from '../src';
 
+const INTERNAL = 'i'.repeat(32);
+
 function buildApp() {
   const captured = createCapturedLogger('svc');
   const health = new HealthRegistry('svc');
@@ -30,6 +32,7 @@ function buildApp() {
     logger: captured.logger,
     health,
     jsonLimit: '2kb',
+    internalSecret: INTERNAL,
     routes: (a) => {
       a.post('/things', (req, res) => {
         const body = parseInput(
@@ -44,6 +47,10 @@ function buildApp() {
       });
       a.get('/limited', () => {
         throw new RateLimitedError('Slow down.', 12.2);
+      });
+      a.get('/pg-text', () => {
+        // What node-postgres throws for a NUL byte that slipped through: SQLSTATE 22021.
+        throw Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), { code: '22021' });
       });
       a.get('/boom', async () => {
         await Promise.resolve();
@@ -121,17 +128,55 @@ describe('createServiceApp', () => {
 
   it('reports readiness per dependency and names the one that is down', async () => {
     const { app, setRedis } = buildApp();
-    const up = await request(app).get('/health/ready').expect(200);
+    const up = await request(app).get('/health/ready').set('Authorization', `Bearer ${INTERNAL}`).expect(200);
     expect(up.body.status).toBe('ready');
     expect(up.body.checks.vectors.info.fallback).toMatch(/embedded/);
 
     setRedis(false);
-    const down = await request(app).get('/health/ready').expect(503);
+    const down = await request(app)
+      .get('/health/ready')
+      .set('Authorization', `Bearer ${INTERNAL}`)
+      .expect(503);
     expect(down.body.checks.redis).toMatchObject({
       status: 'down',
       error: expect.stringContaining('ECONNREFUSED'),
     });
     expect(down.body.checks.postgres.status).toBe('up');
     await request(app).get('/health/live').expect(200);
+  });
+
+  it('shows readiness details only to holders of the internal secret; anyone else learns up or down', async () => {
+    const { app, setRedis } = buildApp();
+    const anonymous = await request(app).get('/health/ready').expect(200);
+    expect(anonymous.body).toEqual({ status: 'ready', service: 'svc' });
+    const wrong = await request(app).get('/health/ready').set('Authorization', 'Bearer nope').expect(200);
+    expect(wrong.body.checks).toBeUndefined();
+    setRedis(false);
+    const down = await request(app).get('/health/ready').expect(503);
+    expect(down.body).toEqual({ status: 'unready', service: 'svc' });
+  });
+
+  it('refuses NUL and lone surrogates in any validated string with 400 invalid_input', async () => {
+    const { app } = buildApp();
+    for (const name of ['a\\u0000b', '\\ud800x', 'x\\udc00']) {
+      const res = await request(app)
+        .post('/things')
+        .set('Content-Type', 'application/json')
+        .send(`{"name":"${name}","count":1}`)
+        .expect(400);
+      expect(res.body.error).toMatchObject({
+        code: 'invalid_input',
+        details: { fields: [{ path: 'name' }] },
+      });
+    }
+    // A proper pair (a 4-byte emoji) is fine.
+    await request(app).post('/things').send({ name: 'ok 😀', count: 1 }).expect(201);
+  });
+
+  it('maps Postgres text errors (22021, 22P05) that still occur to 400 invalid_input', async () => {
+    const { app } = buildApp();
+    const res = await request(app).get('/pg-text').expect(400);
+    expect(res.body.error.code).toBe('invalid_input');
+    expect(JSON.stringify(res.body)).not.toContain('UTF8');
   });
 });

@@ -45,6 +45,12 @@ function fallbacksOf(service: ProcessStatus): string[] {
     .map(([name, c]) => `${service.name}: ${name} → ${String(c.info?.fallback)}`);
 }
 
+/** The Node.js version the service reported in its readiness answer ('-' before its first answer). */
+function nodeOf(service: ProcessStatus): string {
+  const runtime = (service.readiness as { runtime?: { node?: unknown } } | null)?.runtime;
+  return typeof runtime?.node === 'string' ? runtime.node : '-';
+}
+
 function table(rows: string[][]): string {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
   return rows
@@ -67,14 +73,17 @@ async function status(): Promise<number> {
     say('Arasul is not running (no supervisor answers on 127.0.0.1:%d).', port);
     healthy = false;
   } else {
-    say(`Arasul: supervisor pid ${supervisor.pid}, since ${supervisor.startedAt}\n`);
-    const rows = [['SERVICE', 'STATE', 'PID', 'PORT', 'UPTIME', 'RESTARTS', 'READY']];
+    say(
+      `Arasul: supervisor pid ${supervisor.pid} on Node.js ${supervisor.node}, since ${supervisor.startedAt}\n`,
+    );
+    const rows = [['SERVICE', 'STATE', 'PID', 'PORT', 'NODE', 'UPTIME', 'RESTARTS', 'READY']];
     for (const s of supervisor.services) {
       rows.push([
         s.name,
         s.state,
         String(s.pid ?? '-'),
         String(s.port),
+        nodeOf(s),
         duration(s.uptimeSeconds),
         String(s.restarts),
         s.ready ? 'yes' : `no: ${s.notReadyReason ?? 'unknown'}`,

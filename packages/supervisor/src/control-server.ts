@@ -1,9 +1,10 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { Express, RequestHandler } from 'express';
 import {
   createServiceApp,
   HealthRegistry,
   NotFoundError,
+  bearerToken,
+  secretsEqual,
   UnauthorizedError,
   type Logger,
 } from '@arasul/service-kit';
@@ -16,9 +17,7 @@ import type { Supervisor } from './supervisor';
 export function createControlApp(supervisor: Supervisor, token: string, logger: Logger): Express {
   const health = new HealthRegistry('supervisor');
   const requireToken: RequestHandler = (req, _res, next) => {
-    const presented = Buffer.from(req.get('authorization')?.replace(/^Bearer /, '') ?? '');
-    const expected = Buffer.from(token);
-    if (presented.length !== expected.length || !timingSafeEqual(presented, expected)) {
+    if (!secretsEqual(bearerToken(req.get('authorization')), token)) {
       throw new UnauthorizedError('The supervisor token is missing or wrong.');
     }
     next();

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Logger } from '@arasul/service-kit';
 import { RotatingLog } from './rotating-log';
@@ -70,11 +71,15 @@ export class ManagedProcess {
     this.state = 'starting';
     this.ready = false;
     this.notReadyReason = 'starting';
-    const child = spawn(process.execPath, ['--enable-source-maps', this.definition.entry], {
-      cwd: this.definition.dir,
-      env: { ...this.options.env, [this.definition.portEnv]: String(this.definition.port) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--enable-source-maps', ...this.definition.nodeFlags, this.definition.entry],
+      {
+        cwd: this.definition.dir,
+        env: { ...this.options.env, [this.definition.portEnv]: String(this.definition.port) },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     this.child = child;
     this.startedAt = Date.now();
     child.stdout.on('data', (chunk: Buffer) => this.log.write(chunk));
@@ -127,7 +132,10 @@ export class ManagedProcess {
       return;
     }
     try {
+      // With the services' internal secret the answer has the details (checks, loops); without, up/down only.
+      const secret = internalSecretOf(this.options.env);
       const response = await fetch(`http://127.0.0.1:${this.definition.port}/health/ready`, {
+        ...(secret ? { headers: { authorization: `Bearer ${secret}` } } : {}),
         signal: AbortSignal.timeout(this.options.readinessTimeoutMs),
       });
       const body: unknown = await response.json().catch(() => null);
@@ -200,4 +208,16 @@ function describeUnready(body: unknown, status: number): string {
     if (down.length > 0) return down.join('; ');
   }
   return `readiness answered HTTP ${status}`;
+}
+
+/** The services' internal secret as they read it themselves (NAME or NAME_FILE); undefined when neither is set. */
+function internalSecretOf(env: NodeJS.ProcessEnv): string | undefined {
+  if (env.INTERNAL_SECRET) return env.INTERNAL_SECRET;
+  const file = env.INTERNAL_SECRET_FILE;
+  if (!file) return undefined;
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
 }

@@ -6,6 +6,12 @@ import { dirname } from 'node:path';
  * shift up to `keep`), so years of uptime cannot fill the disk with service output. Writes are
  * synchronous on purpose: the rename must never race a write still queued for the old file, and the
  * supervisor does nothing else that a short blocking append could delay.
+ *
+ * Kept hand-written after trying rotating-file-stream 3.2.10 (size '1000B', rotate 2) under
+ * test/rotating-log.test.ts: 50 lines of 100 B written in one tick left a 5,000 B live file, 5× the cap,
+ * because writes queued while the file opens or rotates go out as one batch and the size is checked only
+ * after it; a crashing service that floods its output would overshoot by the whole burst. (Its package is
+ * also ESM-typed for this CommonJS build.)
  */
 export class RotatingLog {
   private fd: number;

@@ -12,6 +12,19 @@ const serviceManifest = z.object({
     .optional(),
   /** Lower starts first (the gateway last, so it finds its upstreams). */
   startOrder: z.number().int().default(50),
+  /** V8 memory flags the service is started with (e.g. a smaller young generation for a small resident set).
+   * Only sizes, never flags that load code (`--require`, `--import`). */
+  nodeFlags: z
+    .array(
+      z
+        .string()
+        .regex(
+          /^--(max-semi-space-size|max-old-space-size|v8-pool-size)=\d{1,5}$/,
+          'a V8 memory flag with a size',
+        ),
+    )
+    .max(8)
+    .default([]),
 });
 
 export interface ServiceDefinition {
@@ -22,6 +35,8 @@ export interface ServiceDefinition {
   portEnv: string;
   urlEnv?: string;
   startOrder: number;
+  /** Extra flags for `node` (manifest `nodeFlags`), placed before the entry point. */
+  nodeFlags: string[];
 }
 
 /**
@@ -53,6 +68,7 @@ export function discoverServices(root: string, env: NodeJS.ProcessEnv): ServiceD
       portEnv: manifest.port.env,
       ...(manifest.urlEnv ? { urlEnv: manifest.urlEnv } : {}),
       startOrder: manifest.startOrder,
+      nodeFlags: manifest.nodeFlags,
     });
   }
   return found.sort((a, b) => a.startOrder - b.startOrder || a.name.localeCompare(b.name));

@@ -18,6 +18,8 @@ export interface SupervisorOptions {
 
 export interface SupervisorStatus {
   pid: number;
+  /** The Node.js the supervisor runs on; it starts every service with the same binary. */
+  node: string;
   startedAt: string;
   allReady: boolean;
   services: ProcessStatus[];
@@ -98,6 +100,7 @@ export class Supervisor {
     const services = this.processes.map((p) => p.status());
     return {
       pid: process.pid,
+      node: process.version,
       startedAt: this.startedAt.toISOString(),
       allReady: services.every((s) => s.ready),
       services,

@@ -13,6 +13,7 @@ export interface FakeService {
   env?: Record<string, string>;
   startOrder?: number;
   urlEnv?: string;
+  nodeFlags?: string[];
 }
 
 const FAKE_MAIN = `
@@ -50,6 +51,7 @@ export function makeCheckout(services: FakeService[]): { root: string; remove: (
           port: { env: portEnv, default: s.port },
           startOrder: s.startOrder ?? 50,
           ...(s.urlEnv ? { urlEnv: s.urlEnv } : {}),
+          ...(s.nodeFlags ? { nodeFlags: s.nodeFlags } : {}),
         },
       }),
     );

@@ -115,6 +115,22 @@ describe('supervisor', () => {
     expect(discoverServices(checkout.root, { OK_PORT: '9999' })[0]?.port).toBe(9999);
   });
 
+  it('starts a service with the V8 memory flags of its manifest, and refuses any other flag', async () => {
+    const checkout = makeCheckout([
+      { name: 'lean', port: testPort(11), nodeFlags: ['--max-semi-space-size=2'] },
+    ]);
+    cleanups.push(checkout.remove);
+    const supervisor = startSupervisor(checkout.root);
+    await eventually(() => supervisor.status().allReady, 'the service is ready');
+    const pid = supervisor.status().services[0]?.pid ?? -1;
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    expect(argv.slice(1, 3)).toEqual(['--enable-source-maps', '--max-semi-space-size=2']);
+
+    const evil = makeCheckout([{ name: 'evil', port: testPort(12), nodeFlags: ['--require=/tmp/x.js'] }]);
+    cleanups.push(evil.remove);
+    expect(() => discoverServices(evil.root, {})).toThrow('a V8 memory flag with a size');
+  });
+
   it('tells services where the others listen, unless the operator set the URL', () => {
     const checkout = makeCheckout([
       { name: 'auth', port: testPort(8), urlEnv: 'AUTH_URL' },

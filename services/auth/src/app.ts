@@ -2,7 +2,14 @@ import type { Express } from 'express';
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import type { Database } from '@arasul/db';
-import { type HealthRegistry, type Logger, createServiceApp, identityMiddleware } from '@arasul/service-kit';
+import {
+  type EventBus,
+  EventPublisher,
+  type HealthRegistry,
+  type Logger,
+  createServiceApp,
+  identityMiddleware,
+} from '@arasul/service-kit';
 import { apiKeysRouter } from './api-keys/api-keys.router';
 import { ApiKeysService } from './api-keys/api-keys.service';
 import { auditRouter } from './audit/audit.router';
@@ -14,7 +21,6 @@ import type { AuthConfig } from './config';
 import { internalRouter } from './internal/internal.router';
 import { LockoutService } from './lockout/lockout.service';
 import { SessionsService } from './sessions/sessions.service';
-import { type EventBus, EventPublisher } from './shared/events';
 import { PasswordHasher } from './shared/password-hasher';
 import { RevocationPublisher } from './shared/revocations';
 import { Semaphore } from './shared/semaphore';
@@ -102,6 +108,7 @@ export function createApp(deps: AppDeps, services: AuthServices = createServices
     health: deps.health,
     jsonLimit: '64kb',
     trustProxy: config.TRUST_PROXY,
+    internalSecret: config.INTERNAL_SECRET,
     beforeBody: (app) => {
       app.use(identityMiddleware(config.INTERNAL_SECRET));
       // Before the JSON parser: the webhook's HMAC covers the raw bytes.

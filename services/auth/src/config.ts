@@ -3,17 +3,6 @@ import { type Env, commonEnvShape, env, loadConfig, loadConfigOrExit } from '@ar
 
 const secret = (name: string) => z.string().min(32, `${name} must be at least 32 characters`);
 
-/** `TRUST_PROXY` as Express understands it: true/false, a hop count, or address names ('loopback', CIDRs). */
-const trustProxy = z
-  .string()
-  .default('loopback')
-  .transform((value): boolean | number | string => {
-    if (value === 'true') return true;
-    if (value === 'false') return false;
-    if (/^\d+$/.test(value)) return Number(value);
-    return value;
-  });
-
 export const authEnvSchema = z.object({
   ...commonEnvShape,
   AUTH_PORT: env.port(8081),
@@ -34,7 +23,7 @@ export const authEnvSchema = z.object({
   LOGIN_ACCOUNT_LOCK_SECONDS: env.int(900, 1, 7 * 86_400),
   /** Secure cookies need HTTPS; native mode serves plain HTTP on the LAN, so the default is off. */
   COOKIE_SECURE: env.bool(false),
-  TRUST_PROXY: trustProxy,
+  TRUST_PROXY: env.trustProxy(),
   /** argon2 hashes running at once (each takes one libuv thread and ~19 MiB); the rest wait in a queue. */
   ARGON2_CONCURRENCY: env.int(1, 1, 16),
   /** Hash requests allowed to wait; beyond that login answers 503 auth_busy at once. */

@@ -19,7 +19,7 @@ describe('auth config', () => {
       LOGIN_IP_MAX_FAILURES: 5,
       LOGIN_ACCOUNT_MAX_FAILURES: 20,
       COOKIE_SECURE: false,
-      TRUST_PROXY: 'loopback',
+      TRUST_PROXY: false,
     });
     expect(config.N8N_WEBHOOK_SECRET).toBeUndefined();
   });
@@ -44,12 +44,15 @@ describe('auth config', () => {
     expect(config.JWT_SECRET).toBe('f'.repeat(40));
   });
 
-  it('understands TRUST_PROXY as boolean, hop count or address list', () => {
+  it('trusts forwarded headers only from the proxy addresses TRUST_PROXY lists', () => {
     expect(parseAuthConfig({ ...secrets, TRUST_PROXY: 'false' }).TRUST_PROXY).toBe(false);
-    expect(parseAuthConfig({ ...secrets, TRUST_PROXY: '1' }).TRUST_PROXY).toBe(1);
-    expect(parseAuthConfig({ ...secrets, TRUST_PROXY: 'loopback, 10.0.0.0/8' }).TRUST_PROXY).toBe(
-      'loopback, 10.0.0.0/8',
-    );
+    expect(parseAuthConfig({ ...secrets, TRUST_PROXY: 'loopback, 10.0.0.0/8' }).TRUST_PROXY).toEqual([
+      'loopback',
+      '10.0.0.0/8',
+    ]);
+    expect(() => parseAuthConfig({ ...secrets, TRUST_PROXY: '1' })).toThrow(/TRUST_PROXY/);
+    expect(() => parseAuthConfig({ ...secrets, TRUST_PROXY: 'true' })).toThrow(/TRUST_PROXY/);
+    expect(() => parseAuthConfig({ ...secrets, TRUST_PROXY: 'gateway.example' })).toThrow(/TRUST_PROXY/);
     expect(parseAuthConfig({ ...secrets, COOKIE_SECURE: 'true' }).COOKIE_SECURE).toBe(true);
   });
 });

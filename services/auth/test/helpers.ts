@@ -51,6 +51,8 @@ export async function createTestContext(overrides: Record<string, string> = {}):
       INTERNAL_SECRET,
       N8N_WEBHOOK_SECRET: WEBHOOK_SECRET,
       REDIS_KEY_PREFIX: redisPrefix,
+      // supertest stands in for the gateway, which reaches auth from loopback: the one trusted hop.
+      TRUST_PROXY: 'loopback',
       ...overrides,
       ...extra,
     });

@@ -163,6 +163,53 @@ describe('create, update, delete', () => {
     expect(denied.body.error.code).toBe('invalid_credentials');
   });
 
+  it('demoting a user revokes their API keys; promoting does not', async () => {
+    await createUser(ctx, { username: 'lena', password: 'lena-password-1', role: 'admin' });
+    const session = await login(ctx.app, 'lena', 'lena-password-1');
+    const key = await request(ctx.app)
+      .post('/api/api-keys')
+      .set(session.headers)
+      .send({ name: 'lena-key', scopes: ['llm:chat'] });
+    expect(key.status).toBe(201);
+    const verify = () =>
+      request(ctx.app).post('/internal/api-keys/verify').set(internalAuth()).send({ key: key.body.key });
+    expect((await verify()).status).toBe(200);
+    const lena = await ctx.db
+      .selectFrom('admin_users')
+      .select('id')
+      .where('username', '=', 'lena')
+      .executeTakeFirstOrThrow();
+    const demoted = await request(ctx.app)
+      .patch(`/api/users/${lena.id}`)
+      .set(admin.headers)
+      .send({ role: 'operator' });
+    expect(demoted.status).toBe(200);
+    expect((await verify()).status).toBe(401);
+    const audit = await ctx.db
+      .selectFrom('audit_logs')
+      .select('details')
+      .where('action', '=', 'user.updated')
+      .orderBy('id', 'desc')
+      .executeTakeFirstOrThrow();
+    expect(audit.details).toMatchObject({ revokedApiKeys: 1 });
+  });
+
+  it('refuses NUL and lone surrogates in a user with 400 invalid_input, and stores nothing', async () => {
+    const res = await request(ctx.app)
+      .post('/api/users')
+      .set(admin.headers)
+      .set('Content-Type', 'application/json')
+      .send('{"username":"nul\\u0000user","password":"a-long-password-1","role":"viewer"}');
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('invalid_input');
+    const login = await request(ctx.app)
+      .post('/api/auth/login')
+      .set('Content-Type', 'application/json')
+      .send('{"username":"x\\ud800","password":"whatever-password"}');
+    expect(login.status).toBe(400);
+    expect(login.body.error.code).toBe('invalid_input');
+  });
+
   it('deletes a user and their sessions', async () => {
     const user = await createUser(ctx, { username: 'temp', password: 'temp-password-1' });
     const session = await login(ctx.app, 'temp', 'temp-password-1');

@@ -1,5 +1,6 @@
 import type { Express, Request, RequestHandler } from 'express';
-import { createServiceApp, isAppError, NotFoundError, type Logger } from '@arasul/service-kit';
+import { bearerToken, createServiceApp, isAppError, NotFoundError, type Logger } from '@arasul/service-kit';
+import { API_KEY_PREFIX } from './auth/api-keys';
 import { auditTrail } from './audit/audit.middleware';
 import { authenticate } from './auth/authenticate.middleware';
 import { csrfProtection } from './auth/csrf.middleware';
@@ -9,11 +10,13 @@ import { platformHealthHandler } from './health/health.router';
 import { rateLimit } from './ratelimit/rate-limit.middleware';
 import { pipeline } from './pipeline';
 import { newRequestState, stateOf } from './request-state';
+import { applyCanonicalPath } from './routing/canonical-path';
 import { isApiPath, matchRoute } from './routing/route-table';
 import { corsPolicy, securityHeaders, stripInternalHeaders } from './security/security.middleware';
 
 /**
- * The gateway. API paths (/api, /v1, /ollama) run
+ * The gateway. Every path is first made canonical (routing/canonical-path.ts, 400 invalid_path when it
+ * cannot be); API paths (/api, /v1, /ollama) then run
  *   audit trail → authenticate → CSRF → rate limit → /api/health, or the proxy to the owning service;
  * every other path is the dashboard. All of it runs before body parsing: request bodies stream through.
  */
@@ -26,11 +29,23 @@ export function createApp(c: GatewayComponents): Express {
     logger: skipHiddenRequestLines(c.logger),
     health: c.health,
     trustProxy: config.TRUST_PROXY,
+    internalSecret: config.INTERNAL_SECRET,
+    readinessDetails: (req) => isAdminToken(c, req),
     beforeBody: (app) => {
       app.use(stripInternalHeaders());
       app.use(securityHeaders());
       if (cors) app.use(cors);
-      app.use((req, res, next) => (isApiPath(req.path) ? api(req, res, next) : next()));
+      app.use((req, res, next) => {
+        const pathError = applyCanonicalPath(req);
+        // A refused path counts as an API request (and is audited) if it would be one with `\` read as `/`.
+        if (isApiPath(pathError ? req.path.replaceAll('\\', '/') : req.path)) {
+          req.gateway = newRequestState(req.ip);
+          if (pathError) req.gateway.pathError = pathError;
+          api(req, res, next);
+          return;
+        }
+        next(pathError);
+      });
     },
     routes: (app) => {
       app.use(dashboardRouter(config.DASHBOARD_DIR));
@@ -42,11 +57,10 @@ function apiPipeline(c: GatewayComponents): RequestHandler {
   const { config } = c;
   const health = platformHealthHandler(c.platformHealth);
   const steps: RequestHandler[] = [
-    (req, _res, next) => {
-      req.gateway = newRequestState(req.ip);
-      next();
-    },
     ...(config.AUDIT_ENABLED ? [auditTrail(c.audit)] : []),
+    (req, _res, next) => {
+      next(stateOf(req).pathError);
+    },
     authenticate({
       tokens: c.tokens,
       apiKeys: c.apiKeys,
@@ -54,7 +68,7 @@ function apiPipeline(c: GatewayComponents): RequestHandler {
       rateLimiter: c.rateLimiter,
       unknownKeyChecksPerMinute: config.RATE_LIMIT_ANONYMOUS_PER_MINUTE,
     }),
-    csrfProtection(),
+    csrfProtection(config.JWT_SECRET),
     rateLimit(c.rateLimiter, {
       loginPerMinute: config.RATE_LIMIT_LOGIN_PER_MINUTE,
       anonymousPerMinute: config.RATE_LIMIT_ANONYMOUS_PER_MINUTE,
@@ -97,6 +111,17 @@ function skipHiddenRequestLines(logger: Logger): Logger {
   const quiet = logger.child({});
   quiet.http = (() => quiet) as unknown as Logger['http'];
   return quiet;
+}
+
+/** An admin's valid access token (not an API key) may read the gateway's readiness details. */
+function isAdminToken(c: GatewayComponents, req: Request): boolean {
+  const token = bearerToken(req.headers.authorization);
+  if (token === '' || token.startsWith(API_KEY_PREFIX)) return false;
+  try {
+    return c.tokens.verify(token).identity.role === 'admin';
+  } catch {
+    return false;
+  }
 }
 
 /** The audit row of a failed request names the error; the shared error handler writes the answer. */

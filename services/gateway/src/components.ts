@@ -93,6 +93,7 @@ export function createComponents(
       bodyLimitBytes: config.BODY_LIMIT_BYTES,
       idleTimeoutMs: config.UPSTREAM_IDLE_TIMEOUT_MS,
       auditCaptureBytes: config.AUDIT_ENABLED ? AUDIT_CAPTURE_BYTES : 0,
+      streamsPerUser: config.SSE_MAX_PER_USER,
     },
     logger,
   );
@@ -112,6 +113,7 @@ export function createComponents(
     proxy,
     platformHealth: new PlatformHealthService({
       upstreams,
+      internalSecret: config.INTERNAL_SECRET,
       servicesDir: config.SERVICES_DIR,
       db,
       redis,
@@ -128,7 +130,7 @@ export function createComponents(
     },
     stop: async () => {
       revocationFeed.stop();
-      retention.stop();
+      await retention.stop();
       proxy.close();
       await audit.stop();
     },

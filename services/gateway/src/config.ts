@@ -29,17 +29,6 @@ const originList = z
     ),
   );
 
-/** Express `trust proxy`: true/false, a hop count, or a list of addresses/subnets/names (loopback, uniquelocal …). */
-const trustProxy = z
-  .string()
-  .default('loopback')
-  .transform((value): boolean | number | string => {
-    if (value === 'true') return true;
-    if (value === 'false') return false;
-    if (/^\d+$/.test(value)) return Number(value);
-    return value;
-  });
-
 const upstreamUrlShape = Object.fromEntries(
   Object.values(UPSTREAMS).map((u) => [u.env, z.url().default(`http://127.0.0.1:${u.defaultPort}`)]),
 ) as Record<(typeof UPSTREAMS)[UpstreamName]['env'], z.ZodDefault<z.ZodURL>>;
@@ -54,10 +43,12 @@ export const configSchema = z.object({
   INTERNAL_SECRET: z.string().min(32, 'must be at least 32 characters'),
   ...upstreamUrlShape,
   CORS_ORIGINS: originList,
-  TRUST_PROXY: trustProxy,
+  TRUST_PROXY: env.trustProxy(),
   RATE_LIMIT_USER_PER_MINUTE: env.int(300, 1),
   RATE_LIMIT_LOGIN_PER_MINUTE: env.int(10, 1),
   RATE_LIMIT_ANONYMOUS_PER_MINUTE: env.int(120, 1),
+  /** Open event streams (SSE) one user and their API keys may hold through the gateway; beyond → 429. */
+  SSE_MAX_PER_USER: env.int(20, 1, 100_000),
   /** Used when auth reports no limit for a key (it always should). */
   RATE_LIMIT_API_KEY_DEFAULT_PER_MINUTE: env.int(60, 1),
   DASHBOARD_DIR: z.string().default(resolve(__dirname, '..', '..', 'dashboard', 'dist')),

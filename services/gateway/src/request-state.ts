@@ -23,6 +23,8 @@ export interface GatewayRequestState {
   bodyRejected: boolean;
   proxyRequest?: ClientRequest;
   errorMessage?: string;
+  /** Set when the path was refused (routing/canonical-path.ts); answered right after the audit trail starts. */
+  pathError?: Error;
 }
 
 declare global {

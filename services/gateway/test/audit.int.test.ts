@@ -250,7 +250,7 @@ describe('audit writer', () => {
     expect(Number(count)).toBe(5);
   });
 
-  it('drops only the row the database refuses, not its whole batch', async () => {
+  it('never drops a row the database refuses: it is written with its texts replaced', async () => {
     const health = new HealthRegistry('t');
     const writer = new AuditWriter(db.db, createSilentLogger(), health, {
       flushIntervalMs: 60_000,
@@ -260,14 +260,27 @@ describe('audit writer', () => {
     writer.record(row(2001));
     writer.record({ ...row(2002), ip_address: 'x'.repeat(100) }); // longer than varchar(45)
     writer.record({ ...row(2003), request_payload: JSON.stringify({ note: 'kept' }) });
+    // jsonb refuses \u0000 escapes: a payload that bypassed the sanitiser still gets its row.
+    writer.record({ ...row(2004), request_payload: '{"name":"a\\u0000b"}' });
     await writer.flush();
-    expect(writer.stats()).toMatchObject({ written: 2, dropped: 1, buffered: 0 });
+    expect(writer.stats()).toMatchObject({ written: 4, dropped: 0, buffered: 0 });
     const written = await db.db
       .selectFrom('api_audit_logs')
-      .select('target_endpoint')
+      .select(['target_endpoint', 'request_payload', 'ip_address'])
       .where('target_endpoint', 'like', '/api/row/200%')
+      .orderBy('target_endpoint')
       .execute();
-    expect(written.map((r) => r.target_endpoint).sort()).toEqual(['/api/row/2001', '/api/row/2003']);
+    expect(written.map((r) => r.target_endpoint)).toEqual([
+      '/api/row/2001',
+      '/api/row/2002',
+      '/api/row/2003',
+      '/api/row/2004',
+    ]);
+    expect(written[1]?.ip_address).toBe('x'.repeat(45));
+    expect(written[2]?.request_payload).toEqual({ note: 'kept' });
+    expect(written[3]?.request_payload).toEqual({
+      _omitted: expect.stringContaining('rejected by the database') as unknown,
+    });
   });
 
   it('keeps a bounded buffer while the database is away, counts the drops and shows them in /health/ready', async () => {

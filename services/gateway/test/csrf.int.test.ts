@@ -1,7 +1,15 @@
 import request from 'supertest';
 import type { Database } from '@arasul/db';
 import type { TestDatabase } from '@arasul/testkit';
-import { accessToken, buildGateway, createTestDatabase, startFakeAuth, type TestGateway } from './helpers';
+import { csrfTokenFor } from '@arasul/service-kit';
+import {
+  JWT_SECRET,
+  accessToken,
+  buildGateway,
+  createTestDatabase,
+  startFakeAuth,
+  type TestGateway,
+} from './helpers';
 
 let db: TestDatabase<Database>;
 let auth: Awaited<ReturnType<typeof startFakeAuth>>;
@@ -21,7 +29,10 @@ afterAll(async () => {
   await db.drop();
 });
 
-const COOKIES = 'arasul_refresh=r3fr3sh-t0ken; arasul_csrf=c5rf-t0ken-value';
+/** What auth hands a browser: the refresh cookie and the CSRF token bound to it. */
+const REFRESH = 'r3fr3sh-t0ken';
+const CSRF = csrfTokenFor(REFRESH, JWT_SECRET);
+const COOKIES = `arasul_refresh=${REFRESH}; arasul_csrf=${CSRF}`;
 
 describe('CSRF protection for cookie-authenticated requests', () => {
   it('refuses an unsafe request carrying the refresh cookie without the header', async () => {
@@ -34,7 +45,7 @@ describe('CSRF protection for cookie-authenticated requests', () => {
     const wrong = await request(gateway.app)
       .post('/api/auth/refresh')
       .set('Cookie', COOKIES)
-      .set('X-CSRF-Token', 'c5rf-t0ken-valuX');
+      .set('X-CSRF-Token', `${CSRF.slice(0, -1)}X`);
     expect(wrong.status).toBe(403);
     const noCsrfCookie = await request(gateway.app)
       .post('/api/auth/logout')
@@ -47,9 +58,24 @@ describe('CSRF protection for cookie-authenticated requests', () => {
     const res = await request(gateway.app)
       .post('/api/auth/refresh')
       .set('Cookie', COOKIES)
-      .set('X-CSRF-Token', 'c5rf-t0ken-value');
+      .set('X-CSRF-Token', CSRF);
     expect(res.status).toBe(200);
     expect(auth.seen.at(-1)!.headers.cookie).toBe(COOKIES);
+  });
+
+  it('refuses a planted cookie+header pair that is not bound to the refresh cookie', async () => {
+    const planted = await request(gateway.app)
+      .post('/api/auth/logout')
+      .set('Cookie', `arasul_refresh=${REFRESH}; arasul_csrf=attacker-chosen`)
+      .set('X-CSRF-Token', 'attacker-chosen');
+    expect(planted.status).toBe(403);
+    expect(planted.body.error.code).toBe('csrf_failed');
+    // The token of another session does not fit this one either.
+    const otherSession = await request(gateway.app)
+      .post('/api/auth/logout')
+      .set('Cookie', COOKIES)
+      .set('X-CSRF-Token', csrfTokenFor('another-refresh-token', JWT_SECRET));
+    expect(otherSession.status).toBe(403);
   });
 
   it('does not apply to safe methods, to requests without the refresh cookie, or to Bearer and API-key clients', async () => {

@@ -6,6 +6,8 @@ import request from 'supertest';
 import type { Database } from '@arasul/db';
 import type { TestDatabase } from '@arasul/testkit';
 import {
+  INTERNAL_SECRET,
+  accessToken,
   buildGateway,
   createTestDatabase,
   deadUrl,
@@ -130,13 +132,33 @@ describe('GET /api/health', () => {
     await noAuth.stop();
   });
 
-  it("shows the gateway's own readiness, with the audit buffer, at /health/ready", async () => {
-    const res = await request(gateway.app).get('/health/ready');
+  it("shows the gateway's own readiness, with the audit buffer, at /health/ready to an admin", async () => {
+    const res = await request(gateway.app)
+      .get('/health/ready')
+      .set('Authorization', `Bearer ${accessToken({ role: 'admin' }).token}`);
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({
       status: 'ready',
       service: 'gateway',
       checks: { postgres: { status: 'up' }, redis: { status: 'up' }, audit: { status: 'up' } },
     });
+    const service = await request(gateway.app)
+      .get('/health/ready')
+      .set('Authorization', `Bearer ${INTERNAL_SECRET}`);
+    expect(service.body.checks.audit.status).toBe('up');
+  });
+
+  it('answers /health/ready with up/down only to anyone else (a loopback address proves nothing)', async () => {
+    for (const authorization of [
+      undefined,
+      `Bearer ${accessToken({ role: 'operator' }).token}`,
+      'Bearer not-a-token',
+      `Bearer ${accessToken({ role: 'admin' }, { secret: 'another-secret-0123456789abcdef0123' }).token}`,
+    ]) {
+      const req = request(gateway.app).get('/health/ready');
+      const res = await (authorization === undefined ? req : req.set('Authorization', authorization));
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ status: 'ready', service: 'gateway' });
+    }
   });
 });

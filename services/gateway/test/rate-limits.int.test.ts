@@ -27,6 +27,8 @@ beforeAll(async () => {
     LLM_QUEUE_URL: upstream.url,
     AUDIT_ENABLED: 'false',
     RATE_LIMIT_USER_PER_MINUTE: '5',
+    // These tests stand in for clients behind a configured reverse proxy on loopback.
+    TRUST_PROXY: 'loopback',
   };
   gateway = await buildGateway({ db, env });
   // Same gateway, but its Redis is a port where nothing listens.
@@ -121,5 +123,30 @@ describe('when Redis is down', () => {
     expect(res.body).toMatchObject({ rateLimiter: 'fail-open', dependencies: { redis: 'down' } });
     const healthy = await request(gateway.app).get('/api/health');
     expect(healthy.body).toMatchObject({ rateLimiter: 'redis', dependencies: { redis: 'up' } });
+  });
+});
+
+describe('rate limits without a configured proxy (the default)', () => {
+  it('ignores X-Forwarded-For, so an invented address does not escape the login limit', async () => {
+    const plain = await buildGateway({
+      db,
+      env: { AUTH_URL: auth.url, AUDIT_ENABLED: 'false', RATE_LIMIT_LOGIN_PER_MINUTE: '3' },
+    });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 5; i += 1) {
+        const res = await request(plain.app)
+          .post('/api/auth/login')
+          .set('X-Forwarded-For', `198.51.100.${String(100 + i)}`)
+          .send({});
+        statuses.push(res.status);
+      }
+      expect(statuses).toEqual([200, 200, 200, 429, 429]);
+      // Another spelling of the login path is the same route and the same budget.
+      const mixedCase = await request(plain.app).post('/api/auth/Login').send({});
+      expect(mixedCase.status).toBe(429);
+    } finally {
+      await plain.stop();
+    }
   });
 });

@@ -4,6 +4,7 @@ import type { Database } from '@arasul/db';
 import { createRedis } from '@arasul/service-kit';
 import { createSilentLogger, TEST_REDIS_URL, type TestDatabase } from '@arasul/testkit';
 import {
+  INTERNAL_SECRET,
   accessToken,
   buildGateway,
   createTestDatabase,
@@ -122,7 +123,9 @@ describe('session revocation', () => {
     expect((await request(fresh.app).get('/api/chats').set('Authorization', `Bearer ${token}`)).status).toBe(
       401,
     );
-    const ready = await request(fresh.app).get('/health/ready');
+    const ready = await request(fresh.app)
+      .get('/health/ready')
+      .set('Authorization', `Bearer ${INTERNAL_SECRET}`);
     expect(ready.status).toBe(200);
     expect(
       (ready.body as { loops: Record<string, { runs: number; failures: number }> }).loops['revocation-sync'],

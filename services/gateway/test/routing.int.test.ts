@@ -120,8 +120,8 @@ describe('identity at the edge', () => {
     expect(seen.headers.authorization).toBeUndefined();
     expect(seen.headers['x-request-id']).toBe('req-abc-123');
     expect(seen.headers['x-forwarded-proto']).toBe('http');
-    // supertest connects over loopback, which TRUST_PROXY=loopback trusts, so the client's X-F-F is believed.
-    expect(seen.headers['x-forwarded-for']).toBe('203.0.113.9');
+    // No proxy is trusted by default: the client's own X-F-F is replaced by the socket address.
+    expect(seen.headers['x-forwarded-for']).toBe('::ffff:127.0.0.1');
   });
 
   it('strips a client-forged X-Arasul-Identity (and every other x-arasul-* header)', async () => {

@@ -36,7 +36,7 @@ describe('config', () => {
       LLM_QUEUE_URL: 'http://127.0.0.1:8082',
       DATENTABELLEN_URL: 'http://127.0.0.1:8088',
       CORS_ORIGINS: [],
-      TRUST_PROXY: 'loopback',
+      TRUST_PROXY: false,
       RATE_LIMIT_USER_PER_MINUTE: 300,
       RATE_LIMIT_LOGIN_PER_MINUTE: 10,
       RATE_LIMIT_ANONYMOUS_PER_MINUTE: 120,
@@ -51,11 +51,14 @@ describe('config', () => {
     const config = loadGatewayConfig({
       ...base,
       CORS_ORIGINS: 'http://a.example:5173, https://b.example',
-      TRUST_PROXY: '2',
+      TRUST_PROXY: '10.0.0.1, 192.168.0.0/16',
     });
     expect(config.CORS_ORIGINS).toEqual(['http://a.example:5173', 'https://b.example']);
-    expect(config.TRUST_PROXY).toBe(2);
+    expect(config.TRUST_PROXY).toEqual(['10.0.0.1', '192.168.0.0/16']);
     expect(loadGatewayConfig({ ...base, TRUST_PROXY: 'false' }).TRUST_PROXY).toBe(false);
+    // Trusting whoever connects (true, hop counts) would let any local process invent client addresses.
+    expect(() => loadGatewayConfig({ ...base, TRUST_PROXY: 'true' })).toThrow(/TRUST_PROXY/);
+    expect(() => loadGatewayConfig({ ...base, TRUST_PROXY: '2' })).toThrow(/TRUST_PROXY/);
     expect(() => loadGatewayConfig({ ...base, CORS_ORIGINS: 'http://a.example/app' })).toThrow(
       /CORS_ORIGINS/,
     );

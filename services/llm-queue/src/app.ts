@@ -7,6 +7,8 @@ import {
   type HealthCheck,
   type HealthRegistry,
   type Logger,
+  type EventBus,
+  EventPublisher,
   createServiceApp,
   identityMiddleware,
 } from '@arasul/service-kit';
@@ -17,16 +19,17 @@ import { ollamaRouter } from './compat/ollama.router';
 import { openAiRouter } from './compat/openai.router';
 import type { LlmQueueConfig } from './config';
 import { internalRouter } from './internal/internal.router';
-import { JobHub } from './jobs/job-events';
+import { StreamCaps } from './jobs/caller-caps';
 import { jobsRouter } from './jobs/jobs.router';
 import { JobsService } from './jobs/jobs.service';
+import { createQueueStore } from './jobs/queue.store';
+import { ModelState } from './models/model-state';
 import { PullManager } from './models/model-pulls';
 import { modelsRouter } from './models/models.router';
 import { ModelsService } from './models/models.service';
-import { ModelState } from './scheduler/model-state';
+import { JobHub } from './scheduler/job-events';
 import { Scheduler } from './scheduler/scheduler';
 import { Throughput } from './scheduler/throughput';
-import { type EventBus, EventPublisher } from './shared/events';
 
 /** What the app needs from outside: configuration and open connections (main and tests make these). */
 export interface AppDeps {
@@ -51,6 +54,7 @@ export interface LlmQueueServices {
   chats: ChatsService;
   models: ModelsService;
   pulls: PullManager;
+  streamCaps: StreamCaps;
 }
 
 /** Wires the services; no I/O happens here (the scheduler starts with `scheduler.start()`). */
@@ -62,9 +66,9 @@ export function createServices(deps: AppDeps): LlmQueueServices {
   const publisher = new EventPublisher(deps.bus, logger);
   const modelState = new ModelState(db, ollama, throughput, logger);
   const scheduler = new Scheduler({
-    db,
+    store: createQueueStore(db),
     pool: deps.pool,
-    ollama,
+    upstream: ollama,
     models: modelState,
     hub,
     publisher,
@@ -111,10 +115,26 @@ export function createServices(deps: AppDeps): LlmQueueServices {
   );
   const jobs = new JobsService(db, hub, scheduler, models, throughput, publisher, {
     maxQueue: config.LLM_MAX_QUEUE,
+    maxQueuedPerUser: config.LLM_MAX_QUEUED_PER_USER,
+    maxQueuedPerKey: config.LLM_MAX_QUEUED_PER_KEY,
+  });
+  const streamCaps = new StreamCaps({
+    perUser: config.LLM_MAX_STREAMS_PER_USER,
+    perKey: config.LLM_MAX_STREAMS_PER_KEY,
   });
   const chats = new ChatsService(db);
-  return { ollama, hub, throughput, modelState, scheduler, jobs, chats, models, pulls };
+  return { ollama, hub, throughput, modelState, scheduler, jobs, chats, models, pulls, streamCaps };
 }
+
+/** Requests that stay open while a job runs (streams, or callers waiting for their bound job). */
+const STREAM_ROUTES = [
+  '/api/llm/chat',
+  '/v1/chat/completions',
+  '/v1/embeddings',
+  '/ollama/api/chat',
+  '/ollama/api/generate',
+  '/ollama/api/embed',
+];
 
 /** Readiness of Ollama: reported, never critical (jobs wait while it is away). */
 export function ollamaHealthCheck(services: LlmQueueServices): HealthCheck {
@@ -143,12 +163,16 @@ export function createApp(deps: AppDeps, services: LlmQueueServices = createServ
     // Ollama-style requests may carry base64 images.
     jsonLimit: '8mb',
     trustProxy: config.TRUST_PROXY,
+    internalSecret: config.INTERNAL_SECRET,
     beforeBody: (app) => {
       app.use(identityMiddleware(config.INTERNAL_SECRET));
     },
     routes: (app) => {
+      // Long-lived LLM requests hold a place per user and key while open (jobs/caller-caps.ts).
+      app.post(STREAM_ROUTES, services.streamCaps.middleware());
+      app.get('/api/llm/jobs/:id/stream', services.streamCaps.middleware());
       app.use('/api/chats', chatsRouter(services.chats));
-      app.use('/api/llm', jobsRouter({ jobs: services.jobs, models: services.modelState, heartbeatMs }));
+      app.use('/api/llm', jobsRouter({ jobs: services.jobs, heartbeatMs }));
       app.use('/api/models', modelsRouter(services.models, heartbeatMs));
       app.use('/v1', openAiRouter({ jobs: services.jobs, ollama: services.ollama, logger, heartbeatMs }));
       app.use('/ollama', ollamaRouter({ jobs: services.jobs, ollama: services.ollama, logger }));

@@ -1,17 +1,6 @@
 import { z } from 'zod';
 import { type Env, commonEnvShape, env, loadConfig, loadConfigOrExit } from '@arasul/service-kit';
 
-/** `true`/`false`, a hop count, or address names ('loopback', CIDRs), as Express understands `trust proxy`. */
-const trustProxy = z
-  .string()
-  .default('loopback')
-  .transform((value): boolean | number | string => {
-    if (value === 'true') return true;
-    if (value === 'false') return false;
-    if (/^\d+$/.test(value)) return Number(value);
-    return value;
-  });
-
 export const llmQueueEnvSchema = z.object({
   ...commonEnvShape,
   LLM_QUEUE_PORT: env.port(8082),
@@ -28,6 +17,14 @@ export const llmQueueEnvSchema = z.object({
   LLM_BATCH_AGING_SECONDS: env.int(300, 1, 86_400),
   /** Waiting jobs beyond this are refused with 503 and Retry-After. */
   LLM_MAX_QUEUE: env.int(50, 1, 100_000),
+  /** Waiting jobs per user (all their sessions and keys together); beyond → 429 naming the cap. */
+  LLM_MAX_QUEUED_PER_USER: env.int(10, 1, 100_000),
+  /** Waiting jobs per API key. */
+  LLM_MAX_QUEUED_PER_KEY: env.int(10, 1, 100_000),
+  /** Open LLM requests (streams and waiting callers) per user; beyond → 429 naming the cap. */
+  LLM_MAX_STREAMS_PER_USER: env.int(20, 1, 100_000),
+  /** Open LLM requests per API key. */
+  LLM_MAX_STREAMS_PER_KEY: env.int(20, 1, 100_000),
   /** No token for this long → the job fails (`inactivity_timeout`); the upstream request is aborted. */
   LLM_INACTIVITY_TIMEOUT_SECONDS: env.int(600, 1, 86_400),
   /** While Ollama is unreachable, a waiting job fails after this long (`backend_unavailable`). */
@@ -50,7 +47,7 @@ export const llmQueueEnvSchema = z.object({
   /** Soft-deleted chats are purged this long after deletion (seed: 30 days). */
   CHAT_RETENTION_DAYS: env.int(30, 1, 3650),
   RETENTION_INTERVAL_SECONDS: env.int(3600, 1, 86_400),
-  TRUST_PROXY: trustProxy,
+  TRUST_PROXY: env.trustProxy(),
 });
 
 export type LlmQueueConfig = Readonly<z.output<typeof llmQueueEnvSchema>>;

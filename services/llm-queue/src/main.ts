@@ -10,7 +10,7 @@ import {
 } from '@arasul/service-kit';
 import { createApp, createServices, ollamaHealthCheck } from './app';
 import { loadLlmQueueConfig } from './config';
-import { RetentionJob } from './retention/retention.job';
+import { RetentionJob } from './chats/chats.retention';
 
 /** Composition root: config → logger → connections → app → listen → scheduler; stop in reverse. */
 async function main(): Promise<void> {

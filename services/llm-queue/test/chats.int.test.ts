@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import request from 'supertest';
 import { HealthRegistry } from '@arasul/service-kit';
 import { createSilentLogger } from '@arasul/testkit';
-import { RetentionJob } from '../src/retention/retention.job';
+import { RetentionJob } from '../src/chats/chats.retention';
 import { type TestContext, type TestUser, chatStream, createTestContext } from './helpers';
 
 describe('chats', () => {

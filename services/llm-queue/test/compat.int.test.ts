@@ -162,6 +162,28 @@ describe('compatible APIs', () => {
       });
     });
 
+    it('bounds the model options like every other facade: out of bounds → 400, unknown options dropped', async () => {
+      await expect(
+        ollama.generate({ model: 'qwen3:8b', prompt: 'x', options: { num_ctx: 999_999_999 } }),
+      ).rejects.toMatchObject({ status_code: 400 });
+      await expect(
+        ollama.chat({
+          model: 'qwen3:8b',
+          messages: [{ role: 'user', content: 'x' }],
+          options: { temperature: 99 },
+        }),
+      ).rejects.toMatchObject({ status_code: 400 });
+      const before = ctx.fake.generations().length;
+      await ollama.generate({
+        model: 'qwen3:8b',
+        prompt: 'x',
+        options: { num_ctx: 4096, num_gpu: 999, mirostat: 2 } as Record<string, number>,
+      });
+      expect(ctx.fake.generations().length).toBe(before + 1);
+      const sent = ctx.fake.generations().at(-1)?.body as { options?: Record<string, unknown> };
+      expect(sent.options).toEqual({ num_ctx: 4096 });
+    });
+
     it('stops the generation when the client aborts (Ollama sees the abort), and cancels the job', async () => {
       ctx.fake.setDefaultReply({ tokens: Array.from({ length: 50 }, (_, i) => `t${i} `), tokenDelayMs: 30 });
       const parts = await ollama.chat({

@@ -3,7 +3,14 @@
  * Ollama gone altogether and back.
  */
 import request from 'supertest';
-import { type TestContext, type TestUser, chatStream, createTestContext, jobRow } from './helpers';
+import {
+  INTERNAL_SECRET,
+  type TestContext,
+  type TestUser,
+  chatStream,
+  createTestContext,
+  jobRow,
+} from './helpers';
 
 const WORDS = ['a ', 'b ', 'c ', 'd ', 'e ', 'f ', 'g ', 'h '];
 
@@ -109,7 +116,9 @@ describe('failure handling', () => {
     expect(queue.body.queued).toEqual([expect.objectContaining({ jobId, status: 'backend_unavailable' })]);
     const job = await request(ctx.instance.url).get(`/api/llm/jobs/${jobId}`).set(user.headers);
     expect(job.body.status).toBe('backend_unavailable');
-    const ready = await request(ctx.instance.url).get('/health/ready');
+    const ready = await request(ctx.instance.url)
+      .get('/health/ready')
+      .set('Authorization', `Bearer ${INTERNAL_SECRET}`);
     expect(ready.status).toBe(200);
     expect(ready.body.checks.ollama).toMatchObject({ status: 'down', critical: false });
 

@@ -5,6 +5,7 @@
 import request from 'supertest';
 import {
   StreamClient,
+  identityHeaders,
   type TestContext,
   type TestUser,
   chatStream,
@@ -209,13 +210,27 @@ describe('chat jobs', () => {
     const queue = await request(ctx.instance.url).get('/api/llm/queue').set(bob.headers);
     expect(queue.status).toBe(200);
     expect(queue.body.backend.status).toBe('up');
-    expect(queue.body.running).toEqual([
-      expect.objectContaining({ jobId: running.events[0]?.jobId, mine: false }),
-    ]);
+    // Somebody else's job is an anonymous place in line: no id, no source.
+    expect(queue.body.running).toEqual([expect.objectContaining({ jobId: null, source: null, mine: false })]);
     expect(queue.body.queued).toEqual([
       expect.objectContaining({ jobId: waiting.events[0]?.jobId, position: 1, mine: true, status: 'queued' }),
     ]);
     expect(queue.body.tokensPerSecond).toEqual(expect.any(Number));
+    // A signed-in administrator sees every job; an administrator's API key does not.
+    const admin = await ctx.user('admin');
+    const asAdmin = await request(ctx.instance.url).get('/api/llm/queue').set(admin.headers);
+    expect(asAdmin.body.running).toEqual([
+      expect.objectContaining({ jobId: running.events[0]?.jobId, source: 'chat' }),
+    ]);
+    const adminKey = identityHeaders({
+      ...admin.identity,
+      authType: 'api_key',
+      scopes: ['llm:chat'],
+      apiKeyId: 5,
+    });
+    const asKey = await request(ctx.instance.url).get('/api/llm/queue').set(adminKey);
+    expect(asKey.body.running).toEqual([expect.objectContaining({ jobId: null, source: null })]);
+    expect(asKey.body.queued).toEqual([expect.objectContaining({ jobId: null, mine: false })]);
     await waiting.waitForType('heartbeat', 3000);
     ctx.fake.resume();
     await waiting.waitForEnd();
@@ -250,6 +265,126 @@ describe('chat jobs', () => {
     ).toBe(403);
     expect((await request(ctx.instance.url).get('/api/llm/queue').set(viewer.headers)).status).toBe(200);
     expect((await request(ctx.instance.url).get('/api/llm/queue')).status).toBe(401);
+  });
+
+  it("never lets an API key act with its creator's role: an admin's key cannot read or cancel others' jobs", async () => {
+    const admin = await ctx.user('admin');
+    const res = await request(ctx.instance.url)
+      .post('/api/llm/chat')
+      .set(alice.headers)
+      .send({ message: 'private', stream: false });
+    const jobId = res.body.jobId as string;
+    const key = identityHeaders({
+      ...admin.identity,
+      authType: 'api_key',
+      scopes: ['llm:chat'],
+      apiKeyId: 6,
+    });
+    expect((await request(ctx.instance.url).get(`/api/llm/jobs/${jobId}`).set(key)).status).toBe(404);
+    expect((await request(ctx.instance.url).delete(`/api/llm/jobs/${jobId}`).set(key)).status).toBe(404);
+    // The same administrator, signed in, may cancel it.
+    expect((await request(ctx.instance.url).delete(`/api/llm/jobs/${jobId}`).set(admin.headers)).status).toBe(
+      200,
+    );
+  });
+});
+
+describe('per-user and per-key caps', () => {
+  let ctx: TestContext | undefined;
+  afterAll(() => ctx?.close());
+
+  it('caps waiting jobs per user and per key, and open LLM requests per user, with 429 naming the cap', async () => {
+    const context = await createTestContext({
+      LLM_MAX_QUEUED_PER_USER: '2',
+      LLM_MAX_QUEUED_PER_KEY: '1',
+      LLM_MAX_STREAMS_PER_USER: '4',
+    });
+    ctx = context;
+    const carol = await context.user('operator', 'carol');
+    const dave = await context.user('operator', 'dave');
+    context.fake.pause();
+    const post = (headers: Record<string, string>) =>
+      request(context.instance.url).post('/api/llm/chat').set(headers).send({ message: 'x', stream: false });
+    const keyHeaders = identityHeaders({
+      ...dave.identity,
+      authType: 'api_key',
+      scopes: ['llm:chat'],
+      apiKeyId: 7,
+    });
+
+    // Dave's first job runs, the next waits; his key may have one waiting job of its own.
+    const started = [post(dave.headers), post(dave.headers)].map((p) => p.then((r) => r));
+    await waitFor(
+      async () =>
+        (await context.db.selectFrom('llm_queue').select('id').execute()).length >= 2 ? true : undefined,
+      'two jobs',
+      3000,
+    );
+    const keyFirst = post(keyHeaders).then((r) => r);
+    await waitFor(
+      async () =>
+        (await context.db.selectFrom('llm_queue').select('id').execute()).length >= 3 ? true : undefined,
+      'key job',
+      3000,
+    );
+    const keySecond = await post(keyHeaders);
+    expect(keySecond.status).toBe(429);
+    expect(keySecond.headers['retry-after']).toMatch(/^\d+$/);
+    // Dave (through any credential) already has two waiting jobs: his own cap answers first.
+    expect(keySecond.body.error).toMatchObject({
+      code: 'caller_cap_exceeded',
+      details: { cap: 'queued_jobs_per_user', limit: 2 },
+    });
+    const otherKey = identityHeaders({
+      ...carol.identity,
+      authType: 'api_key',
+      scopes: ['llm:chat'],
+      apiKeyId: 7,
+    });
+    const sameKeyOtherUser = await post(otherKey);
+    expect(sameKeyOtherUser.body.error).toMatchObject({
+      code: 'caller_cap_exceeded',
+      details: { cap: 'queued_jobs_per_key', limit: 1 },
+    });
+
+    // Carol: four streams following her two waiting jobs are four open requests, her cap.
+    const carolJobs = [post(carol.headers), post(carol.headers)].map((p) => p.then((r) => r));
+    const carolIds = await waitFor(
+      async () => {
+        const rows = await context.db
+          .selectFrom('llm_jobs')
+          .select('id')
+          .where('user_id', '=', carol.id)
+          .execute();
+        return rows.length === 2 ? rows.map((r) => r.id) : undefined;
+      },
+      'carol jobs',
+      3000,
+    );
+    const follow = [...carolIds, ...carolIds].map((id) =>
+      request(context.instance.url)
+        .get(`/api/llm/jobs/${id}/stream`)
+        .set(carol.headers)
+        .then((r) => r),
+    );
+    await waitFor(
+      () => (context.instance.services.streamCaps.open().users >= 4 ? true : undefined),
+      'open requests',
+      3000,
+    );
+    const fourth = await request(context.instance.url)
+      .get(`/api/llm/jobs/${carolIds[1] ?? ''}/stream`)
+      .set(carol.headers);
+    expect(fourth.status).toBe(429);
+    expect(fourth.body.error).toMatchObject({
+      code: 'caller_cap_exceeded',
+      details: { cap: 'streams_per_user', limit: 4 },
+    });
+    expect(fourth.body.error.message).toContain('streams_per_user');
+
+    context.fake.resume();
+    await Promise.all([...started, keyFirst, ...carolJobs, ...follow]);
+    expect(context.instance.services.streamCaps.open()).toEqual({ users: 0, keys: 0 });
   });
 });
 

@@ -40,6 +40,7 @@ export function createApp(deps: AppDeps): Express {
     logger: deps.logger,
     health: deps.health,
     jsonLimit: '16kb',
+    internalSecret: deps.config.INTERNAL_SECRET,
     beforeBody: (app) => {
       app.use(identityMiddleware(deps.config.INTERNAL_SECRET));
     },

@@ -45,6 +45,8 @@ export interface LlmJobsTable {
   eval_ms: number | null;
   load_ms: number | null;
   done_reason: string | null;
+  /** Migration 033: the API key the job was admitted for (per-key caps); NULL for users and internal callers. */
+  api_key_id: number | null;
 }
 
 export type LlmJob = Selectable<LlmJobsTable>;

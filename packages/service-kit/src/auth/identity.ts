@@ -95,6 +95,15 @@ export function roleAtLeast(role: Role, minimum: Role): boolean {
 }
 
 /**
+ * Whether a *signed-in user* holds at least `minimum`. API keys never act with their creator's role: a key
+ * works within its scopes on its creator's own resources, so every check that opens other users' data to a
+ * role goes through here and answers false for a key.
+ */
+export function userRoleAtLeast(identity: Identity | null | undefined, minimum: Role): boolean {
+  return identity?.authType === 'jwt' && roleAtLeast(identity.role, minimum);
+}
+
+/**
  * Authorizes a route: a user needs at least `role`; an API key needs `scope` (and routes without a scope
  * are closed to keys). Viewer reads, operator operates, admin administers.
  */

@@ -1,2 +1,3 @@
 export * from './identity';
 export * from './access-token';
+export * from './csrf';

@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
+import express, { type ErrorRequestHandler, type Express, type Request, type RequestHandler } from 'express';
 import { runWithContext } from '../context';
 import { AppError, NotFoundError, PayloadTooLargeError, ValidationError } from '../errors';
 import type { HealthRegistry } from '../health';
 import type { Logger } from '../logger';
 import { errorMeta } from '../logger';
+import { isInvalidTextError } from '../security/safe-strings';
+import { bearerToken, secretsEqual } from '../security/secrets';
+import type { TrustProxy } from '../security/trust-proxy';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -18,8 +21,12 @@ export interface ServiceAppOptions {
   routes: (app: Express) => void;
   /** Middleware that must run before body parsing (e.g. a streaming proxy). */
   beforeBody?: (app: Express) => void;
-  /** Trust X-Forwarded-For from this many proxy hops (the gateway is one). */
-  trustProxy?: boolean | number | string;
+  /** Proxy addresses whose X-Forwarded-For is believed (config's `TRUST_PROXY`); none by default. */
+  trustProxy?: TrustProxy;
+  /** Callers presenting `Bearer <INTERNAL_SECRET>` (other services, the supervisor) see readiness details. */
+  internalSecret?: string;
+  /** Further callers allowed to see readiness details (the gateway: an admin's token). */
+  readinessDetails?: (req: Request) => boolean;
 }
 
 /**
@@ -36,9 +43,12 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   app.get('/health/live', (_req, res) => {
     res.json({ status: 'alive', service: health.service });
   });
-  app.get('/health/ready', async (_req, res) => {
+  app.get('/health/ready', async (req, res) => {
     const report = await health.readiness();
-    res.status(report.status === 'ready' ? 200 : 503).json(report);
+    res.status(report.status === 'ready' ? 200 : 503);
+    // Counters and loop errors are for operators and services only; anyone else learns up or down.
+    if (mayReadDetails(req, options)) res.json(report);
+    else res.json({ status: report.status, service: health.service });
   });
 
   options.beforeBody?.(app);
@@ -50,6 +60,12 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   });
   app.use(errorHandler(logger));
   return app;
+}
+
+function mayReadDetails(req: Request, options: ServiceAppOptions): boolean {
+  const secret = options.internalSecret;
+  if (secret !== undefined && secretsEqual(bearerToken(req.get('authorization')), secret)) return true;
+  return options.readinessDetails?.(req) ?? false;
 }
 
 function requestContext(logger: Logger): RequestHandler {
@@ -71,12 +87,15 @@ function requestContext(logger: Logger): RequestHandler {
   };
 }
 
-/** Body-parser errors carry a `type`; translate the ones a client caused into our own 4xx errors. */
+/** Body-parser errors carry a `type` (and Postgres errors a SQLSTATE); translate the ones a client caused into 4xx. */
 function fromBodyParser(error: unknown): AppError | undefined {
   const type = (error as { type?: unknown }).type;
   if (type === 'entity.too.large') return new PayloadTooLargeError();
   if (type === 'entity.parse.failed')
     return new ValidationError('The request body is not valid JSON.', undefined, 'invalid_json');
+  // Text Postgres cannot store (NUL, invalid UTF-8) that slipped past validation is still the client's doing.
+  if (isInvalidTextError(error))
+    return new ValidationError('The input contains text that cannot be stored.', undefined, 'invalid_input');
   if (type === 'encoding.unsupported' || type === 'charset.unsupported') {
     return new ValidationError(
       'The request body encoding is not supported.',

@@ -1,9 +1,8 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { parseInput } from '@arasul/service-kit';
+import { parseInput, requireInternalSecret } from '@arasul/service-kit';
 import type { ApiKeysService } from '../api-keys/api-keys.service';
 import type { SessionsService } from '../sessions/sessions.service';
-import { requireInternalSecret } from '../shared/internal-auth';
 
 const verifyBody = z.object({ key: z.string().max(256) }).strict();
 

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '@arasul/db';
 import type { AuditService } from '../audit/audit.service';
-import type { EventPublisher } from '../shared/events';
+import type { EventPublisher } from '@arasul/service-kit';
 import { userAccounts } from '../users/users.port';
 import { type LockTier, lockoutRepository as repo } from './lockout.repository';
 

@@ -1,7 +1,12 @@
 import type { Kysely } from 'kysely';
 import type { SessionDto, SessionUser } from '@arasul/contracts';
 import type { Database } from '@arasul/db';
-import { type Identity, signAccessToken } from '@arasul/service-kit';
+import {
+  type Identity,
+  csrfTokenFor,
+  signAccessToken,
+  userRoleAtLeast,
+} from '@arasul/service-kit';
 import type { AuditService } from '../audit/audit.service';
 import type { RequestMeta } from '../shared/request-meta';
 import { type RevocationPublisher, sessionRevocations } from '../shared/revocations';
@@ -183,7 +188,7 @@ export class SessionsService {
   /** Ends one session: the caller's own, or anyone's for an admin. Others' sessions look like missing ones. */
   async terminate(sessionId: number, identity: Identity, meta: RequestMeta): Promise<void> {
     const session = await repo.findSession(this.db, sessionId);
-    if (!session || (session.user_id !== identity.userId && identity.role !== 'admin')) {
+    if (!session || (session.user_id !== identity.userId && !userRoleAtLeast(identity, 'admin'))) {
       throw new SessionNotFoundError();
     }
     await this.revoke(
@@ -249,7 +254,7 @@ export class SessionsService {
       accessToken: access.token,
       expiresIn: access.ttl,
       refreshToken,
-      csrfToken: randomToken(),
+      csrfToken: csrfTokenFor(refreshToken, this.jwtSecret),
       refreshMaxAgeSeconds: Math.max(0, Math.floor((absoluteExpiresAt.getTime() - now.getTime()) / 1000)),
       user,
     };

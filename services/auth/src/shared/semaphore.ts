@@ -1,58 +1,47 @@
+import { E_TIMEOUT, Semaphore as AsyncSemaphore, type SemaphoreInterface, withTimeout } from 'async-mutex';
+
 /**
  * Bounds how many expensive operations run at once (argon2 hashes). Callers beyond `max` wait in a FIFO
  * queue of at most `maxQueue`; a caller that finds the queue full, or waits longer than `maxWaitMs`, gets
- * the error from `busy()` at once instead of piling up latency for everyone.
+ * the error from `busy()` at once instead of piling up latency for everyone. The waiting itself is
+ * async-mutex's semaphore (FIFO, with its timeout); this adds the bound on the queue and the counters.
  */
 export class Semaphore {
   private active = 0;
-  private readonly waiters: { grant: () => void; timer: NodeJS.Timeout }[] = [];
+  private queued = 0;
+  private readonly slots: SemaphoreInterface;
 
   constructor(
-    private readonly max: number,
+    max: number,
     private readonly maxQueue: number,
-    private readonly maxWaitMs: number,
+    maxWaitMs: number,
     private readonly busy: () => Error,
-  ) {}
+  ) {
+    this.slots = withTimeout(new AsyncSemaphore(max), maxWaitMs);
+  }
 
   async run<T>(task: () => Promise<T>): Promise<T> {
-    await this.acquire();
+    const mustWait = this.slots.isLocked();
+    if (mustWait && this.queued >= this.maxQueue) throw this.busy();
+    if (mustWait) this.queued += 1;
+    let release: () => void;
+    try {
+      [, release] = await this.slots.acquire();
+    } catch (error) {
+      throw error === E_TIMEOUT ? this.busy() : error;
+    } finally {
+      if (mustWait) this.queued -= 1;
+    }
+    this.active += 1;
     try {
       return await task();
     } finally {
-      this.release();
+      this.active -= 1;
+      release();
     }
   }
 
   get stats(): { active: number; queued: number } {
-    return { active: this.active, queued: this.waiters.length };
-  }
-
-  private acquire(): Promise<void> {
-    if (this.active < this.max) {
-      this.active += 1;
-      return Promise.resolve();
-    }
-    if (this.waiters.length >= this.maxQueue) return Promise.reject(this.busy());
-    return new Promise<void>((resolve, reject) => {
-      const waiter = {
-        grant: () => {
-          clearTimeout(waiter.timer);
-          resolve();
-        },
-        timer: setTimeout(() => {
-          const index = this.waiters.indexOf(waiter);
-          if (index >= 0) this.waiters.splice(index, 1);
-          reject(this.busy());
-        }, this.maxWaitMs),
-      };
-      this.waiters.push(waiter);
-    });
-  }
-
-  private release(): void {
-    const next = this.waiters.shift();
-    // The slot passes straight to the next waiter, so `active` stays the same.
-    if (next) next.grant();
-    else this.active -= 1;
+    return { active: this.active, queued: this.queued };
   }
 }

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { UserDto } from '@arasul/contracts';
 import type { Database } from '@arasul/db';
-import type { Identity, Role } from '@arasul/service-kit';
+import { ROLES, type Identity, type Role } from '@arasul/service-kit';
 import type { ApiKeysService } from '../api-keys/api-keys.service';
 import type { AuditService } from '../audit/audit.service';
 import type { LockoutService } from '../lockout/lockout.service';
@@ -130,9 +130,11 @@ export class UsersService {
               deactivated ? 'user_deactivated' : 'role_changed',
             )
           : [];
-      const keyIds = deactivated
-        ? await this.apiKeys.revokeForCreatorInTransaction(trx, id, actor.userId)
-        : [];
+      // A key never acts with its creator's role, but it was created with the old one's trust: a demoted
+      // or deactivated user's keys end with that trust.
+      const demoted = ROLES.indexOf(after.role) < ROLES.indexOf(before.role);
+      const keyIds =
+        deactivated || demoted ? await this.apiKeys.revokeForCreatorInTransaction(trx, id, actor.userId) : [];
       await this.audit.record(
         {
           userId: actor.userId,

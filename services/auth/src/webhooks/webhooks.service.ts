@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import { workflowActivitySchema } from '@arasul/contracts';
 import type { Database } from '@arasul/db';
 import { ValidationError, parseInput } from '@arasul/service-kit';
-import type { EventPublisher } from '../shared/events';
+import type { EventPublisher } from '@arasul/service-kit';
 import { checkWebhookSignature } from './webhook-signature';
 import {
   InvalidSignatureError,

@@ -4,6 +4,7 @@ import { stateOf } from '../request-state';
 import type { AuditRow, KeyUsageRow } from './audit.repository';
 import type { AuditWriter } from './audit.writer';
 import { maskSecrets } from './mask';
+import { storableAuditRow } from './storable';
 
 export const AUDIT_CAPTURE_BYTES = 64 * 1024;
 /** nginx's convention for "the client went away before we answered". */
@@ -24,20 +25,20 @@ export function auditTrail(writer: AuditWriter): RequestHandler {
 function auditRowOf(req: Request, res: Response, state: GatewayRequestState): AuditRow {
   const status = res.headersSent ? res.statusCode : CLIENT_CLOSED_REQUEST;
   const identity = req.identity;
-  return {
+  return storableAuditRow({
     timestamp: state.startedAt,
     user_id: identity?.userId ?? null,
     username: identity?.username ?? null,
-    action_type: req.method.slice(0, 50),
-    target_endpoint: req.path.slice(0, 500),
-    request_method: req.method.slice(0, 10),
+    action_type: req.method,
+    target_endpoint: req.path,
+    request_method: req.method,
     request_payload: payloadOf(req, state),
     response_status: status,
     duration_ms: Math.round(performance.now() - state.startedAtMs),
-    ip_address: state.ip.slice(0, 45),
-    user_agent: req.headers['user-agent']?.slice(0, 1000) ?? null,
-    error_message: status >= 400 ? (state.errorMessage?.slice(0, 2000) ?? null) : null,
-  };
+    ip_address: state.ip,
+    user_agent: req.headers['user-agent'] ?? null,
+    error_message: status >= 400 ? (state.errorMessage ?? null) : null,
+  });
 }
 
 function keyUsageOf(state: GatewayRequestState, row: AuditRow): KeyUsageRow | undefined {

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '@arasul/db';
 import { errorMeta, type HealthRegistry, type Logger } from '@arasul/service-kit';
 import { insertAuditRows, insertKeyUsageRows, type AuditRow, type KeyUsageRow } from './audit.repository';
+import { fallbackAuditRow, fallbackKeyUsageRow } from './storable';
 
 export interface AuditWriterOptions {
   flushIntervalMs: number;
@@ -115,9 +116,9 @@ export class AuditWriter {
     const audit = this.audit.splice(0, this.options.batchSize);
     const usage = this.usage.splice(0, this.options.batchSize);
     try {
-      await this.write(insertAuditRows, audit);
+      await this.write(insertAuditRows, audit, fallbackAuditRow);
       audit.length = 0; // written: a failure below must not requeue these
-      await this.write(insertKeyUsageRows, usage);
+      await this.write(insertKeyUsageRows, usage, fallbackKeyUsageRow);
       this.lastFlushAt = new Date().toISOString();
       this.loop.success();
       if (this.failingSince !== null) {
@@ -147,11 +148,13 @@ export class AuditWriter {
 
   /**
    * Writes a batch; when the database refuses its content (not its availability), writes the rows one by
-   * one so a single bad row is dropped (and counted) instead of the whole batch.
+   * one, and a row refused on its own is written again with its free-text fields replaced (`fallback`).
+   * Only a row refused even then is dropped (and counted); with storable.ts's sanitising that never happens.
    */
   private async write<T>(
     insert: (db: Kysely<Database>, rows: readonly T[]) => Promise<void>,
     rows: T[],
+    fallback: (row: T, sqlState: string) => T,
   ): Promise<void> {
     if (rows.length === 0) return;
     try {
@@ -163,12 +166,24 @@ export class AuditWriter {
     }
     // Row by row; `rows` shrinks as it goes, so what is left on a connection failure is exactly the unwritten.
     while (rows.length > 0) {
-      const outcome = await insert(this.db, rows.slice(0, 1)).then(
+      const row = rows.slice(0, 1);
+      const outcome = await insert(this.db, row).then(
         () => 'written' as const,
-        (error: unknown) => {
+        async (error: unknown) => {
           if (!isPoisonBatch(error)) throw error;
-          this.log.error('audit row rejected by the database, dropped', errorMeta(error));
-          return 'dropped' as const;
+          const state = String((error as { code?: unknown }).code);
+          this.log.warn('audit row rejected by the database, writing it with its texts replaced', { state });
+          return insert(
+            this.db,
+            row.map((r) => fallback(r, state)),
+          ).then(
+            () => 'written' as const,
+            (again: unknown) => {
+              if (!isPoisonBatch(again)) throw again;
+              this.log.error('audit row rejected by the database, dropped', errorMeta(again));
+              return 'dropped' as const;
+            },
+          );
         },
       );
       rows.shift();

@@ -15,9 +15,13 @@ const ANONYMOUS_ROUTES = new Set([
 
 export const LOGIN_ROUTE = 'POST /api/auth/login';
 
-/** `METHOD /path` with HEAD treated as GET and one trailing slash ignored. */
+/**
+ * `METHOD /path` with HEAD treated as GET, one trailing slash ignored and the path lower-cased: the
+ * services' Express routers match case-insensitively, so `/api/auth/Login` is the login route too.
+ */
 export function routeKey(method: string, path: string): string {
-  const trimmed = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+  const lower = path.toLowerCase();
+  const trimmed = lower.length > 1 && lower.endsWith('/') ? lower.slice(0, -1) : lower;
   return `${method === 'HEAD' ? 'GET' : method} ${trimmed}`;
 }
 

@@ -1,6 +1,6 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { parse as parseCookies } from 'cookie';
 import type { RequestHandler } from 'express';
+import { isCsrfTokenFor } from '@arasul/service-kit';
 import { CsrfError } from '../errors';
 import { stateOf } from '../request-state';
 
@@ -12,10 +12,11 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /**
  * Double-submit check for cookie-authenticated requests: the browser sends the httpOnly refresh cookie by
  * itself, so an unsafe request carrying it must also prove it can read the `arasul_csrf` cookie (which only
- * our own origin can). Clients that authenticated with a Bearer token or an API key are exempt: a
+ * our own origin can), and the token must be the HMAC of that very refresh token (service-kit csrf.ts), so a
+ * planted cookie+header pair does not pass. Clients that authenticated with a Bearer token or an API key are exempt: a
  * cross-site page cannot make a browser send those.
  */
-export function csrfProtection(): RequestHandler {
+export function csrfProtection(jwtSecret: string): RequestHandler {
   return (req, _res, next) => {
     if (SAFE_METHODS.has(req.method)) {
       next();
@@ -31,20 +32,11 @@ export function csrfProtection(): RequestHandler {
       return;
     }
     const cookies = parseCookies(cookieHeader);
-    if (cookies[REFRESH_COOKIE] === undefined) {
-      next();
-      return;
-    }
-    const expected = cookies[CSRF_COOKIE];
+    const refreshToken = cookies[REFRESH_COOKIE];
+    if (refreshToken === undefined) return next();
+    // The header must carry the token bound to this refresh cookie (readable only via our `arasul_csrf` cookie).
     const given = req.headers[CSRF_HEADER];
-    if (!expected || typeof given !== 'string' || !sameSecret(expected, given)) throw new CsrfError();
+    if (typeof given !== 'string' || !isCsrfTokenFor(given, refreshToken, jwtSecret)) throw new CsrfError();
     next();
   };
-}
-
-/** Constant-time comparison of two strings of any length (hashing first equalizes the lengths). */
-function sameSecret(a: string, b: string): boolean {
-  const digestA = createHash('sha256').update(a).digest();
-  const digestB = createHash('sha256').update(b).digest();
-  return timingSafeEqual(digestA, digestB);
 }

@@ -32,6 +32,8 @@ const readinessSchema = z.object({
 
 export interface PlatformHealthDeps {
   upstreams: Record<UpstreamName, string>;
+  /** Sent as a bearer so the services show their readiness details (checks) to us. */
+  internalSecret: string;
   servicesDir: string;
   db: Kysely<Database>;
   redis: Redis;
@@ -119,6 +121,7 @@ export class PlatformHealthService {
     let response: Response;
     try {
       response = await fetch(new URL('/health/ready', this.deps.upstreams[name]), {
+        headers: { authorization: `Bearer ${this.deps.internalSecret}` },
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (error) {

@@ -6,6 +6,7 @@ import { UpstreamUnavailableError } from '../errors';
 import { stateOf } from '../request-state';
 import { isUpload, type RouteEntry, type UpstreamName } from '../routing/route-table';
 import { BodyMeter } from './body-meter';
+import { StreamLimiter } from './stream-limiter';
 
 export interface UpstreamProxyOptions {
   targets: Record<UpstreamName, string>;
@@ -14,7 +15,11 @@ export interface UpstreamProxyOptions {
   idleTimeoutMs: number;
   /** How much of a JSON body the audit log may keep. */
   auditCaptureBytes: number;
+  /** Open event streams one user may hold through the gateway (SSE_MAX_PER_USER). */
+  streamsPerUser: number;
 }
+
+const STREAM_RETRY_AFTER_SECONDS = 5;
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1) and credentials the services must never see. */
 const DROP_REQUEST_HEADERS = [
@@ -39,6 +44,7 @@ export class UpstreamProxy {
   private readonly proxy: ProxyServer;
   private readonly agents: Agent[] = [];
   private readonly targets: Record<UpstreamName, { url: URL; agent: Agent }>;
+  readonly streams: StreamLimiter;
 
   constructor(
     private readonly options: UpstreamProxyOptions,
@@ -57,6 +63,7 @@ export class UpstreamProxy {
         return [name, { url: new URL(url), agent }];
       }),
     ) as Record<UpstreamName, { url: URL; agent: Agent }>;
+    this.streams = new StreamLimiter(options.streamsPerUser);
     this.proxy = new ProxyServer({ xfwd: false, changeOrigin: false, proxyTimeout: options.idleTimeoutMs });
     const log = logger.child({ module: 'proxy' });
     this.proxy.on('proxyReq', (proxyReq, req) => {
@@ -65,7 +72,10 @@ export class UpstreamProxy {
       if (state.bodyRejected) proxyReq.destroy();
       else state.proxyRequest = proxyReq;
     });
-    this.proxy.on('proxyRes', (proxyRes, req, res) => onUpstreamResponse(proxyRes, req as Request, res));
+    this.proxy.on('proxyRes', (proxyRes, req, res) => {
+      if (this.refusedStream(proxyRes, req as Request, res)) return;
+      onUpstreamResponse(proxyRes, req as Request, res);
+    });
     // Errors are handled by the per-request callback; this keeps the emitter from throwing.
     this.proxy.on('error', (error) => log.debug('proxy error', { err: error.message }));
   }
@@ -121,6 +131,42 @@ export class UpstreamProxy {
         next(new UpstreamUnavailableError(route.upstream, error));
       },
     );
+  }
+
+  /**
+   * An event stream over the user's cap is answered 429 here, before its headers reach the client (the
+   * proxy then neither copies headers nor pipes); the upstream connection is cut, so the service sees its
+   * caller leave. A stream within the cap holds its place until the response closes.
+   */
+  private refusedStream(proxyRes: IncomingMessage, req: Request, res: ServerResponse): boolean {
+    const userId = req.identity?.userId;
+    if (userId === undefined || !proxyRes.headers['content-type']?.startsWith('text/event-stream'))
+      return false;
+    if (this.streams.tryOpen(userId)) {
+      res.once('close', () => this.streams.release(userId));
+      return false;
+    }
+    proxyRes.destroy();
+    const message = `You already have ${String(this.streams.perUser)} event streams open (cap sse_connections_per_user). Close one first.`;
+    if (req.gateway) req.gateway.errorMessage = `caller_cap_exceeded: ${message}`;
+    res.writeHead(429, {
+      'content-type': 'application/json; charset=utf-8',
+      'retry-after': String(STREAM_RETRY_AFTER_SECONDS),
+    });
+    res.end(
+      JSON.stringify({
+        error: {
+          code: 'caller_cap_exceeded',
+          message,
+          details: {
+            cap: 'sse_connections_per_user',
+            limit: this.streams.perUser,
+            retryAfterSeconds: STREAM_RETRY_AFTER_SECONDS,
+          },
+        },
+      }),
+    );
+    return true;
   }
 
   close(): void {

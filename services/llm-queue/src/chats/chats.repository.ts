@@ -134,31 +134,6 @@ export const chatsRepository = {
     return query.execute();
   },
 
-  /**
-   * The conversation as the model should see it for a job: the newest `limit` messages up to the job's own
-   * user message, without the job's answer or anything written after it.
-   */
-  async historyForJob(db: Db, conversationId: string, jobId: string, limit: number) {
-    const rows = await db
-      .selectFrom('chat_messages')
-      .select(['role', 'content', 'created_at'])
-      .where('conversation_id', '=', conversationId)
-      .where('role', 'in', ['user', 'assistant', 'system'])
-      .where('created_at', '<', (eb) =>
-        eb
-          .selectFrom('chat_messages as own')
-          .select('own.created_at')
-          .where('own.job_id', '=', jobId)
-          .limit(1),
-      )
-      .where((eb) => eb.or([eb('job_id', 'is', null), eb('job_id', '!=', jobId)]))
-      .where((eb) => eb.or([eb('role', '!=', 'assistant'), eb('status', '=', 'complete')]))
-      .orderBy('created_at', 'desc')
-      .limit(limit)
-      .execute();
-    return rows.reverse();
-  },
-
   async purgeDeleted(db: Db, retentionDays: number): Promise<number> {
     const { rows } = await sql<{ removed: number }>`
       SELECT purge_deleted_conversations(${retentionDays}) AS removed

@@ -2,11 +2,12 @@ import { type ErrorRequestHandler, type RequestHandler, type Response, Router } 
 import { z } from 'zod';
 import { AppError, type Logger, authorize, errorHandler, identityOf, parseInput } from '@arasul/service-kit';
 import type { OllamaClient } from '../clients/ollama.client';
-import type { JobEvent, JobResultExtras } from '../jobs/job-events';
-import { ollamaOptionsSchema } from '../jobs/jobs.router';
+import { JobCancelledError, JobFailedError, runForCaller } from '../jobs/caller-job';
 import type { JobsService } from '../jobs/jobs.service';
+import { llmOptionsSchema } from '../jobs/llm-options.schema';
+import type { JobEvent, JobResultExtras } from '../scheduler/job-events';
+import { EventGate } from '../shared/event-gate';
 import { NdjsonStream } from '../shared/sse';
-import { JobCancelledError, JobFailedError, runForCaller } from './caller-job';
 
 /**
  * Ollama-compatible API under /ollama: chat, generate and embed go through the queue; tags, ps, show and
@@ -15,7 +16,8 @@ import { JobCancelledError, JobFailedError, runForCaller } from './caller-job';
  * Ollama does, so a job that fails before producing anything still gets a proper status.
  */
 
-const options = z.union([ollamaOptionsSchema, z.looseObject({})]).optional();
+/** The same bounded options as every other facade; options Ollama knows but we do not pass are dropped. */
+const options = llmOptionsSchema.optional();
 const keepAlive = z.union([z.string(), z.number()]).optional();
 const format = z.union([z.literal('json'), z.looseObject({})]).optional();
 
@@ -91,11 +93,12 @@ function ollamaErrors(logger: Logger): ErrorRequestHandler {
 /** Relays job events as Ollama stream lines (or one answer); the first line opens the response. */
 class OllamaRelay {
   private stream: NdjsonStream | undefined;
-  private readonly early: [JobEvent, JobResultExtras | undefined][] = [];
+  private readonly gate = new EventGate<[JobEvent, JobResultExtras?]>();
   private content = '';
   private thinking = '';
   private model = '';
-  private ready = false;
+  /** The listener for the job: events wait until `start`. */
+  readonly onEvent = this.gate.push;
 
   constructor(
     private readonly res: Response,
@@ -106,15 +109,10 @@ class OllamaRelay {
 
   start(model: string): void {
     this.model = model;
-    this.ready = true;
-    for (const [event, extras] of this.early.splice(0)) this.onEvent(event, extras);
+    this.gate.open((event, extras) => this.relay(event, extras));
   }
 
-  readonly onEvent = (event: JobEvent, extras?: JobResultExtras): void => {
-    if (!this.ready) {
-      this.early.push([event, extras]);
-      return;
-    }
+  private relay(event: JobEvent, extras?: JobResultExtras): void {
     switch (event.type) {
       case 'token':
       case 'thinking':
@@ -172,7 +170,7 @@ class OllamaRelay {
       default:
         return;
     }
-  };
+  }
 
   private piece(content: string, thinking: string | undefined): Record<string, unknown> {
     const base = { model: this.model, created_at: new Date().toISOString() };
@@ -215,6 +213,7 @@ export function ollamaRouter(deps: { jobs: JobsService; ollama: OllamaClient; lo
         jobs,
         {
           userId: identity.userId,
+          apiKeyId: identity.apiKeyId,
           source: 'api',
           kind,
           model,
@@ -234,20 +233,12 @@ export function ollamaRouter(deps: { jobs: JobsService; ollama: OllamaClient; lo
   router.post('/api/embed', chat, async (req, res, next) => {
     const { model, input, keep_alive: _keepAlive, ...rest } = parseInput(embedBody, req.body, 'request body');
     const inputs = Array.isArray(input) ? input : [input];
-    let admitted = false;
-    let result: { event: JobEvent; extras: JobResultExtras | undefined } | undefined;
-    const finish = () => {
-      if (!admitted || !result) return;
-      const { event, extras } = result;
-      if (event.type === 'done')
-        res.json({ ...(extras?.raw ?? {}), model, embeddings: extras?.embeddings ?? [] });
-      else if (event.type === 'error') next(new JobFailedError(event.code, event.message));
-      else next(new JobCancelledError());
-    };
+    const gate = new EventGate<[JobEvent, JobResultExtras?]>();
     await runForCaller(
       jobs,
       {
         userId: identityOf(req).userId,
+        apiKeyId: identityOf(req).apiKeyId,
         source: 'api',
         kind: 'embed',
         model,
@@ -256,14 +247,14 @@ export function ollamaRouter(deps: { jobs: JobsService; ollama: OllamaClient; lo
         body: { input: inputs, ...rest },
       },
       res,
-      (event, extras) => {
-        if (event.type !== 'done' && event.type !== 'error' && event.type !== 'cancelled') return;
-        result = { event, extras };
-        finish();
-      },
+      gate.push,
     );
-    admitted = true;
-    finish();
+    gate.open((event, extras) => {
+      if (event.type === 'done')
+        res.json({ ...(extras?.raw ?? {}), model, embeddings: extras?.embeddings ?? [] });
+      else if (event.type === 'error') next(new JobFailedError(event.code, event.message));
+      else if (event.type === 'cancelled') next(new JobCancelledError());
+    });
   });
 
   router.get('/api/tags', view, async (_req, res) => {

@@ -1,11 +1,10 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { llmJobSource } from '@arasul/contracts';
-import { parseInput } from '@arasul/service-kit';
-import { collectForCaller } from '../compat/caller-job';
-import { ollamaOptionsSchema } from '../jobs/jobs.router';
+import { parseInput, requireInternalSecret } from '@arasul/service-kit';
+import { collectForCaller } from '../jobs/caller-job';
 import type { JobsService } from '../jobs/jobs.service';
-import { requireInternalSecret } from '../shared/internal-auth';
+import { llmOptionsSchema } from '../jobs/llm-options.schema';
 
 const completeBody = z
   .object({
@@ -21,7 +20,7 @@ const completeBody = z
     model: z.string().trim().min(1).max(100).optional(),
     /** Background work (summaries, indexing) should say `batch`. */
     priority: z.enum(['interactive', 'batch']).default('interactive'),
-    options: ollamaOptionsSchema.optional(),
+    options: llmOptionsSchema.optional(),
     think: z.boolean().optional(),
     format: z.union([z.literal('json'), z.looseObject({})]).optional(),
   })

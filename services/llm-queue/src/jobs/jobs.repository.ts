@@ -1,5 +1,6 @@
 import { type Kysely, type Transaction, sql } from 'kysely';
-import type { Database, LlmJob, LlmJobKind, LlmJobSource } from '@arasul/db';
+import type { Database, LlmJobKind, LlmJobSource } from '@arasul/db';
+import type { FinishRow, JobRow, RecoveryDecision, WaitingRow } from '../scheduler/scheduler.port';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -32,11 +33,13 @@ export const jobColumns = [
   'llm_jobs.eval_ms',
   'llm_jobs.load_ms',
   'llm_jobs.done_reason',
+  'llm_jobs.api_key_id',
 ] as const;
 
 export interface NewJobRow {
   conversationId: string | null;
   userId: number | null;
+  apiKeyId: number | null;
   source: LlmJobSource;
   kind: LlmJobKind;
   model: string;
@@ -46,110 +49,186 @@ export interface NewJobRow {
   boundToCaller: boolean;
 }
 
-export interface FinishRow {
-  status: 'completed' | 'failed' | 'cancelled';
-  response: string;
-  thinking: string;
-  errorCode: string | null;
-  error: string | null;
-  promptTokens: number | null;
-  completionTokens: number | null;
-  promptEvalMs: number | null;
-  evalMs: number | null;
-  loadMs: number | null;
-  doneReason: string | null;
+/** What an admission statement answers. */
+export interface AdmittedRow {
+  /** Jobs that waited before this one. */
+  waitingBefore: number;
+  /** The stored job; undefined when it was refused or the conversation is not the user's. */
+  job: JobRow | undefined;
+  /** The job was claimed in the same statement: it runs now. */
+  claimed: boolean;
+  /** Why nothing was stored (the first cap that was reached), or null. */
+  refused: 'queue_full' | 'user_cap' | 'key_cap' | null;
+  userMessageId: string | null;
+  assistantMessageId: string | null;
+}
+
+interface AdmissionOptions {
+  priority: number;
+  maxQueue: number;
+  maxQueuedPerUser: number;
+  maxQueuedPerKey: number;
+  claimIfIdle: boolean;
+}
+
+type RawAdmitted = Partial<JobRow> & {
+  waiting_before: number;
+  refused: AdmittedRow['refused'];
+  claimed: boolean;
+  user_message_id?: string | null;
+  assistant_message_id?: string | null;
+};
+
+function admittedRowOf(row: RawAdmitted): AdmittedRow {
+  const { waiting_before, refused, claimed, user_message_id, assistant_message_id, ...job } = row;
+  const stored = typeof job.id === 'string' ? (job as JobRow) : undefined;
+  return {
+    waitingBefore: waiting_before,
+    job: stored,
+    claimed: stored !== undefined && claimed,
+    refused,
+    userMessageId: user_message_id ?? null,
+    assistantMessageId: assistant_message_id ?? null,
+  };
+}
+
+/**
+ * The counts under the admission lock, in one scan of the waiting entries: all of them, the user's and the
+ * API key's. `refused` names the first cap reached; `run` says the job may start at once (nobody waits).
+ */
+function admitCte(job: NewJobRow, options: AdmissionOptions) {
+  return sql`
+    SELECT n, refused, refused IS NULL AS ok, (${options.claimIfIdle}::boolean AND n = 0) AS run
+      FROM (
+        SELECT n,
+               CASE WHEN n >= ${options.maxQueue} THEN 'queue_full'
+                    WHEN mine >= ${options.maxQueuedPerUser} THEN 'user_cap'
+                    WHEN keys >= ${options.maxQueuedPerKey} THEN 'key_cap' END AS refused
+          FROM (
+            SELECT count(*)::int AS n,
+                   (count(*) FILTER (WHERE j.user_id = ${job.userId}::int))::int AS mine,
+                   (count(*) FILTER (WHERE j.api_key_id = ${job.apiKeyId}::int))::int AS keys
+              FROM llm_queue q JOIN llm_jobs j ON j.id = q.job_id
+             WHERE q.started_at IS NULL
+          ) counts
+      ) decided
+  `;
+}
+
+function admitJobStatement(job: NewJobRow, options: AdmissionOptions) {
+  return sql<RawAdmitted>`
+    WITH admit AS (${admitCte(job, options)}), job AS (
+      INSERT INTO llm_jobs (conversation_id, user_id, api_key_id, source, kind, model, prompt, request,
+                            bound_to_caller, status, started_at)
+      SELECT ${job.conversationId}::uuid, ${job.userId}::int, ${job.apiKeyId}::int, ${job.source}, ${job.kind}, ${job.model},
+             ${job.prompt}, ${JSON.stringify(job.request)}::jsonb, ${job.boundToCaller},
+             CASE WHEN run THEN 'processing' ELSE 'pending' END, CASE WHEN run THEN now() END
+        FROM admit WHERE ok
+      RETURNING *
+    ), entry AS (
+      INSERT INTO llm_queue (job_id, priority, started_at) SELECT id, ${options.priority}, started_at FROM job
+    )
+    SELECT job.*, admit.n AS waiting_before, admit.refused, admit.run AS claimed
+      FROM admit LEFT JOIN job ON true
+  `;
+}
+
+/**
+ * A chat turn: the conversation (new, or the user's own existing one), the user's message, the job, its
+ * queue entry and the empty answer the job writes, which sorts 1 µs after the question.
+ */
+function admitChatStatement(
+  job: NewJobRow,
+  chat: { title: string; message: string },
+  options: AdmissionOptions,
+) {
+  return sql<RawAdmitted>`
+    WITH admit AS (${admitCte(job, options)}), created AS (
+      INSERT INTO chat_conversations (user_id, title)
+      SELECT ${job.userId}, ${chat.title} FROM admit WHERE ok AND ${job.conversationId}::uuid IS NULL
+      RETURNING id
+    ), target AS (
+      SELECT id FROM created
+      UNION ALL
+      SELECT c.id FROM chat_conversations c, admit
+       WHERE admit.ok AND c.id = ${job.conversationId}::uuid AND c.user_id = ${job.userId}
+         AND c.deleted_at IS NULL
+    ), question AS (
+      INSERT INTO chat_messages (conversation_id, role, content, status, created_at)
+      SELECT id, 'user', ${chat.message}, 'complete', clock_timestamp() FROM target
+      RETURNING id, conversation_id, created_at
+    ), job AS (
+      INSERT INTO llm_jobs (conversation_id, user_id, api_key_id, source, kind, model, prompt, request, status,
+                            started_at)
+      SELECT question.conversation_id, ${job.userId}, ${job.apiKeyId}::int, ${job.source}, ${job.kind}, ${job.model}, ${job.prompt},
+             ${JSON.stringify(job.request)}::jsonb,
+             CASE WHEN admit.run THEN 'processing' ELSE 'pending' END, CASE WHEN admit.run THEN now() END
+        FROM question, admit
+      RETURNING *
+    ), entry AS (
+      INSERT INTO llm_queue (job_id, priority, started_at) SELECT id, ${options.priority}, started_at FROM job
+    ), answer AS (
+      INSERT INTO chat_messages (conversation_id, role, content, status, job_id, model, created_at)
+      SELECT job.conversation_id, 'assistant', '',
+             CASE WHEN job.status = 'processing' THEN 'streaming' ELSE 'queued' END, job.id, ${job.model},
+             question.created_at + interval '1 microsecond'
+        FROM job, question
+      RETURNING id
+    )
+    SELECT job.*, admit.n AS waiting_before, admit.refused, admit.run AS claimed,
+           question.id AS user_message_id, answer.id AS assistant_message_id
+      FROM admit LEFT JOIN job ON true LEFT JOIN question ON true LEFT JOIN answer ON true
+  `;
 }
 
 /** SQL of llm_jobs, llm_queue and the assistant message a job writes. */
 export const jobsRepository = {
-  /** Held until the admitting transaction ends: count + insert are atomic against other admissions. */
-  async lockAdmissions(trx: Transaction<Database>): Promise<void> {
-    await sql`SELECT pg_advisory_xact_lock(${ADMISSION_LOCK})`.execute(trx);
-  },
-
-  async countWaiting(db: Db): Promise<number> {
-    const row = await db
-      .selectFrom('llm_queue')
-      .select((eb) => eb.fn.countAll<string>().as('n'))
-      .where('started_at', 'is', null)
-      .executeTakeFirstOrThrow();
-    return Number(row.n);
-  },
-
-  /** The job and its queue entry, in one statement. */
-  async insertJob(db: Db, job: NewJobRow, priority: number): Promise<string> {
-    const { rows } = await sql<{ id: string }>`
-      WITH job AS (
-        INSERT INTO llm_jobs (conversation_id, user_id, source, kind, model, prompt, request, bound_to_caller)
-        VALUES (${job.conversationId}, ${job.userId}, ${job.source}, ${job.kind}, ${job.model}, ${job.prompt},
-                ${JSON.stringify(job.request)}::jsonb, ${job.boundToCaller})
-        RETURNING id
-      ), entry AS (
-        INSERT INTO llm_queue (job_id, priority) SELECT id, ${priority} FROM job
-      )
-      SELECT id FROM job
-    `.execute(db);
-    const id = rows[0]?.id;
-    if (id === undefined) throw new Error('llm_jobs insert returned no row');
-    return id;
-  },
-
   /**
-   * A chat turn in one statement: the conversation (new, or the user's own existing one), the user's message,
-   * the job, its queue entry and the empty answer written by the job. The answer sorts 1 µs after the
-   * question. Undefined when `conversationId` is not a live conversation of `userId`.
+   * Stores a job, refusing it when `maxQueue` jobs wait, in two round trips: `BEGIN` + the admission lock
+   * (one simple-protocol message; the lock makes count + insert exact against other admissions), then one
+   * statement that counts, writes the job and its queue entry (for a chat also the conversation, the
+   * question and the empty answer) and — when `claimIfIdle` and nobody else waits — claims the job at once
+   * (`processing`, queue entry started). Resolves as soon as that statement answered; `committed` is the
+   * COMMIT still on its way, so the caller may start the job in parallel. A refused or failed admission is
+   * rolled back before this resolves (then `job` is undefined).
    */
-  async insertChatJob(
-    db: Db,
-    job: Omit<NewJobRow, 'conversationId' | 'boundToCaller'> & {
-      userId: number;
-      conversationId: string | null;
-      title: string;
-      message: string;
-    },
-    priority: number,
-  ): Promise<
-    | { job_id: string; conversation_id: string; user_message_id: string; assistant_message_id: string }
-    | undefined
-  > {
-    const { rows } = await sql<{
-      job_id: string;
-      conversation_id: string;
-      user_message_id: string;
-      assistant_message_id: string;
-    }>`
-      WITH created AS (
-        INSERT INTO chat_conversations (user_id, title)
-        SELECT ${job.userId}, ${job.title} WHERE ${job.conversationId}::uuid IS NULL
-        RETURNING id
-      ), target AS (
-        SELECT id FROM created
-        UNION ALL
-        SELECT id FROM chat_conversations
-         WHERE id = ${job.conversationId}::uuid AND user_id = ${job.userId} AND deleted_at IS NULL
-      ), question AS (
-        INSERT INTO chat_messages (conversation_id, role, content, status, created_at)
-        SELECT id, 'user', ${job.message}, 'complete', clock_timestamp() FROM target
-        RETURNING id, conversation_id, created_at
-      ), job AS (
-        INSERT INTO llm_jobs (conversation_id, user_id, source, kind, model, prompt, request)
-        SELECT conversation_id, ${job.userId}, ${job.source}, ${job.kind}, ${job.model}, ${job.prompt},
-               ${JSON.stringify(job.request)}::jsonb
-          FROM question
-        RETURNING id, conversation_id
-      ), entry AS (
-        INSERT INTO llm_queue (job_id, priority) SELECT id, ${priority} FROM job
-      ), answer AS (
-        INSERT INTO chat_messages (conversation_id, role, content, status, job_id, model, created_at)
-        SELECT job.conversation_id, 'assistant', '', 'queued', job.id, ${job.model},
-               question.created_at + interval '1 microsecond'
-          FROM job, question
-        RETURNING id
-      )
-      SELECT job.id AS job_id, job.conversation_id, question.id AS user_message_id, answer.id AS assistant_message_id
-        FROM job, question, answer
-    `.execute(db);
-    return rows[0];
+  admit(
+    db: Kysely<Database>,
+    job: NewJobRow & { chat?: { title: string; message: string } },
+    options: AdmissionOptions,
+  ): Promise<{ admitted: AdmittedRow; committed: Promise<void> }> {
+    const statement = job.chat ? admitChatStatement(job, job.chat, options) : admitJobStatement(job, options);
+    return new Promise((resolve, reject) => {
+      let handedOver = false;
+      const committed: Promise<void> = db.connection().execute(async (conn) => {
+        try {
+          // Inside the try: a failed lock must not hand an aborted transaction back to the pool.
+          await sql.raw(`BEGIN; SELECT pg_advisory_xact_lock(${ADMISSION_LOCK})`).execute(conn);
+          const { rows } = await statement.execute(conn);
+          const row = rows[0];
+          if (row === undefined) throw new Error('admission statement returned no row');
+          const admitted = admittedRowOf(row);
+          if (admitted.job === undefined) {
+            await sql.raw('ROLLBACK').execute(conn);
+            handedOver = true;
+            resolve({ admitted, committed: Promise.resolve() });
+            return;
+          }
+          handedOver = true;
+          resolve({ admitted, committed });
+          await sql.raw('COMMIT').execute(conn);
+        } catch (error) {
+          await sql
+            .raw('ROLLBACK')
+            .execute(conn)
+            .catch(() => undefined);
+          throw error;
+        }
+      });
+      committed.catch((error: unknown) => {
+        if (!handedOver) reject(error instanceof Error ? error : new Error(String(error)));
+      });
+    });
   },
 
   /** Waiting entries with what the policy needs, oldest first, at most `limit`. */
@@ -219,91 +298,73 @@ export const jobsRepository = {
     return query.execute();
   },
 
-  /** Writes the text generated so far (every flush interval while streaming). */
+  /** Writes the text generated so far (every flush interval while streaming), job and answer together. */
   async saveProgress(db: Db, jobId: string, response: string, thinking: string): Promise<void> {
-    await db.transaction().execute(async (trx) => {
-      await trx
-        .updateTable('llm_jobs')
-        .set({ response, thinking: thinking === '' ? null : thinking })
-        .where('id', '=', jobId)
-        .where('status', '=', 'processing')
-        .execute();
-      await trx
-        .updateTable('chat_messages')
-        .set({ content: response, thinking: thinking === '' ? null : thinking })
-        .where('job_id', '=', jobId)
-        .execute();
-    });
+    const thinkingOrNull = thinking === '' ? null : thinking;
+    await sql`
+      WITH job AS (
+        UPDATE llm_jobs SET response = ${response}, thinking = ${thinkingOrNull}
+         WHERE id = ${jobId} AND status = 'processing'
+        RETURNING id
+      )
+      UPDATE chat_messages SET content = ${response}, thinking = ${thinkingOrNull}
+       WHERE job_id = ${jobId}
+    `.execute(db);
   },
 
-  async finish(
-    trx: Transaction<Database>,
-    jobId: string,
-    model: string | null,
-    row: FinishRow,
-  ): Promise<void> {
-    await trx
-      .updateTable('llm_jobs')
-      .set({
-        status: row.status,
-        response: row.response,
-        thinking: row.thinking === '' ? null : row.thinking,
-        error: row.error,
-        error_code: row.errorCode,
-        finished_at: sql`now()`,
-        prompt_tokens: row.promptTokens,
-        completion_tokens: row.completionTokens,
-        prompt_eval_ms: row.promptEvalMs,
-        eval_ms: row.evalMs,
-        load_ms: row.loadMs,
-        done_reason: row.doneReason,
-      })
-      .where('id', '=', jobId)
-      .execute();
-    await trx
-      .updateTable('chat_messages')
-      .set({
-        content: row.response,
-        thinking: row.thinking === '' ? null : row.thinking,
-        status: row.status === 'completed' ? 'complete' : row.status,
-        model,
-      })
-      .where('job_id', '=', jobId)
-      .execute();
-    await trx.deleteFrom('llm_queue').where('job_id', '=', jobId).execute();
+  /**
+   * The final state in one statement: the job, its answer message, its queue entry removed and, for a
+   * completed job, the model's usage counted.
+   */
+  async finish(db: Db, jobId: string, model: string | null, row: FinishRow): Promise<void> {
+    const thinking = row.thinking === '' ? null : row.thinking;
+    const messageStatus = row.status === 'completed' ? 'complete' : row.status;
+    await sql`
+      WITH job AS (
+        UPDATE llm_jobs SET
+          status = ${row.status}, response = ${row.response}, thinking = ${thinking}, error = ${row.error},
+          error_code = ${row.errorCode}, finished_at = now(), prompt_tokens = ${row.promptTokens},
+          completion_tokens = ${row.completionTokens}, prompt_eval_ms = ${row.promptEvalMs},
+          eval_ms = ${row.evalMs}, load_ms = ${row.loadMs}, done_reason = ${row.doneReason}
+         WHERE id = ${jobId}
+        RETURNING id
+      ), message AS (
+        UPDATE chat_messages SET content = ${row.response}, thinking = ${thinking},
+               status = ${messageStatus}, model = ${model}
+         WHERE job_id = ${jobId}
+      ), entry AS (
+        DELETE FROM llm_queue WHERE job_id = ${jobId}
+      )
+      UPDATE llm_installed_models SET last_used_at = now(), usage_count = usage_count + 1
+       WHERE ${row.status === 'completed'} AND id = ${model}
+    `.execute(db);
   },
 
-  /** Puts a claimed job back into the queue (backend gone, graceful stop, recovery). */
+  /** Puts a claimed job back into the queue (backend gone, graceful stop, recovery), in one statement. */
   async requeue(
-    trx: Transaction<Database>,
+    db: Db,
     jobId: string,
     options: { resumeFirst: boolean; countRecovery: boolean; response?: string; thinking?: string },
   ): Promise<void> {
-    await trx
-      .updateTable('llm_jobs')
-      .set((eb) => ({
-        status: 'pending',
-        ...(options.countRecovery ? { recovery_count: eb('recovery_count', '+', 1) } : {}),
-        ...(options.response === undefined ? {} : { response: options.response }),
-        ...(options.thinking === undefined
-          ? {}
-          : { thinking: options.thinking === '' ? null : options.thinking }),
-      }))
-      .where('id', '=', jobId)
-      .execute();
-    await trx
-      .updateTable('llm_queue')
-      .set({ started_at: null, resume_first: options.resumeFirst })
-      .where('job_id', '=', jobId)
-      .execute();
-    await trx
-      .updateTable('chat_messages')
-      .set({
-        status: 'queued',
-        ...(options.response === undefined ? {} : { content: options.response }),
-      })
-      .where('job_id', '=', jobId)
-      .execute();
+    const setText = options.response !== undefined;
+    const response = options.response ?? null;
+    const thinking = options.thinking === undefined || options.thinking === '' ? null : options.thinking;
+    await sql`
+      WITH job AS (
+        UPDATE llm_jobs SET
+          status = 'pending',
+          recovery_count = recovery_count + ${options.countRecovery ? 1 : 0},
+          response = CASE WHEN ${setText} THEN ${response} ELSE response END,
+          thinking = CASE WHEN ${options.thinking !== undefined} THEN ${thinking} ELSE thinking END
+         WHERE id = ${jobId}
+        RETURNING id
+      ), entry AS (
+        UPDATE llm_queue SET started_at = NULL, resume_first = ${options.resumeFirst} WHERE job_id = ${jobId}
+      )
+      UPDATE chat_messages SET status = 'queued',
+             content = CASE WHEN ${setText} THEN ${response} ELSE content END
+       WHERE job_id = ${jobId}
+    `.execute(db);
   },
 
   /** Jobs a previous instance left running (it died: its leader lock is gone). */
@@ -344,6 +405,68 @@ export const jobsRepository = {
     `.execute(trx);
   },
 
+  /** After a restart, in one transaction: orphans and jobs of gone callers as `decide` says. */
+  async recover(
+    db: Kysely<Database>,
+    decide: (job: JobRow, state: 'running' | 'waiting') => RecoveryDecision,
+  ): Promise<{ failed: JobRow[]; requeued: number }> {
+    return db.transaction().execute(async (trx) => {
+      const failed: JobRow[] = [];
+      let requeued = 0;
+      const apply = async (job: JobRow, decision: RecoveryDecision) => {
+        if (decision.requeue) {
+          await jobsRepository.requeue(trx, job.id, { resumeFirst: true, countRecovery: true });
+          requeued += 1;
+        } else {
+          await jobsRepository.finish(trx, job.id, job.model, decision.finish);
+          failed.push(job);
+        }
+      };
+      for (const job of await jobsRepository.orphans(trx)) await apply(job, decide(job, 'running'));
+      for (const job of await jobsRepository.waitingBoundToCaller(trx)) {
+        await apply(job, decide(job, 'waiting'));
+      }
+      await jobsRepository.repairPendingEntries(trx);
+      return { failed, requeued };
+    });
+  },
+
+  /** Finishes a job only while it still waits (locked); the job, or undefined when it no longer waits. */
+  async finishIfWaiting(
+    db: Kysely<Database>,
+    jobId: string,
+    build: (job: JobRow) => FinishRow,
+  ): Promise<JobRow | undefined> {
+    return db.transaction().execute(async (trx) => {
+      const locked = await jobsRepository.findForUpdate(trx, jobId);
+      if (locked?.status !== 'pending') return undefined;
+      await jobsRepository.finish(trx, jobId, locked.model, build(locked));
+      return locked;
+    });
+  },
+
+  /** The conversation before this job's question, oldest first, at most `limit` messages. */
+  async historyForJob(db: Db, conversationId: string, jobId: string, limit: number) {
+    const rows = await db
+      .selectFrom('chat_messages')
+      .select(['role', 'content', 'created_at'])
+      .where('conversation_id', '=', conversationId)
+      .where('role', 'in', ['user', 'assistant', 'system'])
+      .where('created_at', '<', (eb) =>
+        eb
+          .selectFrom('chat_messages as own')
+          .select('own.created_at')
+          .where('own.job_id', '=', jobId)
+          .limit(1),
+      )
+      .where((eb) => eb.or([eb('job_id', 'is', null), eb('job_id', '!=', jobId)]))
+      .where((eb) => eb.or([eb('role', '!=', 'assistant'), eb('status', '=', 'complete')]))
+      .orderBy('created_at', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.reverse().map((m) => ({ role: m.role, content: m.content }));
+  },
+
   recentCompleted(db: Db, limit: number) {
     return db
       .selectFrom('llm_jobs')
@@ -356,6 +479,4 @@ export const jobsRepository = {
   },
 };
 
-/** Every column of llm_jobs (`jobColumns` selects all of them). */
-export type JobRow = LlmJob;
-export type WaitingRow = Awaited<ReturnType<typeof jobsRepository.listWaiting>>[number];
+export type { JobRow, WaitingRow };

@@ -1,29 +1,11 @@
 import { type Response, Router } from 'express';
 import { z } from 'zod';
 import { authorize, identityOf, parseInput } from '@arasul/service-kit';
-import type { ModelState } from '../scheduler/model-state';
+import { type JobEvent, isTerminal } from '../scheduler/job-events';
+import { EventGate } from '../shared/event-gate';
 import { SseStream } from '../shared/sse';
-import { type JobEvent, isTerminal } from './job-events';
 import type { JobsService } from './jobs.service';
-
-/** The Ollama model options a client may set (bounded, typed; anything else is refused). */
-export const ollamaOptionsSchema = z
-  .object({
-    temperature: z.number().min(0).max(5),
-    top_p: z.number().min(0).max(1),
-    top_k: z.number().int().min(0).max(1000),
-    min_p: z.number().min(0).max(1),
-    num_predict: z.number().int().min(-2).max(131_072),
-    num_ctx: z.number().int().min(1).max(262_144),
-    seed: z.number().int(),
-    stop: z.array(z.string().max(100)).max(16),
-    repeat_penalty: z.number().min(0).max(5),
-    repeat_last_n: z.number().int().min(-1).max(32_768),
-    presence_penalty: z.number().min(-5).max(5),
-    frequency_penalty: z.number().min(-5).max(5),
-  })
-  .partial()
-  .strict();
+import { llmOptionsSchema } from './llm-options.schema';
 
 const chatBody = z
   .object({
@@ -31,7 +13,7 @@ const chatBody = z
     message: z.string().trim().min(1).max(100_000),
     model: z.string().trim().min(1).max(100).optional(),
     priority: z.enum(['interactive', 'batch']).default('interactive'),
-    options: ollamaOptionsSchema.optional(),
+    options: llmOptionsSchema.optional(),
     think: z.boolean().optional(),
     stream: z.boolean().default(true),
   })
@@ -46,38 +28,27 @@ const listQuery = z.object({
 
 export interface JobsRouterDeps {
   jobs: JobsService;
-  models: ModelState;
   heartbeatMs: number;
 }
 
 /**
- * Streams events to an SSE response once it exists: events that arrive before (while the job was being
- * admitted or its snapshot read) are kept and written first. Ends the response after the terminal event.
+ * A job's events on an SSE response: held back until the response is open (`EventGate`), each tagged
+ * with the job id; the response ends after the terminal event.
  */
 class SseRelay {
-  private stream: SseStream | undefined;
-  private readonly early: JobEvent[] = [];
+  private readonly gate = new EventGate<[JobEvent]>();
+  readonly listener = this.gate.push;
 
   constructor(private readonly jobId: () => string | undefined) {}
 
-  readonly listener = (event: JobEvent): void => {
-    if (this.stream) this.write(event);
-    else this.early.push(event);
-  };
-
   open(res: Response, heartbeatMs: number, first?: Record<string, unknown>): SseStream {
     const stream = new SseStream(res, heartbeatMs, () => ({ type: 'heartbeat', jobId: this.jobId() }));
-    this.stream = stream;
     if (first) stream.send(first);
-    for (const event of this.early.splice(0)) this.write(event);
+    this.gate.open((event) => {
+      stream.send({ ...event, jobId: this.jobId() });
+      if (isTerminal(event)) stream.end();
+    });
     return stream;
-  }
-
-  private write(event: JobEvent): void {
-    const stream = this.stream;
-    if (!stream) return;
-    stream.send({ ...event, jobId: this.jobId() });
-    if (isTerminal(event)) stream.end();
   }
 }
 
@@ -95,6 +66,7 @@ export function jobsRouter(deps: JobsRouterDeps): Router {
     const { admission, unsubscribe } = await jobs.admit(
       {
         userId: identity.userId,
+        apiKeyId: identity.apiKeyId,
         source: 'chat',
         kind: 'chat',
         ...(body.model === undefined ? {} : { model: body.model }),
@@ -166,7 +138,7 @@ export function jobsRouter(deps: JobsRouterDeps): Router {
   });
 
   router.get('/queue', authorize({ role: 'viewer', scope: 'llm:chat' }), async (req, res) => {
-    res.json(await jobs.queue(identityOf(req), [...deps.models.loadedModels()]));
+    res.json(await jobs.queue(identityOf(req)));
   });
 
   return router;

@@ -1,17 +1,17 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database, LlmJobKind, LlmJobSource } from '@arasul/db';
-import type { Identity } from '@arasul/service-kit';
+import { type EventPublisher, type Identity, userRoleAtLeast } from '@arasul/service-kit';
 import { ConversationNotFoundError } from '../chats/chats.errors';
-import type { EventPublisher } from '../shared/events';
-import { PRIORITY_VALUE, type PriorityClass } from '../scheduler/scheduler.policy';
+import { type JobEvent, type JobHub, type JobListener, isTerminal } from '../scheduler/job-events';
 import type { Scheduler } from '../scheduler/scheduler';
-import type { StopReason } from '../scheduler/job-run';
+import { PRIORITY_VALUE, type PriorityClass } from '../scheduler/scheduler.policy';
+import { type JobRow, type StopReason, finishWithoutResult } from '../scheduler/scheduler.port';
 import type { Throughput } from '../scheduler/throughput';
-import { type JobEvent, type JobHub, type JobListener, isTerminal } from './job-events';
+import { CallerCapExceededError } from './caller-caps';
 import { type JobDto, jobPriority, toJobDto } from './jobs.dto';
 import { JobNotFoundError, QueueFullError } from './jobs.errors';
-import { type JobRow, jobsRepository } from './jobs.repository';
+import { type AdmittedRow, jobsRepository } from './jobs.repository';
 
 export interface ModelResolver {
   /** The installed model to run (the default when none is named); throws model_not_installed / no_default_model. */
@@ -21,6 +21,8 @@ export interface ModelResolver {
 export interface AdmitInput {
   /** The user the job runs for; null for internal callers. */
   userId: number | null;
+  /** The API key it was admitted for (per-key cap); absent for signed-in users and internal callers. */
+  apiKeyId?: number | undefined;
   source: LlmJobSource;
   kind: LlmJobKind;
   model?: string;
@@ -48,6 +50,10 @@ export interface Admission {
 
 export interface JobsServiceOptions {
   maxQueue: number;
+  /** Waiting jobs one user (through any session or key) may have. */
+  maxQueuedPerUser: number;
+  /** Waiting jobs one API key may have. */
+  maxQueuedPerKey: number;
 }
 
 const TITLE_LENGTH = 60;
@@ -73,9 +79,12 @@ export class JobsService {
   ) {}
 
   /**
-   * Stores the job (and for a chat the user's message and an empty answer) in one transaction, refusing it
-   * when the queue is full. With a listener, it is subscribed before the scheduler can pick the job, so it
-   * sees every event from `queued` on; call the returned `unsubscribe` when done.
+   * Stores the job (and for a chat the user's message and an empty answer), refusing it when the queue is
+   * full. When the scheduler has a free slot and nobody waits, the job is claimed by the same statement and
+   * its upstream request starts while the COMMIT is still on its way (the job writes nothing before the
+   * commit, and a failed commit drops the run: never run twice, never lost). With a listener, it is
+   * subscribed before the job can start, so it sees every event; call the returned `unsubscribe` when done.
+   * Resolves once the job is committed.
    */
   async admit(
     input: AdmitInput,
@@ -83,85 +92,93 @@ export class JobsService {
   ): Promise<{ admission: Admission; unsubscribe: () => void }> {
     const model = await this.models.resolve(input.model);
     const slot = this.scheduler.reserveSlot();
-    let claimed: JobRow | undefined;
-    const stored = await this.db
-      .transaction()
-      .execute(async (trx) => {
-        await jobsRepository.lockAdmissions(trx);
-        const waiting = await jobsRepository.countWaiting(trx);
-        if (waiting >= this.options.maxQueue) {
-          throw new QueueFullError(this.options.maxQueue, this.retryAfterSeconds(model));
-        }
-        const row = await this.insert(trx, input, model);
-        // Nobody else waits and a slot is free: this job is next by every rule, so it starts now.
-        if (slot && waiting === 0) claimed = await jobsRepository.claim(trx, row.jobId);
-        return row;
-      })
-      .finally(() => {
-        if (!claimed) slot?.release();
+    let stored: Awaited<ReturnType<typeof jobsRepository.admit>>;
+    try {
+      stored = await jobsRepository.admit(this.db, this.newJob(input, model), {
+        priority: PRIORITY_VALUE[input.priority],
+        maxQueue: this.options.maxQueue,
+        maxQueuedPerUser: this.options.maxQueuedPerUser,
+        maxQueuedPerKey: this.options.maxQueuedPerKey,
+        claimIfIdle: slot !== undefined,
       });
-
-    const unsubscribe = listener ? this.hub.subscribe(stored.jobId, listener) : () => undefined;
-    if (claimed && slot) {
+    } catch (error) {
+      slot?.release();
+      throw error;
+    }
+    const { admitted, committed } = stored;
+    const job = admitted.job;
+    if (!job) {
+      slot?.release();
+      throw this.refusal(admitted, model);
+    }
+    const unsubscribe = listener ? this.hub.subscribe(job.id, listener) : () => undefined;
+    if (admitted.claimed && slot) {
       const history =
         input.chat && input.chat.conversationId === undefined
           ? [{ role: 'user', content: input.chat.message }]
           : undefined;
-      this.scheduler.adopt(claimed, slot, history);
+      this.scheduler.adopt(job, slot, { ...(history ? { history } : {}), committed });
     } else {
-      this.scheduler.kick();
+      slot?.release();
     }
+    try {
+      await committed;
+    } catch (error) {
+      unsubscribe();
+      throw error;
+    }
+    if (!admitted.claimed) this.scheduler.kick();
     this.scheduler.positionsChanged();
-    const position = await this.positionOf(stored.jobId);
-    return { admission: { ...stored, model, ...position }, unsubscribe };
+    const position = await this.positionOf(job.id);
+    return {
+      admission: {
+        jobId: job.id,
+        model,
+        conversationId: job.conversation_id,
+        userMessageId: admitted.userMessageId,
+        assistantMessageId: admitted.assistantMessageId,
+        ...position,
+      },
+      unsubscribe,
+    };
   }
 
-  private async insert(
-    trx: Transaction<Database>,
-    input: AdmitInput,
-    model: string,
-  ): Promise<Pick<Admission, 'jobId' | 'conversationId' | 'userMessageId' | 'assistantMessageId'>> {
-    const request = { body: input.body, conversation: input.chat !== undefined, priority: input.priority };
-    const priority = PRIORITY_VALUE[input.priority];
-    if (input.chat && input.userId !== null) {
-      const row = await jobsRepository.insertChatJob(
-        trx,
-        {
-          userId: input.userId,
-          conversationId: input.chat.conversationId ?? null,
-          title: titleFrom(input.chat.message),
-          message: input.chat.message,
-          source: input.source,
-          kind: input.kind,
-          model,
-          prompt: input.prompt,
-          request,
-        },
-        priority,
-      );
-      if (!row) throw new ConversationNotFoundError();
-      return {
-        jobId: row.job_id,
-        conversationId: row.conversation_id,
-        userMessageId: row.user_message_id,
-        assistantMessageId: row.assistant_message_id,
-      };
+  /** Why an admission stored nothing: the queue is full, the caller's cap is reached, or not their chat. */
+  private refusal(admitted: AdmittedRow, model: string): Error {
+    const { maxQueue, maxQueuedPerUser, maxQueuedPerKey } = this.options;
+    const retryAfter = this.retryAfterSeconds(model);
+    switch (admitted.refused) {
+      case 'queue_full':
+        return new QueueFullError(maxQueue, retryAfter);
+      case 'user_cap':
+        return new CallerCapExceededError('queued_jobs_per_user', maxQueuedPerUser, retryAfter);
+      case 'key_cap':
+        return new CallerCapExceededError('queued_jobs_per_key', maxQueuedPerKey, retryAfter);
+      default:
+        return new ConversationNotFoundError();
     }
-    const jobId = await jobsRepository.insertJob(
-      trx,
-      {
-        conversationId: null,
-        userId: input.userId,
-        source: input.source,
-        kind: input.kind,
-        model,
-        prompt: input.prompt,
-        request,
-        boundToCaller: input.boundToCaller,
-      },
-      priority,
-    );
-    return { jobId, conversationId: null, userMessageId: null, assistantMessageId: null };
+  }
+
+  private newJob(input: AdmitInput, model: string): Parameters<typeof jobsRepository.admit>[1] {
+    const request = { body: input.body, conversation: input.chat !== undefined, priority: input.priority };
+    const base = {
+      conversationId: null,
+      userId: input.userId,
+      apiKeyId: input.apiKeyId ?? null,
+      source: input.source,
+      kind: input.kind,
+      model,
+      prompt: input.prompt,
+      request,
+      boundToCaller: input.boundToCaller,
+    };
+    if (!input.chat || input.userId === null) return base;
+    return {
+      ...base,
+      conversationId: input.chat.conversationId ?? null,
+      boundToCaller: false,
+      chat: { title: titleFrom(input.chat.message), message: input.chat.message },
+    };
   }
 
   async positionOf(
@@ -203,13 +220,14 @@ export class JobsService {
 
   /**
    * A queued job leaves the queue; a running one is stopped (its upstream request aborted) and keeps its
-   * partial text, marked cancelled. The owner or an administrator may cancel; others get 404.
+   * partial text, marked cancelled. The owner or an administrator (a signed-in one: never an API key) may
+   * cancel; others get 404.
    */
   async cancel(identity: Identity | null, jobId: string, reason: StopReason = 'user'): Promise<JobDto> {
     const row = await jobsRepository.findById(this.db, jobId);
     const allowed =
       row !== undefined &&
-      (identity === null || row.user_id === identity.userId || identity.role === 'admin');
+      (identity === null || row.user_id === identity.userId || userRoleAtLeast(identity, 'admin'));
     if (!row || !allowed) throw new JobNotFoundError();
     await this.stop(jobId, reason);
     return this.toDto(await this.getOwned(null, jobId));
@@ -229,19 +247,7 @@ export class JobsService {
         if (!locked) return 'gone' as const;
         if (locked.status !== 'pending')
           return locked.status === 'processing' ? ('running' as const) : ('final' as const);
-        await jobsRepository.finish(trx, jobId, locked.model, {
-          status: 'cancelled',
-          response: locked.response ?? '',
-          thinking: locked.thinking ?? '',
-          errorCode: null,
-          error: null,
-          promptTokens: null,
-          completionTokens: null,
-          promptEvalMs: null,
-          evalMs: null,
-          loadMs: null,
-          doneReason: null,
-        });
+        await jobsRepository.finish(trx, jobId, locked.model, finishWithoutResult(locked, 'cancelled'));
         return locked;
       });
       if (cancelled === 'gone' || cancelled === 'final') return;
@@ -320,10 +326,18 @@ export class JobsService {
     }
   }
 
-  /** `GET /api/llm/queue`: positions, the running job(s), throughput and the backend state. */
-  async queue(identity: Identity | null, loadedModels: readonly string[]) {
+  /**
+   * `GET /api/llm/queue`: positions, the running job(s), throughput and the backend state, as `identity`
+   * may see it: administrators (signed in) see every job; everyone else sees their own jobs in full and
+   * other users' only as anonymous places in line (no id, no source).
+   */
+  async queue(identity: Identity | null) {
     const view = await this.scheduler.queueView();
+    const loadedModels = [...this.scheduler.loadedModels()];
     const now = Date.now();
+    const seesAll = identity === null || userRoleAtLeast(identity, 'admin');
+    const mine = (userId: number | null) => identity !== null && userId === identity.userId;
+    const shown = (userId: number | null) => seesAll || mine(userId);
     return {
       backend: {
         status: view.backend.status,
@@ -333,26 +347,26 @@ export class JobsService {
       loadedModels,
       tokensPerSecond: this.throughput.tokensPerSecond(),
       running: view.running.map((run) => ({
-        jobId: run.job.id,
+        jobId: shown(run.job.user_id) ? run.job.id : null,
         model: run.model,
-        source: run.job.source,
+        source: shown(run.job.user_id) ? run.job.source : null,
         priority: jobPriority(run.job),
         startedAt: new Date(run.startedAt).toISOString(),
         chunks: run.chunks,
         tokensPerSecond: run.liveTokensPerSecond(),
-        mine: identity !== null && run.job.user_id === identity.userId,
+        mine: mine(run.job.user_id),
       })),
       waitingCount: view.waiting.length,
       queued: view.waiting.map((w) => ({
-        jobId: w.row.job_id,
+        jobId: shown(w.row.user_id) ? w.row.job_id : null,
         position: w.position,
         etaSeconds: w.etaSeconds,
         model: w.row.model,
         priority: w.row.priority >= PRIORITY_VALUE.interactive ? 'interactive' : 'batch',
-        source: w.row.source,
+        source: shown(w.row.user_id) ? w.row.source : null,
         waitingSeconds: Math.round((now - w.row.created_at.getTime()) / 1000),
         status: view.backend.status === 'down' ? 'backend_unavailable' : 'queued',
-        mine: identity !== null && w.row.user_id === identity.userId,
+        mine: mine(w.row.user_id),
       })),
     };
   }

@@ -189,14 +189,6 @@ export const modelsRepository = {
     return row?.id;
   },
 
-  async touchUsage(db: Db, id: string): Promise<void> {
-    await db
-      .updateTable('llm_installed_models')
-      .set((eb) => ({ last_used_at: sql`now()`, usage_count: eb('usage_count', '+', 1) }))
-      .where('id', '=', id)
-      .execute();
-  },
-
   async recordSwitch(
     db: Db,
     fromModel: string | null,

@@ -3,10 +3,9 @@ import type { Kysely } from 'kysely';
 import type { Database } from '@arasul/db';
 import { type Logger, errorMeta } from '@arasul/service-kit';
 import { ModelNotInstalledError, type OllamaClient, type OllamaTag } from '../clients/ollama.client';
-import type { ModelResolver } from '../jobs/jobs.service';
 import type { Scheduler } from '../scheduler/scheduler';
-import type { ModelState } from '../scheduler/model-state';
 import { MODEL_CATALOG } from './catalog';
+import type { ModelState } from './model-state';
 import type { PullListener, PullManager } from './model-pulls';
 import { ModelInUseError, NoModelError } from './models.errors';
 import { modelsRepository } from './models.repository';
@@ -23,7 +22,7 @@ const DEFAULT_CACHE_MS = 5000;
 export type { InstalledModelDto };
 
 /** The model catalog, what Ollama has installed, pulls, the default model. */
-export class ModelsService implements ModelResolver {
+export class ModelsService {
   private readonly log: Logger;
   private defaultCache: { model: string; at: number } | undefined;
 

@@ -1,23 +1,19 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Kysely } from 'kysely';
-import type { Database, JsonObject } from '@arasul/db';
-import { AppError, type Logger, errorMeta } from '@arasul/service-kit';
-import { chatsRepository } from '../chats/chats.repository';
+import type { JsonObject } from '@arasul/db';
+import { AppError, type EventPublisher, type Logger, errorMeta } from '@arasul/service-kit';
+import { OllamaOutOfMemoryError, OllamaUnavailableError } from '../clients/ollama.client';
+import type { JobEvent, JobHub, JobResultExtras } from './job-events';
 import {
-  type GenerationResult,
-  type OllamaClient,
-  OllamaOutOfMemoryError,
-  OllamaUnavailableError,
-} from '../clients/ollama.client';
-import { type JobEvent, type JobHub, type JobResultExtras, type Timings } from '../jobs/job-events';
-import { type FinishRow, type JobRow, jobsRepository } from '../jobs/jobs.repository';
-import { modelsRepository } from '../models/models.repository';
-import type { EventPublisher } from '../shared/events';
-import type { ModelState } from './model-state';
+  type FinalOutcome,
+  MAX_OUTPUT_CHARS,
+  type Outcome,
+  finishedFactOf,
+  stoppedOutcome,
+  terminalEventOf,
+} from './job-outcome';
+import { JobWriter } from './job-writer';
+import type { JobRow, ModelLoader, QueueStore, StopReason, Upstream } from './scheduler.port';
 import type { Throughput } from './throughput';
-
-/** Why a running job was stopped from outside. */
-export type StopReason = 'user' | 'caller_gone' | 'shutdown' | 'crash' | 'inactivity' | 'output_limit';
 
 export interface JobRunOptions {
   flushIntervalMs: number;
@@ -28,9 +24,9 @@ export interface JobRunOptions {
 }
 
 export interface JobRunDeps {
-  db: Kysely<Database>;
-  ollama: OllamaClient;
-  models: ModelState;
+  store: QueueStore;
+  upstream: Upstream;
+  models: ModelLoader;
   hub: JobHub;
   publisher: EventPublisher;
   throughput: Throughput;
@@ -38,18 +34,11 @@ export interface JobRunDeps {
   options: JobRunOptions;
   /** Ollama could not be reached after every attempt: the scheduler stops claiming until it is back. */
   onBackendDown: (reason: string) => void;
+  /** The conversation as the model should see it, when the admission already knew it (a new chat). */
+  history?: { role: string; content: string }[];
+  /** The admission's COMMIT when the job was started before it finished; a failed commit drops the run. */
+  committed?: Promise<void>;
 }
-
-type Outcome =
-  | { kind: 'completed'; result: GenerationResult | null; extras: JobResultExtras }
-  | { kind: 'failed'; code: string; message: string }
-  | { kind: 'cancelled' }
-  | { kind: 'requeue'; reason: string; backendDown: boolean }
-  | { kind: 'abandon' };
-
-/** Largest answer kept for one job; a model that runs away is stopped there. */
-const MAX_OUTPUT_CHARS = 2_000_000;
-const SETTLE_ATTEMPTS = 5;
 
 interface StoredRequest {
   body?: JsonObject;
@@ -58,9 +47,9 @@ interface StoredRequest {
 
 /**
  * One job on its way through Ollama: load the model if needed, stream, keep the text in memory for
- * snapshots, write it to the database every flush interval, and end in exactly one final state. Connection
- * failures are retried with back-off, an out-of-memory error once after unloading every model; a stopped
- * job's upstream request is aborted at the socket.
+ * snapshots, have it written every flush interval (`JobWriter`), and end in exactly one final state
+ * (`job-outcome.ts`). Connection failures are retried with back-off, an out-of-memory error once after
+ * unloading every model; a stopped job's upstream request is aborted at the socket.
  */
 export class JobRun {
   readonly done: Promise<void>;
@@ -71,23 +60,29 @@ export class JobRun {
   chunks = 0;
   private readonly controller = new AbortController();
   private stopReason: StopReason | null = null;
-  private dirty = false;
-  private flushing: Promise<void> | null = null;
   private inactivityTimer: NodeJS.Timeout | undefined;
   private readonly log: Logger;
+  private readonly writer: JobWriter;
+  private readonly committed: Promise<void>;
   private finished = false;
-  private history: { role: string; content: string }[] | null = null;
+  private history: { role: string; content: string }[] | null;
 
   constructor(
     readonly job: JobRow,
-    /** The conversation as the model should see it, when the admission already knew it (a new chat). */
-    history: { role: string; content: string }[] | undefined,
     private readonly deps: JobRunDeps,
   ) {
-    this.history = history ?? null;
+    this.history = deps.history ?? null;
     this.log = deps.logger.child({ module: 'job', jobId: job.id });
     this.content = job.response ?? '';
     this.thinking = job.thinking ?? '';
+    this.committed = deps.committed ?? Promise.resolve();
+    // A commit that fails means the job was never stored: stop at once and write nothing.
+    this.committed.catch(() => this.stop('crash'));
+    this.writer = new JobWriter(job.id, deps.store, this.log, this.committed, () => ({
+      content: this.content,
+      thinking: this.thinking,
+      chunks: this.chunks,
+    }));
     this.done = this.run();
   }
 
@@ -103,6 +98,7 @@ export class JobRun {
   stop(reason: StopReason): void {
     if (this.stopReason !== null) return;
     this.stopReason = reason;
+    if (reason === 'crash') this.writer.close();
     this.controller.abort(new Error(`job stopped: ${reason}`));
   }
 
@@ -131,7 +127,7 @@ export class JobRun {
 
   private async run(): Promise<void> {
     this.publish({ type: 'started', model: this.model });
-    const flusher = setInterval(() => void this.flush(), this.deps.options.flushIntervalMs);
+    const flusher = setInterval(() => void this.writer.flush(), this.deps.options.flushIntervalMs);
     let outcome: Outcome;
     try {
       outcome = await this.execute();
@@ -142,12 +138,15 @@ export class JobRun {
       clearInterval(flusher);
       clearTimeout(this.inactivityTimer);
     }
-    if (outcome.kind === 'abandon') {
+    // A stop('crash') may come after the outcome (the admission's commit failed late): write nothing then.
+    if (outcome.kind === 'abandon' || this.stopReason === 'crash') {
       this.finished = true;
       return;
     }
-    await this.flushing;
-    await this.settle(outcome);
+    await this.writer.drain();
+    const saved = await this.writer.settle(outcome, this.model).catch(() => false);
+    this.finished = true;
+    if (saved) this.announce(outcome);
   }
 
   private async execute(): Promise<Outcome> {
@@ -160,24 +159,7 @@ export class JobRun {
         await this.deps.models.ensureLoaded(this.model, signal, (from) =>
           this.publish({ type: 'model_loading', model: this.model, from }),
         );
-        if (this.job.kind === 'embed') {
-          const body = this.request().body ?? {};
-          const answer = await this.deps.ollama.embed(body, this.model, signal);
-          return {
-            kind: 'completed',
-            result: {
-              doneReason: 'stop',
-              promptTokens: answer.prompt_eval_count ?? 0,
-              completionTokens: 0,
-              promptEvalMs: 0,
-              evalMs: 0,
-              loadMs: Math.round((answer.load_duration ?? 0) / 1e6),
-              totalMs: Math.round((answer.total_duration ?? 0) / 1e6),
-              raw: answer,
-            },
-            extras: { embeddings: answer.embeddings },
-          };
-        }
+        if (this.job.kind === 'embed') return await this.embed(signal);
         if (this.job.kind === 'generate' && this.content !== '') {
           return {
             kind: 'failed',
@@ -187,7 +169,7 @@ export class JobRun {
         }
         const body = await this.upstreamBody();
         this.armInactivity();
-        const result = await this.deps.ollama.generate(
+        const result = await this.deps.upstream.generate(
           this.job.kind === 'generate' ? 'generate' : 'chat',
           this.model,
           body,
@@ -197,7 +179,7 @@ export class JobRun {
         return { kind: 'completed', result, extras: { raw: result.raw } };
       } catch (error) {
         clearTimeout(this.inactivityTimer);
-        if (this.stopReason !== null) return this.stoppedOutcome();
+        if (this.stopReason !== null) return stoppedOutcome(this.stopReason, options.inactivityMs);
         if (error instanceof OllamaOutOfMemoryError && !oomRetried) {
           oomRetried = true;
           this.log.warn('out of memory: unloading every model and retrying once', errorMeta(error));
@@ -212,7 +194,7 @@ export class JobRun {
             try {
               await sleep(delay, undefined, { signal });
             } catch {
-              return this.stoppedOutcome();
+              return stoppedOutcome(this.stopReason, options.inactivityMs);
             }
             continue;
           }
@@ -228,27 +210,22 @@ export class JobRun {
     }
   }
 
-  private stoppedOutcome(): Outcome {
-    switch (this.stopReason) {
-      case 'crash':
-        return { kind: 'abandon' };
-      case 'shutdown':
-        return { kind: 'requeue', reason: 'the service is shutting down', backendDown: false };
-      case 'inactivity':
-        return {
-          kind: 'failed',
-          code: 'inactivity_timeout',
-          message: `The model produced nothing for ${Math.round(this.deps.options.inactivityMs / 1000)} s.`,
-        };
-      case 'output_limit':
-        return {
-          kind: 'failed',
-          code: 'output_too_large',
-          message: `The answer exceeded ${MAX_OUTPUT_CHARS} characters and was stopped.`,
-        };
-      default:
-        return { kind: 'cancelled' };
-    }
+  private async embed(signal: AbortSignal): Promise<Outcome> {
+    const answer = await this.deps.upstream.embed(this.request().body ?? {}, this.model, signal);
+    return {
+      kind: 'completed',
+      result: {
+        doneReason: 'stop',
+        promptTokens: answer.prompt_eval_count ?? 0,
+        completionTokens: 0,
+        promptEvalMs: 0,
+        evalMs: 0,
+        loadMs: Math.round((answer.load_duration ?? 0) / 1e6),
+        totalMs: Math.round((answer.total_duration ?? 0) / 1e6),
+        raw: answer,
+      },
+      extras: { embeddings: answer.embeddings },
+    };
   }
 
   private armInactivity(): void {
@@ -268,7 +245,7 @@ export class JobRun {
       this.content += content;
       this.publish({ type: 'token', text: content });
     }
-    this.dirty = true;
+    this.writer.touch();
     if (this.content.length + this.thinking.length > MAX_OUTPUT_CHARS) this.stop('output_limit');
   }
 
@@ -283,14 +260,15 @@ export class JobRun {
     if (this.job.kind !== 'chat') return body;
     let messages = Array.isArray(body.messages) ? (body.messages as { role: string; content: string }[]) : [];
     if (stored.conversation === true && this.job.conversation_id !== null) {
-      this.history ??= (
-        await chatsRepository.historyForJob(
-          this.deps.db,
+      if (this.history === null) {
+        // The question is part of the admission's transaction: readable once that committed.
+        await this.committed;
+        this.history = await this.deps.store.historyForJob(
           this.job.conversation_id,
           this.job.id,
           this.deps.options.historyMessages,
-        )
-      ).map((m) => ({ role: m.role, content: m.content }));
+        );
+      }
       messages = this.history;
     }
     // Resuming (after a restart or a broken connection): the model continues its own partial answer.
@@ -299,79 +277,8 @@ export class JobRun {
     return body;
   }
 
-  private flush(): Promise<void> {
-    if (!this.dirty || this.flushing || this.stopReason === 'crash')
-      return this.flushing ?? Promise.resolve();
-    this.dirty = false;
-    const content = this.content;
-    const thinking = this.thinking;
-    this.flushing = jobsRepository
-      .saveProgress(this.deps.db, this.job.id, content, thinking)
-      .catch((error: unknown) => {
-        this.dirty = true;
-        this.log.warn('progress not saved', errorMeta(error));
-      })
-      .finally(() => {
-        this.flushing = null;
-      });
-    return this.flushing;
-  }
-
-  private finishRow(outcome: Exclude<Outcome, { kind: 'requeue' | 'abandon' }>): FinishRow {
-    const result = outcome.kind === 'completed' ? outcome.result : null;
-    return {
-      status: outcome.kind,
-      response: this.content,
-      thinking: this.thinking,
-      errorCode: outcome.kind === 'failed' ? outcome.code : null,
-      error: outcome.kind === 'failed' ? outcome.message.slice(0, 4000) : null,
-      promptTokens: result?.promptTokens ?? null,
-      completionTokens: result?.completionTokens ?? (outcome.kind === 'completed' ? this.chunks : null),
-      promptEvalMs: result?.promptEvalMs ?? null,
-      evalMs: result?.evalMs ?? null,
-      loadMs: result?.loadMs ?? null,
-      doneReason: result?.doneReason ?? null,
-    };
-  }
-
-  /** Writes the final state (retried, bounded), then tells listeners and the bus. */
-  private async settle(outcome: Exclude<Outcome, { kind: 'abandon' }>): Promise<void> {
-    const { db } = this.deps;
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        if (outcome.kind === 'requeue') {
-          await db.transaction().execute((trx) =>
-            jobsRepository.requeue(trx, this.job.id, {
-              resumeFirst: true,
-              countRecovery: false,
-              response: this.content,
-              thinking: this.thinking,
-            }),
-          );
-        } else {
-          const row = this.finishRow(outcome);
-          await db.transaction().execute(async (trx) => {
-            await jobsRepository.finish(trx, this.job.id, this.model, row);
-            if (outcome.kind === 'completed') await modelsRepository.touchUsage(trx, this.model);
-          });
-        }
-        break;
-      } catch (error) {
-        this.log.error('final job state not saved', { attempt, ...errorMeta(error) });
-        // Still 'processing' in the database: the next start recovers it.
-        if (attempt >= SETTLE_ATTEMPTS) {
-          this.finished = true;
-          return;
-        }
-        await sleep(200 * attempt);
-      }
-    }
-    this.finished = true;
-    this.announce(outcome);
-  }
-
-  private announce(outcome: Exclude<Outcome, { kind: 'abandon' }>): void {
-    const durationMs = Date.now() - this.startedAt;
+  /** Tells listeners and the bus how the job ended (after its final state is stored). */
+  private announce(outcome: FinalOutcome | Extract<Outcome, { kind: 'requeue' }>): void {
     if (outcome.kind === 'requeue') {
       if (outcome.backendDown) {
         this.deps.onBackendDown(outcome.reason);
@@ -379,54 +286,21 @@ export class JobRun {
       }
       return;
     }
-    const result = outcome.kind === 'completed' ? outcome.result : null;
-    const completionTokens = result?.completionTokens || this.chunks;
-    if (outcome.kind === 'completed') {
-      const timings: Timings = {
-        totalMs: durationMs,
-        loadMs: result?.loadMs ?? 0,
-        promptEvalMs: result?.promptEvalMs ?? 0,
+    const durationMs = Date.now() - this.startedAt;
+    const text = { content: this.content, thinking: this.thinking, chunks: this.chunks };
+    if (outcome.kind === 'completed' && this.job.kind !== 'embed') {
+      const result = outcome.result;
+      this.deps.throughput.record({
+        model: this.model,
+        completionTokens: result?.completionTokens || this.chunks,
         evalMs: result?.evalMs ?? 0,
-        tokensPerSecond:
-          result && result.evalMs > 0 && completionTokens > 0
-            ? Math.round((completionTokens / result.evalMs) * 10_000) / 10
-            : null,
-      };
-      if (this.job.kind !== 'embed') {
-        this.deps.throughput.record({
-          model: this.model,
-          completionTokens,
-          evalMs: result?.evalMs ?? 0,
-          totalMs: durationMs,
-        });
-      }
-      this.publish(
-        {
-          type: 'done',
-          usage: {
-            promptTokens: result?.promptTokens ?? 0,
-            completionTokens,
-            totalTokens: (result?.promptTokens ?? 0) + completionTokens,
-          },
-          timings,
-          doneReason: result?.doneReason ?? null,
-        },
-        outcome.extras,
-      );
-    } else if (outcome.kind === 'failed') {
-      this.publish({ type: 'error', code: outcome.code, message: outcome.message });
-    } else {
-      this.publish({ type: 'cancelled' });
+        totalMs: durationMs,
+      });
     }
-    this.deps.publisher.emit('llm.job.finished', {
-      jobId: this.job.id,
-      model: this.model || 'unknown',
-      outcome: outcome.kind,
-      promptTokens: result?.promptTokens ?? 0,
-      completionTokens: outcome.kind === 'completed' ? completionTokens : this.chunks,
-      durationMs,
-      source: this.job.source,
-      ...(outcome.kind === 'failed' ? { error: outcome.message.slice(0, 4000) } : {}),
-    });
+    this.publish(
+      terminalEventOf(outcome, text, durationMs),
+      outcome.kind === 'completed' ? outcome.extras : undefined,
+    );
+    this.deps.publisher.emit('llm.job.finished', finishedFactOf(this.job, outcome, text, durationMs));
   }
 }

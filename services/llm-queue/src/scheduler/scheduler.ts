@@ -1,15 +1,15 @@
-import type { Kysely } from 'kysely';
 import type pg from 'pg';
-import type { Database } from '@arasul/db';
-import { type HealthRegistry, type Logger, errorMeta } from '@arasul/service-kit';
-import type { OllamaClient } from '../clients/ollama.client';
-import type { JobHub } from '../jobs/job-events';
-import { type JobRow, type WaitingRow, jobsRepository } from '../jobs/jobs.repository';
-import type { EventPublisher } from '../shared/events';
-import { JobRun, type JobRunOptions, type StopReason } from './job-run';
-import type { ModelState } from './model-state';
-import { type WaitingEntry, estimateStartSeconds, orderQueue, priorityClassOf } from './scheduler.policy';
+import { type EventPublisher, type HealthRegistry, type Logger, errorMeta } from '@arasul/service-kit';
+import { type BackendState, BackendMonitor } from './backend-monitor';
+import type { JobHub } from './job-events';
+import { JobRun, type JobRunOptions } from './job-run';
+import { LeaderLock } from './leader-lock';
+import { PositionNotifier } from './positions';
+import { type QueueView, QueueViewReader } from './queue-view';
+import { recoverOrphans } from './recovery';
+import type { JobRow, ModelLoader, QueueStore, StopReason, Upstream } from './scheduler.port';
 import type { Throughput } from './throughput';
+import { failLongWaiters } from './wait-timeouts';
 
 export interface SchedulerOptions extends JobRunOptions {
   parallel: number;
@@ -25,11 +25,11 @@ export interface SchedulerOptions extends JobRunOptions {
 }
 
 export interface SchedulerDeps {
-  db: Kysely<Database>;
+  store: QueueStore;
   /** The pool whose one connection holds the leader lock for as long as this scheduler runs. */
   pool: pg.Pool;
-  ollama: OllamaClient;
-  models: ModelState;
+  upstream: Upstream;
+  models: ModelLoader;
   hub: JobHub;
   publisher: EventPublisher;
   throughput: Throughput;
@@ -38,62 +38,64 @@ export interface SchedulerDeps {
   options: SchedulerOptions;
 }
 
-export interface BackendState {
-  status: 'unknown' | 'up' | 'down';
-  reason: string | null;
-  since: Date | null;
+/** A slot promised to an admission that runs its own job (the fast path of an idle scheduler). */
+export interface ReservedSlot {
+  release(): void;
 }
 
-export interface QueuedView {
-  row: WaitingRow & { model: string };
-  position: number;
-  etaSeconds: number;
-}
-
-export interface QueueView {
-  waiting: QueuedView[];
-  running: JobRun[];
-  backend: BackendState;
-}
-
-/** Session-level advisory lock: one scheduler per database; Postgres frees it when the holder dies. */
-const LEADER_LOCK: [number, number] = [0x4c4c4d51, 1];
+/** Bounded wait for running jobs to write their final state. */
+const STOP_WAIT_MS = 5000;
 
 /**
  * THE scheduler: claims waiting jobs in policy order while a slot is free and Ollama is reachable, runs
  * each as a JobRun, and keeps listeners told about their position. Exactly one scheduler works a database at
- * a time (advisory lock), so after a crash the next instance knows every `processing` job is an orphan and
- * recovers it at once: back to the front of the queue, at most `maxRecoveries` times, then failed with its
- * partial text. Jobs already waiting keep their order.
+ * a time (`LeaderLock`), so after a crash the next instance knows every `processing` job is an orphan and
+ * recovers it at once (`recovery.ts`). The parts: leader lock, recovery, backend probing (`BackendMonitor`),
+ * wait timeouts, the queue view and position updates; this class coordinates them.
  */
 export class Scheduler {
   private readonly active = new Map<string, JobRun>();
   private readonly log: Logger;
-  private leader: pg.PoolClient | null = null;
+  private readonly leader: LeaderLock;
+  private readonly backend: BackendMonitor;
+  private readonly views: QueueViewReader;
+  private readonly positions: PositionNotifier;
+  private readonly loop: ReturnType<HealthRegistry['loop']>;
   private state: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
   private pumping = false;
-  /** Slots promised to admissions that claim their own job (the fast path of an empty queue). */
-  private reserved = 0;
   private pumpAgain = false;
+  /** Slots promised to admissions that claim their own job. */
+  private reserved = 0;
   private tickTimer: NodeJS.Timeout | undefined;
   private ticking = false;
-  private positionsTimer: NodeJS.Timeout | undefined;
-  private readonly lastQueued = new Map<string, string>();
-  private backend: BackendState = { status: 'unknown', reason: null, since: null };
-  private lastProbeAt = 0;
-  private readonly loop: ReturnType<HealthRegistry['loop']>;
 
   constructor(private readonly deps: SchedulerDeps) {
     this.log = deps.logger.child({ module: 'scheduler' });
     this.loop = deps.health.loop('scheduler');
+    this.leader = new LeaderLock(deps.pool, this.log, () => {
+      for (const run of this.active.values()) run.stop('crash');
+    });
+    this.backend = new BackendMonitor(
+      deps.upstream,
+      deps.models,
+      deps.options.backendProbeMs,
+      this.log,
+      (state) => this.onBackendChange(state),
+    );
+    this.views = new QueueViewReader(deps.store, deps.models, deps.throughput, deps.options);
+    this.positions = new PositionNotifier(deps.hub, () => this.queueView(), this.log);
   }
 
   get isLeader(): boolean {
-    return this.leader !== null;
+    return this.leader.held;
   }
 
   backendState(): BackendState {
-    return { ...this.backend };
+    return this.backend.current;
+  }
+
+  loadedModels(): ReadonlySet<string> {
+    return this.deps.models.loadedModels();
   }
 
   activeJob(jobId: string): JobRun | undefined {
@@ -103,6 +105,11 @@ export class Scheduler {
 
   runningJobs(): JobRun[] {
     return [...this.active.values()].filter((r) => !r.isFinished);
+  }
+
+  /** The waiting jobs in run order with position and ETA, the running jobs, and the backend state. */
+  queueView(limit?: number): Promise<QueueView> {
+    return this.views.read(this.runningJobs(), this.backend.current, limit);
   }
 
   /** Becomes leader if it can (recovering orphans), then starts claiming. Returns once that was tried. */
@@ -122,17 +129,14 @@ export class Scheduler {
     if (this.state === 'stopped' || this.state === 'stopping') return;
     this.state = 'stopping';
     clearInterval(this.tickTimer);
-    clearTimeout(this.positionsTimer);
+    this.positions.stop();
     const runs = [...this.active.values()];
     for (const run of runs) run.stop(mode === 'graceful' ? 'shutdown' : 'crash');
     await Promise.race([
       Promise.all(runs.map((r) => r.done)),
-      new Promise((r) => setTimeout(r, 5000).unref()),
+      new Promise((r) => setTimeout(r, STOP_WAIT_MS).unref()),
     ]);
-    const leader = this.leader;
-    this.leader = null;
-    // Closing the lock's connection frees the lock (never reused: it carries our error listener).
-    leader?.release(true);
+    this.leader.release();
     this.state = 'stopped';
   }
 
@@ -168,77 +172,20 @@ export class Scheduler {
     const run = this.active.get(jobId);
     if (!run) return false;
     run.stop(reason);
-    await Promise.race([run.done, new Promise((r) => setTimeout(r, 5000).unref())]);
+    await Promise.race([run.done, new Promise((r) => setTimeout(r, STOP_WAIT_MS).unref())]);
     return true;
   }
 
   /** Queue positions are about to change: tell the listeners soon (coalesced). */
   positionsChanged(): void {
-    if (this.positionsTimer || this.state !== 'running') return;
-    this.positionsTimer = setTimeout(() => {
-      this.positionsTimer = undefined;
-      this.publishPositions().catch((error: unknown) =>
-        this.log.warn('positions not published', errorMeta(error)),
-      );
-    }, 20);
-  }
-
-  /** The waiting jobs in run order with position and ETA, the running jobs, and the backend state. */
-  async queueView(limit?: number): Promise<QueueView> {
-    const { options, throughput, models } = this.deps;
-    const rows = await jobsRepository.listWaiting(this.deps.db, limit ?? this.scanLimit());
-    const entries = rows.map((row) => ({
-      row: { ...row, model: row.model ?? '' },
-      jobId: row.job_id,
-      model: row.model ?? '',
-      priority: priorityClassOf(row.priority),
-      enqueuedAt: row.created_at,
-      resumeFirst: row.resume_first,
-    }));
-    const running = this.runningJobs();
-    const loaded = new Set([...models.loadedModels(), ...running.map((r) => r.model)]);
-    const ordered = orderQueue(entries, {
-      now: Date.now(),
-      loadedModels: loaded,
-      maxWaitMs: options.maxWaitSeconds * 1000,
-      batchAgingMs: options.batchAgingSeconds * 1000,
-    });
-    const etas = estimateStartSeconds(ordered, {
-      runningRemainingSeconds: running.map((r) =>
-        Math.max(1, throughput.jobSeconds(r.model) - (Date.now() - r.startedAt) / 1000),
-      ),
-      parallel: options.parallel,
-      currentModel: running[0]?.model ?? models.current(),
-      jobSeconds: (model) => throughput.jobSeconds(model),
-      switchSeconds: throughput.switchSeconds(),
-    });
-    return {
-      waiting: ordered.map((entry, i) => ({ row: entry.row, position: i + 1, etaSeconds: etas[i] ?? 0 })),
-      running,
-      backend: this.backendState(),
-    };
-  }
-
-  // ---------------------------------------------------------------------------------------------------
-
-  private scanLimit(): number {
-    return Math.min(100_000, Math.max(this.deps.options.maxQueue * 2, 1000));
-  }
-
-  private canClaim(): boolean {
-    return (
-      this.state === 'running' &&
-      this.leader !== null &&
-      this.backend.status === 'up' &&
-      this.active.size + this.reserved < this.deps.options.parallel
-    );
+    if (this.state === 'running') this.positions.changed();
   }
 
   /**
-   * Fast path for an idle scheduler: an admission that finds the queue empty may claim its own job in its
-   * transaction (it is next by every rule) and hand it over with `adopt`, instead of waiting for a pump.
+   * Fast path for an idle scheduler: an admission that finds the queue empty may claim its own job while
+   * storing it (it is next by every rule) and hand it over with `adopt`, instead of waiting for a pump.
    */
-  reserveSlot(): { release: () => void } | undefined {
+  reserveSlot(): ReservedSlot | undefined {
     if (!this.canClaim()) return undefined;
     this.reserved += 1;
     let released = false;
@@ -251,14 +198,31 @@ export class Scheduler {
     };
   }
 
-  /** Runs a job claimed by an admission under a reserved slot. */
-  adopt(job: JobRow, slot: { release: () => void }, history?: { role: string; content: string }[]): void {
+  /**
+   * Runs a job claimed by an admission under a reserved slot. The upstream request starts now; the job's
+   * own writes wait for `committed` (the admission's COMMIT, which may still be on its way). If that
+   * fails, the run is dropped without a trace: the job never existed.
+   */
+  adopt(
+    job: JobRow,
+    slot: ReservedSlot,
+    options: { history?: { role: string; content: string }[]; committed?: Promise<void> } = {},
+  ): JobRun | undefined {
     slot.release();
-    if (this.state !== 'running') {
-      // Stopped in between: the job is `processing` without a runner; recovery puts it back.
-      return;
-    }
-    this.launch(job, history);
+    // Stopped in between: the job is `processing` without a runner; recovery puts it back.
+    if (this.state !== 'running') return undefined;
+    return this.launch(job, options);
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+
+  private canClaim(): boolean {
+    return (
+      this.state === 'running' &&
+      this.leader.held &&
+      this.backend.isUp &&
+      this.active.size + this.reserved < this.deps.options.parallel
+    );
   }
 
   private async pump(): Promise<void> {
@@ -268,7 +232,7 @@ export class Scheduler {
       const job = await this.claimNext();
       if (!job) break;
       claimedAny = true;
-      this.launch(job);
+      this.launch(job, {});
     }
     if (claimedAny) this.positionsChanged();
   }
@@ -277,42 +241,54 @@ export class Scheduler {
     const view = await this.queueView();
     for (const candidate of view.waiting.slice(0, 10)) {
       if (!this.canClaim()) return undefined;
-      const job = await jobsRepository.claim(this.deps.db, candidate.row.job_id);
+      const job = await this.deps.store.claim(candidate.row.job_id);
       if (job) return job;
     }
     return undefined;
   }
 
-  private launch(job: JobRow, history?: { role: string; content: string }[]): void {
+  private launch(
+    job: JobRow,
+    options: { history?: { role: string; content: string }[]; committed?: Promise<void> },
+  ): JobRun {
     const { deps } = this;
-    const run = new JobRun(job, history, {
-      db: deps.db,
-      ollama: deps.ollama,
+    const run = new JobRun(job, {
+      store: deps.store,
+      upstream: deps.upstream,
       models: deps.models,
       hub: deps.hub,
       publisher: deps.publisher,
       throughput: deps.throughput,
       logger: deps.logger,
       options: deps.options,
-      onBackendDown: (reason) => this.markBackendDown(reason),
+      onBackendDown: (reason) => this.backend.markDown(reason),
+      ...options,
     });
     this.active.set(job.id, run);
-    this.lastQueued.delete(job.id);
+    this.positions.forget(job.id);
     void run.done.finally(() => {
       this.active.delete(job.id);
       this.positionsChanged();
       this.kick();
     });
+    return run;
   }
 
   private async tick(): Promise<void> {
     if (this.ticking || this.state !== 'running') return;
     this.ticking = true;
     try {
-      if (!this.leader) await this.tryLead();
-      if (this.leader && this.backend.status !== 'up') {
-        if (Date.now() - this.lastProbeAt >= this.deps.options.backendProbeMs) await this.probeBackend();
-        if (this.backend.status === 'down') await this.failLongWaiters();
+      if (!this.leader.held && (await this.leader.tryAcquire())) {
+        this.log.info('scheduler is the leader');
+        await recoverOrphans(this.deps.store, this.deps.publisher, this.log, this.deps.options.maxRecoveries);
+        await this.backend.probe();
+      }
+      if (this.leader.held && !this.backend.isUp) {
+        if (this.backend.probeDue()) await this.backend.probe();
+        if (this.backend.isDown) {
+          const limitMs = this.deps.options.backendWaitTimeoutSeconds * 1000;
+          if ((await failLongWaiters(this.deps, this.backend.current, limitMs)) > 0) this.positionsChanged();
+        }
       }
       this.kick();
       if (this.deps.hub.watchedJobs().length > 0) this.positionsChanged();
@@ -324,199 +300,14 @@ export class Scheduler {
     }
   }
 
-  private async tryLead(): Promise<void> {
-    const client = await this.deps.pool.connect();
-    // Attached first: a connection that dies while we hold it must never become an unhandled 'error'.
-    const onError = (error: unknown) => {
-      if (this.leader === client) this.loseLeadership(error);
-    };
-    client.on('error', onError);
-    let ok = false;
-    try {
-      const { rows } = await client.query<{ ok: boolean }>(
-        'SELECT pg_try_advisory_lock($1, $2) AS ok',
-        LEADER_LOCK,
-      );
-      ok = rows[0]?.ok === true;
-    } finally {
-      if (!ok) {
-        client.off('error', onError);
-        client.release();
+  private onBackendChange(state: BackendState): void {
+    if (state.status === 'down') {
+      const reason = state.reason ?? 'unreachable';
+      for (const jobId of this.deps.hub.watchedJobs()) {
+        if (!this.active.has(jobId)) this.deps.hub.publish(jobId, { type: 'backend_unavailable', reason });
       }
-    }
-    if (!ok) return;
-    this.leader = client;
-    this.log.info('scheduler is the leader');
-    await this.recover();
-    await this.probeBackend();
-  }
-
-  /** The lock's connection died: another instance may take over, so nothing may keep running here. */
-  private loseLeadership(error: unknown): void {
-    if (!this.leader) return;
-    this.log.error('lost the scheduler lock', errorMeta(error));
-    const leader = this.leader;
-    this.leader = null;
-    leader.release(true);
-    for (const run of this.active.values()) run.stop('crash');
-  }
-
-  private async recover(): Promise<void> {
-    const { db, options } = this.deps;
-    const failed: JobRow[] = [];
-    let requeued = 0;
-    await db.transaction().execute(async (trx) => {
-      const interrupted = 'The service restarted while this job was running.';
-      for (const job of await jobsRepository.orphans(trx)) {
-        if (job.bound_to_caller || job.recovery_count >= options.maxRecoveries) {
-          await jobsRepository.finish(trx, job.id, job.model, {
-            status: 'failed',
-            response: job.response ?? '',
-            thinking: job.thinking ?? '',
-            errorCode: 'interrupted',
-            error: job.bound_to_caller
-              ? `${interrupted} Its caller was disconnected.`
-              : `${interrupted} It was interrupted ${job.recovery_count + 1} times and is not retried again.`,
-            promptTokens: null,
-            completionTokens: null,
-            promptEvalMs: null,
-            evalMs: null,
-            loadMs: null,
-            doneReason: null,
-          });
-          failed.push(job);
-        } else {
-          await jobsRepository.requeue(trx, job.id, { resumeFirst: true, countRecovery: true });
-          requeued += 1;
-        }
-      }
-      for (const job of await jobsRepository.waitingBoundToCaller(trx)) {
-        await jobsRepository.finish(trx, job.id, job.model, {
-          status: 'failed',
-          response: '',
-          thinking: '',
-          errorCode: 'interrupted',
-          error: 'The service restarted while this job waited; its caller was disconnected.',
-          promptTokens: null,
-          completionTokens: null,
-          promptEvalMs: null,
-          evalMs: null,
-          loadMs: null,
-          doneReason: null,
-        });
-        failed.push(job);
-      }
-      await jobsRepository.repairPendingEntries(trx);
-    });
-    for (const job of failed) {
-      this.deps.publisher.emit('llm.job.finished', {
-        jobId: job.id,
-        model: job.model ?? 'unknown',
-        outcome: 'failed',
-        promptTokens: 0,
-        completionTokens: 0,
-        durationMs: 0,
-        source: job.source,
-        error: 'interrupted by a restart',
-      });
-    }
-    if (failed.length > 0 || requeued > 0)
-      this.log.warn('recovered jobs', { requeued, failed: failed.length });
-  }
-
-  private async probeBackend(): Promise<void> {
-    this.lastProbeAt = Date.now();
-    try {
-      await this.deps.ollama.version();
-      await this.deps.models.refresh().catch(() => undefined);
-      this.markBackendUp();
-    } catch (error) {
-      this.markBackendDown(error instanceof Error ? error.message : String(error));
-    }
-  }
-
-  private markBackendUp(): void {
-    if (this.backend.status === 'up') return;
-    if (this.backend.status === 'down') this.log.info('ollama is reachable again');
-    this.backend = { status: 'up', reason: null, since: new Date() };
-    this.positionsChanged();
-    this.kick();
-  }
-
-  markBackendDown(reason: string): void {
-    this.lastProbeAt = Date.now();
-    if (this.backend.status === 'down') return;
-    this.log.warn('ollama unreachable: jobs wait', { reason });
-    this.backend = { status: 'down', reason, since: new Date() };
-    for (const jobId of this.deps.hub.watchedJobs()) {
-      if (!this.active.has(jobId)) this.deps.hub.publish(jobId, { type: 'backend_unavailable', reason });
     }
     this.positionsChanged();
-  }
-
-  /** While Ollama is away, a job that has waited `backendWaitTimeoutSeconds` (since it went away) fails. */
-  private async failLongWaiters(): Promise<void> {
-    const since = this.backend.since?.getTime() ?? Date.now();
-    const limitMs = this.deps.options.backendWaitTimeoutSeconds * 1000;
-    const rows = await jobsRepository.listWaiting(this.deps.db, 100);
-    const now = Date.now();
-    const expired = rows.filter((r) => now - Math.max(since, r.created_at.getTime()) >= limitMs);
-    for (const row of expired) {
-      const message = `Ollama has been unreachable for too long (${this.backend.reason ?? 'no answer'}).`;
-      const job = await this.deps.db.transaction().execute(async (trx) => {
-        const locked = await jobsRepository.findForUpdate(trx, row.job_id);
-        if (locked?.status !== 'pending') return undefined;
-        await jobsRepository.finish(trx, row.job_id, locked.model, {
-          status: 'failed',
-          response: locked.response ?? '',
-          thinking: locked.thinking ?? '',
-          errorCode: 'backend_unavailable',
-          error: message,
-          promptTokens: null,
-          completionTokens: null,
-          promptEvalMs: null,
-          evalMs: null,
-          loadMs: null,
-          doneReason: null,
-        });
-        return locked;
-      });
-      if (!job) continue;
-      this.deps.hub.publish(job.id, { type: 'error', code: 'backend_unavailable', message });
-      this.deps.publisher.emit('llm.job.finished', {
-        jobId: job.id,
-        model: job.model ?? 'unknown',
-        outcome: 'failed',
-        promptTokens: 0,
-        completionTokens: 0,
-        durationMs: 0,
-        source: job.source,
-        error: message,
-      });
-    }
-    if (expired.length > 0) this.positionsChanged();
-  }
-
-  private async publishPositions(): Promise<void> {
-    const watched = new Set(this.deps.hub.watchedJobs());
-    if (watched.size === 0) return;
-    const view = await this.queueView();
-    const status = this.backend.status === 'down' ? 'backend_unavailable' : 'waiting';
-    for (const entry of view.waiting) {
-      const jobId = entry.row.job_id;
-      if (!watched.has(jobId)) continue;
-      const key = `${entry.position}|${entry.etaSeconds}|${status}`;
-      if (this.lastQueued.get(jobId) === key) continue;
-      this.lastQueued.set(jobId, key);
-      this.deps.hub.publish(jobId, {
-        type: 'queued',
-        position: entry.position,
-        etaSeconds: entry.etaSeconds,
-        status,
-      });
-    }
-    for (const jobId of this.lastQueued.keys()) if (!watched.has(jobId)) this.lastQueued.delete(jobId);
+    if (state.status === 'up') this.kick();
   }
 }
-
-export type { WaitingEntry };

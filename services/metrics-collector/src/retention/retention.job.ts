@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '@arasul/db';
-import { type HealthRegistry, type Logger, errorMeta } from '@arasul/service-kit';
+import { type HealthRegistry, type Logger, PeriodicTask } from '@arasul/service-kit';
 import { METRIC_NAMES, type MetricName } from '../sampling/sample';
 import { sampleStore as samples } from '../storage/samples.port';
 import { alertOutbox } from '../alerts/alerts.port';
@@ -29,6 +29,7 @@ const HOUR_MS = 3_600_000;
 const ROLLUP_CHUNK_MS = 24 * HOUR_MS;
 const MAX_ROLLUP_CHUNKS = 400;
 const FIRST_RUN_DELAY_MS = 15_000;
+const PASS_TIMEOUT_MS = 30 * 60 * 1000;
 
 /**
  * The hourly maintenance of what the collector owns: roll complete hours up, then delete raw samples
@@ -36,12 +37,9 @@ const FIRST_RUN_DELAY_MS = 15_000;
  * statement, so the sampler's inserts never wait behind one long delete.
  */
 export class RetentionJob {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<RetentionReport> | undefined;
-  private stopped = false;
-  private readonly log: Logger;
-  private readonly loop: ReturnType<HealthRegistry['loop']>;
-  lastReport: RetentionReport | null = null;
+  private readonly task: PeriodicTask<RetentionReport>;
+  /** The running pass's signal: set when stopped (or over its time bound). */
+  private signal: AbortSignal | undefined;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -50,27 +48,42 @@ export class RetentionJob {
     logger: Logger,
     private readonly now: () => number = Date.now,
   ) {
-    this.log = logger.child({ module: 'retention' });
-    this.loop = health.loop('retention');
+    this.task = new PeriodicTask({
+      name: 'retention',
+      intervalMs: policy.intervalSeconds * 1000,
+      firstRunDelayMs: Math.min(FIRST_RUN_DELAY_MS, policy.intervalSeconds * 1000),
+      timeoutMs: PASS_TIMEOUT_MS,
+      run: (signal) => {
+        this.signal = signal;
+        return this.run();
+      },
+      describe: (report) => ({ rolledUpHours: report.rolledUpHours, deleted: report.deleted }),
+      health,
+      logger,
+    });
+  }
+
+  /** The report of the last finished run. */
+  get lastReport(): RetentionReport | null {
+    return this.task.lastResult ?? null;
   }
 
   start(): void {
-    this.stopped = false;
-    this.schedule(Math.min(FIRST_RUN_DELAY_MS, this.policy.intervalSeconds * 1000));
+    this.task.start();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running?.catch(() => undefined);
+  /** Stops scheduling; a running pass stops after its current batch and is awaited. */
+  stop(): Promise<void> {
+    return this.task.stop();
   }
 
   /** One run now (or the one in progress). */
   runOnce(): Promise<RetentionReport> {
-    this.running ??= this.run().finally(() => {
-      this.running = undefined;
-    });
-    return this.running;
+    return this.task.runOnce();
+  }
+
+  private get stopped(): boolean {
+    return this.signal?.aborted === true;
   }
 
   private async run(): Promise<RetentionReport> {
@@ -93,9 +106,7 @@ export class RetentionJob {
     deleted.alertEvents = await this.inBatches((batch) =>
       alertOutbox.deletePublishedEventsBatch(this.db, eventCutoff, batch),
     );
-    const report = { startedAt, finishedAt: new Date(this.now()).toISOString(), rolledUpHours, deleted };
-    this.lastReport = report;
-    return report;
+    return { startedAt, finishedAt: new Date(this.now()).toISOString(), rolledUpHours, deleted };
   }
 
   /** Rolls up every complete hour not rolled up yet (and the last one again, for late samples). */
@@ -121,25 +132,5 @@ export class RetentionJob {
       if (n < this.policy.batchSize) break;
     }
     return total;
-  }
-
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.runOnce()
-        .then((report) => {
-          this.loop.success();
-          this.log.info('retention run finished', {
-            rolledUpHours: report.rolledUpHours,
-            deleted: report.deleted,
-          });
-        })
-        .catch((error: unknown) => {
-          this.loop.failure(error);
-          this.log.error('retention run failed', errorMeta(error));
-        })
-        .finally(() => this.schedule(this.policy.intervalSeconds * 1000));
-    }, delayMs);
-    this.timer.unref();
   }
 }

@@ -24,6 +24,7 @@ import * as m029 from './029_processed_messages';
 import * as m030 from './030_auth_roles_sessions';
 import * as m031 from './031_metrics_rollups_alerts';
 import * as m032 from './032_llm_queue_scheduler';
+import * as m033 from './033_llm_job_api_key';
 
 /**
  * The migrations of arasul_db, keyed by file name. A static map rather than a directory scan so the same
@@ -56,4 +57,5 @@ export const mainMigrations: Record<string, Migration> = {
   '030_auth_roles_sessions': m030,
   '031_metrics_rollups_alerts': m031,
   '032_llm_queue_scheduler': m032,
+  '033_llm_job_api_key': m033,
 };

@@ -1,14 +1,15 @@
 import type { EventPayloadInput, EventType } from '@arasul/contracts';
-import { type Logger, errorMeta } from '@arasul/service-kit';
+import { type Logger, errorMeta } from './logger';
 
-/** The part of the AMQP client the auth service uses (the real `AmqpClient` in main, the same in tests). */
+/** The part of the AMQP client a service publishes through (`AmqpClient` in main and in tests). */
 export interface EventBus {
   publish<K extends EventType>(routingKey: K, payload: EventPayloadInput<K>): Promise<unknown>;
 }
 
 /**
- * Publishes a fact without making the HTTP answer wait for the broker: the database row is already
- * committed, and a login must not take 5 s because RabbitMQ is restarting. Failures are logged.
+ * Publishes a fact without making the caller wait for the broker: the database row is committed already,
+ * and an HTTP answer or the next LLM job must not take 5 s because RabbitMQ is restarting. Failures are
+ * logged (warn), never thrown.
  */
 export class EventPublisher {
   private readonly log: Logger;

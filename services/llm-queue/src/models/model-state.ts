@@ -2,14 +2,15 @@ import type { Kysely } from 'kysely';
 import type { Database } from '@arasul/db';
 import { type Logger, errorMeta } from '@arasul/service-kit';
 import type { OllamaClient } from '../clients/ollama.client';
-import { modelsRepository } from '../models/models.repository';
-import type { Throughput } from './throughput';
+import type { ModelLoader } from '../scheduler/scheduler.port';
+import type { Throughput } from '../scheduler/throughput';
+import { modelsRepository } from './models.repository';
 
 /**
  * What Ollama has in memory, as far as the scheduler knows (refreshed from /api/ps), and the one way to
  * switch models: an explicit load, timed and recorded in llm_model_switches.
  */
-export class ModelState {
+export class ModelState implements ModelLoader {
   private loaded = new Set<string>();
   private readonly log: Logger;
 

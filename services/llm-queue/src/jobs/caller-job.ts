@@ -1,7 +1,7 @@
 import type { Response } from 'express';
 import { AppError } from '@arasul/service-kit';
-import { type JobEvent, type JobResultExtras, isTerminal } from '../jobs/job-events';
-import type { AdmitInput, Admission, JobsService } from '../jobs/jobs.service';
+import { type JobEvent, type JobResultExtras, isTerminal } from '../scheduler/job-events';
+import type { AdmitInput, Admission, JobsService } from './jobs.service';
 
 /** HTTP status for a job that failed, as the compatible APIs report it. */
 export function statusForJobError(code: string): number {

@@ -1,0 +1,3 @@
+export * from './secrets';
+export * from './safe-strings';
+export * from './trust-proxy';
