@@ -33,7 +33,10 @@ export function csrfProtection(jwtSecret: string): RequestHandler {
     }
     const cookies = parseCookies(cookieHeader);
     const refreshToken = cookies[REFRESH_COOKIE];
-    if (refreshToken === undefined) return next();
+    if (refreshToken === undefined) {
+      next();
+      return;
+    }
     // The header must carry the token bound to this refresh cookie (readable only via our `arasul_csrf` cookie).
     const given = req.headers[CSRF_HEADER];
     if (typeof given !== 'string' || !isCsrfTokenFor(given, refreshToken, jwtSecret)) throw new CsrfError();
