@@ -16,6 +16,10 @@ interface AxeViolation {
 
 /** The violations on the page, one readable line each (empty: none). */
 export async function axeViolations(page: Page): Promise<string[]> {
+  // Measure the settled page: wait for running CSS transitions (hover, a colour-scheme switch) to end.
+  await page.evaluate(
+    'Promise.all(document.getAnimations().filter((a) => a instanceof CSSTransition).map((a) => a.finished.catch(() => undefined)))',
+  );
   const injected = await page.evaluate('typeof window.axe === "object"');
   if (injected !== true) await page.evaluate(AXE_SOURCE);
   const violations = await page.evaluate<AxeViolation[]>(

@@ -21,6 +21,7 @@ export function DataTable<T>({
   rowClassName,
   empty,
   testId,
+  label,
 }: {
   rows: readonly T[] | undefined;
   columns: readonly Column<T>[];
@@ -29,9 +30,11 @@ export function DataTable<T>({
   /** Shown in place of the rows when the list is loaded and empty. */
   empty?: ReactNode;
   testId?: string;
+  /** Names the scrollable region (it takes the keyboard focus so a narrow screen can scroll it with keys). */
+  label: string;
 }) {
   return (
-    <div className="table-scroll">
+    <div className="table-scroll" role="region" aria-label={label} tabIndex={0}>
       <table className="table" data-testid={testId}>
         <thead>
           <tr>

@@ -135,6 +135,7 @@ function Sessions() {
       {error !== undefined && <ErrorNotice error={error} />}
       <DataTable
         testId="sessions"
+        label={t('account.sessions')}
         rows={sessions.data}
         rowKey={(s) => s.id}
         columns={[

@@ -153,6 +153,7 @@ export default function ApiKeysTab() {
         {error !== undefined && <ErrorNotice error={error} />}
         <DataTable
           testId="api-keys"
+          label={t('apiKeys.title')}
           rows={keys.data}
           rowKey={(key) => key.id}
           empty={t('apiKeys.none')}

@@ -86,6 +86,7 @@ export default function AuditTab() {
         <>
           <DataTable
             testId="audit-log"
+            label={t('audit.title')}
             rows={page.items}
             rowKey={(entry) => entry.id}
             empty={t('audit.none')}

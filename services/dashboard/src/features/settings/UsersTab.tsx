@@ -137,6 +137,7 @@ export default function UsersTab() {
         {error !== undefined && <ErrorNotice error={error} />}
         <DataTable
           testId="users"
+          label={t('users.title')}
           rows={users.data}
           rowKey={(u) => u.id}
           rowClassName={(u) => (u.isActive ? undefined : 'inactive')}
