@@ -91,6 +91,16 @@ RUN if [ -z "${SERVICE}" ]; then \
     if [ ! -f "services/${SERVICE}/dist/main.js" ]; then \
       echo "services/${SERVICE}/dist/main.js was not built: is '${SERVICE}' a service of this repository?" >&2; exit 1; \
     fi
+# The document indexer reads PDFs with poppler and scans with Tesseract (German + English); only its image
+# carries them (runs as root for apt, then back to `node`).
+USER root
+RUN if [ "${SERVICE}" = "document-indexer" ]; then \
+      apt-get update -qq \
+      && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+           poppler-utils tesseract-ocr tesseract-ocr-deu tesseract-ocr-eng \
+      && rm -rf /var/lib/apt/lists/*; \
+    fi
+USER node
 ENV ARASUL_SERVICE=${SERVICE}
 LABEL org.opencontainers.image.title="arasul-${SERVICE}" \
       org.opencontainers.image.description="Arasul platform service ${SERVICE}"

@@ -30,6 +30,7 @@ async function main(): Promise<void> {
     process.stdout.write(
       `seed ${String(SEED)}, ${String(RUNS)} cases, ${String(targets.length)} routes, ${String(identities.length)} identities\n`,
     );
+    const started = Date.now();
     const report = await runFuzz({
       platform,
       client,
@@ -38,6 +39,13 @@ async function main(): Promise<void> {
       seed: SEED,
       runs: RUNS,
       concurrency: CONCURRENCY,
+      progressEvery: 5000,
+      onProgress: (done, serverErrors, violations) => {
+        const perSecond = Math.round(done / ((Date.now() - started) / 1000));
+        process.stdout.write(
+          `progress ${String(done)} requests, ${String(serverErrors)} × 5xx, ${String(violations)} violations, ${String(perSecond)} req/s\n`,
+        );
+      },
     });
     const audit = platform.gateway.components.audit;
     for (let i = 0; i < 1000 && audit.stats().buffered > 0; i += 1) await audit.flush(true);
@@ -52,7 +60,7 @@ async function main(): Promise<void> {
       auditRows,
       auditDropped: audit.stats().dropped,
       serverErrors: report.serverErrors,
-      violations: report.violations.length,
+      violations: report.violationCount,
       byStatus: report.byStatus,
       seconds: Math.round(report.elapsedMs / 1000),
       requestsPerSecond: Math.round((report.requests / report.elapsedMs) * 1000),
@@ -61,7 +69,7 @@ async function main(): Promise<void> {
     for (const v of report.violations.slice(0, 20)) process.stdout.write(`violation: ${JSON.stringify(v)}\n`);
     const ok =
       report.serverErrors === 0 &&
-      report.violations.length === 0 &&
+      report.violationCount === 0 &&
       auditRows === client.apiSent &&
       summary.auditDropped === 0;
     process.exitCode = ok ? 0 : 1;

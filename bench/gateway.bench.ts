@@ -14,6 +14,12 @@
  *   pnpm exec tsc -b services/gateway
  *   pnpm --filter @arasul/gateway exec tsx --tsconfig ../../tsconfig.test.json ../../bench/gateway.bench.ts
  *
+ * Knobs: BENCH_WORKERS (GATEWAY_WORKERS of the gateway, 1), BENCH_COMPARE_DIST (a second gateway build, e.g.
+ * an older dist copied to services/gateway/dist-baseline, measured in the same run as `base/jwt`, `base/key`),
+ * BENCH_LOADERS (autocannon,wrk), BENCH_GATEWAY_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`, for the
+ * gateway process only). "CPU µs/req" is the CPU time of the server's whole process tree (primary and workers
+ * for the gateway, nginx's worker) divided by the requests it answered in the measured phase.
+ *
  * Needs nginx on PATH (Debian: apt-get install nginx), PostgreSQL and Redis running. The gateway runs with
  * LOG_LEVEL=warn and audit on, against scratch databases (created and migrated like `scripts/arasul migrate`), dropped at the
  * end. Rate limits are on but set high enough never to refuse (this measures capacity, not the limit).
@@ -40,6 +46,10 @@ const WARMUP_S = 3;
 const PATH = '/api/chats';
 const API_KEY = `aras_bench_${randomBytes(16).toString('hex')}`;
 const CLOCK_TICKS = 100; // USER_HZ on Linux
+const WORKERS = Number(process.env.BENCH_WORKERS ?? 1);
+const COMPARE_DIST = process.env.BENCH_COMPARE_DIST;
+const LOADERS = (process.env.BENCH_LOADERS ?? 'autocannon,wrk').split(',');
+const GATEWAY_NODE_ARGS = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
 
 /** The upstream: a small JSON for every path, and auth's two internal endpoints for the API-key run. */
 const UPSTREAM_SOURCE = `
@@ -66,6 +76,8 @@ interface Target {
 
 interface Throughput {
   rps: number;
+  /** CPU time of the server per answered request, µs. */
+  cpuPerRequest?: number;
   p50: number;
   p99: number;
   errors: number;
@@ -84,10 +96,22 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
 
+/** utime + stime of a process and its live children (the gateway's cluster workers). */
 function cpuTicks(pid: number | undefined): number {
   if (pid === undefined) return 0;
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return Number(fields[11]) + Number(fields[12]); // utime + stime
+  let ticks = Number(fields[11]) + Number(fields[12]);
+  let children: string[] = [];
+  try {
+    children = execFileSync('pgrep', ['-P', String(pid)])
+      .toString()
+      .trim()
+      .split('\n');
+  } catch {
+    children = []; // pgrep exits 1 when there are none
+  }
+  for (const child of children) if (child !== '') ticks += cpuTicks(Number(child));
+  return ticks;
 }
 
 function run(command: string, args: string[]): Promise<string> {
@@ -118,15 +142,17 @@ async function autocannon(target: Target, seconds: number, cpuPid?: number): Pro
   for (const [name, value] of Object.entries(target.headers)) args.push('-H', `${name}=${value}`);
   const before = cpuTicks(cpuPid);
   const out = await run(join(ROOT, 'node_modules/.bin/autocannon'), [...args, target.url]);
-  const cpu = ((cpuTicks(cpuPid) - before) / CLOCK_TICKS / seconds) * 100;
+  const cpuSeconds = (cpuTicks(cpuPid) - before) / CLOCK_TICKS;
+  const cpu = (cpuSeconds / seconds) * 100;
   const result = JSON.parse(out) as {
-    requests: { average: number };
+    requests: { average: number; total: number };
     latency: { p50: number; p99: number };
     errors: number;
     non2xx: number;
   };
   return {
     rps: result.requests.average,
+    cpuPerRequest: (cpuSeconds * 1e6) / result.requests.total,
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.errors + result.non2xx,
@@ -139,17 +165,20 @@ async function wrk(target: Target, seconds: number, cpuPid?: number): Promise<Th
   for (const [name, value] of Object.entries(target.headers)) args.push('-H', `${name}: ${value}`);
   const before = cpuTicks(cpuPid);
   const out = await run('wrk', [...args, target.url]);
-  const cpu = ((cpuTicks(cpuPid) - before) / CLOCK_TICKS / seconds) * 100;
+  const cpuSeconds = (cpuTicks(cpuPid) - before) / CLOCK_TICKS;
+  const cpu = (cpuSeconds / seconds) * 100;
   const ms = (label: string) => {
     const match = new RegExp(`\\s${label}%\\s+([\\d.]+)(us|ms|s)`).exec(out);
     if (!match) return Number.NaN;
     const value = Number(match[1]);
     return match[2] === 'us' ? value / 1000 : match[2] === 's' ? value * 1000 : value;
   };
+  const total = Number(/(\d+) requests in/.exec(out)?.[1] ?? Number.NaN);
   const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(out);
   const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
   return {
     rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? Number.NaN),
+    cpuPerRequest: (cpuSeconds * 1e6) / total,
     p50: ms('50'),
     p99: ms('99'),
     errors:
@@ -268,10 +297,13 @@ async function main(): Promise<void> {
   const [upstreamPort, nginxPort, gatewayPort] = [await freePort(), await freePort(), await freePort()];
   const nginxDir = mkdtempSync(join(tmpdir(), 'arasul-bench-nginx-'));
   const jwtSecret = randomBytes(32).toString('hex');
+  const internalSecret = randomBytes(32).toString('hex');
   const redisPrefix = `bench:${database}:`;
   let upstream: ChildProcess | undefined;
   let nginx: ChildProcess | undefined;
   let gateway: ChildProcess | undefined;
+  let compare: ChildProcess | undefined;
+  const comparePort = await freePort();
 
   try {
     upstream = spawn(process.execPath, ['-e', UPSTREAM_SOURCE, String(upstreamPort), String(apiKeyId)], {
@@ -299,27 +331,32 @@ http {
     );
     nginx = spawn('nginx', ['-c', join(nginxDir, 'nginx.conf'), '-g', 'daemon off;'], { stdio: 'inherit' });
 
-    gateway = spawn(process.execPath, [join(ROOT, 'services/gateway/dist/main.js')], {
-      env: {
-        ...process.env,
-        NODE_ENV: 'production',
-        LOG_LEVEL: 'warn',
-        GATEWAY_PORT: String(gatewayPort),
-        POSTGRES_HOST: dbUrl.hostname,
-        POSTGRES_PORT: dbUrl.port || '5432',
-        POSTGRES_USER: 'arasul',
-        POSTGRES_DB: database,
-        REDIS_KEY_PREFIX: redisPrefix,
-        JWT_SECRET: jwtSecret,
-        INTERNAL_SECRET: randomBytes(32).toString('hex'),
-        AUTH_URL: `http://127.0.0.1:${upstreamPort}`,
-        LLM_QUEUE_URL: `http://127.0.0.1:${upstreamPort}`,
-        RATE_LIMIT_USER_PER_MINUTE: '1000000000',
-        AUDIT_ENABLED: 'true',
-      },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
+    const startGateway = (dist: string, port: number): ChildProcess =>
+      spawn(process.execPath, [...GATEWAY_NODE_ARGS, join(dist, 'main.js')], {
+        env: {
+          ...process.env,
+          NODE_ENV: 'production',
+          LOG_LEVEL: 'warn',
+          GATEWAY_PORT: String(port),
+          GATEWAY_WORKERS: String(WORKERS),
+          POSTGRES_HOST: dbUrl.hostname,
+          POSTGRES_PORT: dbUrl.port || '5432',
+          POSTGRES_USER: 'arasul',
+          POSTGRES_DB: database,
+          REDIS_KEY_PREFIX: redisPrefix,
+          JWT_SECRET: jwtSecret,
+          INTERNAL_SECRET: internalSecret,
+          AUTH_URL: `http://127.0.0.1:${upstreamPort}`,
+          LLM_QUEUE_URL: `http://127.0.0.1:${upstreamPort}`,
+          RATE_LIMIT_USER_PER_MINUTE: '1000000000',
+          AUDIT_ENABLED: 'true',
+        },
+        stdio: ['ignore', 'inherit', 'inherit'],
+      });
+    gateway = startGateway(join(ROOT, 'services/gateway/dist'), gatewayPort);
+    if (COMPARE_DIST !== undefined) compare = startGateway(COMPARE_DIST, comparePort);
     await waitForHttp(`http://127.0.0.1:${gatewayPort}/health/live`, 'gateway', gateway);
+    if (compare) await waitForHttp(`http://127.0.0.1:${comparePort}/health/live`, 'compare gateway', compare);
     await waitForHttp(`http://127.0.0.1:${nginxPort}${PATH}`, 'nginx', nginx);
 
     const token = signAccessToken(
@@ -340,6 +377,20 @@ http {
         url: `http://127.0.0.1:${gatewayPort}${PATH}`,
         headers: { 'x-api-key': API_KEY },
       },
+      ...(COMPARE_DIST === undefined
+        ? []
+        : [
+            {
+              name: 'base/jwt',
+              url: `http://127.0.0.1:${comparePort}${PATH}`,
+              headers: { authorization: `Bearer ${token}` },
+            },
+            {
+              name: 'base/key',
+              url: `http://127.0.0.1:${comparePort}${PATH}`,
+              headers: { 'x-api-key': API_KEY },
+            },
+          ]),
     ];
     // nginx's CPU is its worker's (the master only supervises).
     const nginxWorker = Number(
@@ -349,13 +400,18 @@ http {
         .split('\n')[0],
     );
     const pidOf = (name: string) =>
-      name === 'direct' ? upstream?.pid : name === 'nginx' ? nginxWorker : gateway?.pid;
+      name === 'direct'
+        ? upstream?.pid
+        : name === 'nginx'
+          ? nginxWorker
+          : name.startsWith('base/')
+            ? compare?.pid
+            : gateway?.pid;
     const loadBefore = loadavg()[0] ?? 0;
 
-    const loaders: [string, (t: Target, s: number, pid?: number) => Promise<Throughput>][] = [
-      ['autocannon', autocannon],
-    ];
-    if (useWrk) loaders.push(['wrk', wrk]);
+    const loaders: [string, (t: Target, s: number, pid?: number) => Promise<Throughput>][] = [];
+    if (LOADERS.includes('autocannon')) loaders.push(['autocannon', autocannon]);
+    if (useWrk && LOADERS.includes('wrk')) loaders.push(['wrk', wrk]);
     const throughput: Record<string, Record<string, Throughput>> = {};
     for (const [loaderName, load] of loaders) {
       throughput[loaderName] = {};
@@ -374,13 +430,17 @@ http {
     await sleep(1500); // one audit flush interval and then some
     const audit = await scratch.query<{ rows: string }>(`SELECT count(*) AS rows FROM api_audit_logs`);
     const usage = await scratch.query<{ rows: string }>(`SELECT count(*) AS rows FROM api_key_usage`);
-    const ready = (await (await fetch(`http://127.0.0.1:${gatewayPort}/health/ready`)).json()) as {
+    const ready = (await (
+      await fetch(`http://127.0.0.1:${gatewayPort}/health/ready`, {
+        headers: { authorization: `Bearer ${internalSecret}` },
+      })
+    ).json()) as {
       checks: { audit?: { info?: { dropped?: number; buffered?: number } } };
     };
 
     const lines: string[] = [];
     lines.push(
-      `gateway benchmark: ${CONNECTIONS} connections x ${DURATION_S} s per target; fixed rate ${FIXED_RPS}/s for ${FIXED_S} s; GET ${PATH}`,
+      `gateway benchmark: ${CONNECTIONS} connections x ${DURATION_S} s per target; fixed rate ${FIXED_RPS}/s for ${FIXED_S} s; GET ${PATH}; GATEWAY_WORKERS=${WORKERS}${COMPARE_DIST === undefined ? '' : `; base = ${COMPARE_DIST}`}`,
       `machine: ${cpus().length} cores, load average ${loadBefore.toFixed(2)} before the run (other work on the machine skews every number)`,
     );
     for (const [loaderName, results] of Object.entries(throughput)) {
@@ -388,12 +448,14 @@ http {
       lines.push(
         '',
         `throughput (${loaderName}):`,
-        '| target | req/s | p50 ms | p99 ms | errors | CPU of that server | vs nginx |',
-        '|---|---|---|---|---|---|---|',
+        '| target | req/s | p50 ms | p99 ms | errors | CPU of that server | CPU µs/req | vs nginx req/s | vs nginx CPU/req |',
+        '|---|---|---|---|---|---|---|---|---|',
       );
+      const nginxCpu = results.nginx?.cpuPerRequest ?? Number.NaN;
       for (const [name, r] of Object.entries(results)) {
+        const perRequest = r.cpuPerRequest ?? Number.NaN;
         lines.push(
-          `| ${name} | ${Math.round(r.rps)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${r.errors} | ${r.cpu === undefined ? '' : `${Math.round(r.cpu)} %`} | ${Math.round((100 * r.rps) / nginxRps)} % |`,
+          `| ${name} | ${Math.round(r.rps)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${r.errors} | ${r.cpu === undefined ? '' : `${Math.round(r.cpu)} %`} | ${Math.round(perRequest)} | ${Math.round((100 * r.rps) / nginxRps)} % | ${(perRequest / nginxCpu).toFixed(1)}× |`,
         );
       }
     }
@@ -417,6 +479,7 @@ http {
     console.log(lines.join('\n'));
   } finally {
     await stop(gateway);
+    await stop(compare);
     await stop(nginx, 'SIGQUIT');
     await stop(upstream);
     rmSync(nginxDir, { recursive: true, force: true });

@@ -2,7 +2,9 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Locator, Page, Response as BrowserResponse } from 'playwright-core';
-import { FakeOllama } from '@arasul/testkit';
+import { makeDocx, makePdf, makeScanPng } from '../services/document-indexer/test/helpers';
+import { AmqpClient, createLogger } from '@arasul/service-kit';
+import { FakeOllama, FakeTelegramBotApi, TEST_RABBITMQ_URL } from '@arasul/testkit';
 import { axeViolations, expectAccessible } from './e2e/axe';
 import { type LaunchedBrowser, launchChromium, screenshot } from './e2e/browser';
 import { ROOT, ScratchPlatform } from './e2e/platform';
@@ -85,9 +87,13 @@ describe('dashboard (Chromium, native platform)', () => {
     await input.press('Enter');
   }
 
+  let telegram: FakeTelegramBotApi | undefined;
+
   beforeAll(async () => {
     await ollama.start();
     platform.env.OLLAMA_URL = ollama.url;
+    telegram = await FakeTelegramBotApi.start();
+    platform.env.TELEGRAM_API_ROOT = telegram.url;
     rmSync(SHOTS, { recursive: true, force: true });
     mkdirSync(SHOTS, { recursive: true });
     const run = await platform.arasul('start');
@@ -107,6 +113,7 @@ describe('dashboard (Chromium, native platform)', () => {
     await browser?.close();
     await platform.destroy();
     await ollama.close();
+    await telegram?.stop();
   });
 
   it('first run: the setup page creates the first administrator (rules shown while typing) and lands on the overview', async () => {
@@ -419,6 +426,218 @@ describe('dashboard (Chromium, native platform)', () => {
     }
     await page.setViewportSize({ width: 1366, height: 900 });
   });
+  it('documents: a text PDF, a DOCX and a scanned image reach "durchsuchbar"; a deleted one leaves list and index', async () => {
+    await step('20-documents-upload', async () => {
+      await page.goto(`${base}/documents`);
+      await page.getByRole('heading', { name: 'Dokumente', exact: true }).waitFor();
+      const pdf = await makePdf(['Mietvertrag: Die Kaution beträgt drei Monatsmieten.', 'Seite zwei.']);
+      const docx = await makeDocx([
+        { heading: 'Hausordnung' },
+        { text: 'Ruhezeiten gelten von 22 bis 6 Uhr.' },
+      ]);
+      const png = await makeScanPng('Rechnung Nummer 4711');
+      await page.getByTestId('file-input').setInputFiles([
+        { name: 'Mietvertrag.pdf', mimeType: 'application/pdf', buffer: pdf },
+        { name: 'Hausordnung.docx', mimeType: 'application/octet-stream', buffer: docx },
+        { name: 'Rechnung.png', mimeType: 'image/png', buffer: png },
+      ]);
+      for (const name of ['Mietvertrag.pdf', 'Hausordnung.docx', 'Rechnung.png']) {
+        await page
+          .locator(`[data-testid="document-row"][data-name="${name}"][data-status="indexed"]`)
+          .waitFor({ timeout: 90_000 });
+      }
+    });
+    await step('21-documents-delete', async () => {
+      const listed = await fetch(`${base}/api/documents?q=Hausordnung`, {
+        headers: { authorization: `Bearer ${accessToken ?? ''}` },
+      });
+      const id = ((await listed.json()) as { items: { id: string }[] }).items[0]?.id ?? '';
+      expect(id).not.toBe('');
+      await page.getByRole('button', { name: 'Hausordnung.docx löschen' }).click();
+      await page.getByRole('dialog').getByRole('button', { name: 'Löschen' }).click();
+      await page
+        .locator('[data-testid="document-row"][data-name="Hausordnung.docx"]')
+        .waitFor({ state: 'detached' });
+      expect(await page.locator('[data-testid="document-row"]').count()).toBe(2);
+      // Gone from the index too: no row, no chunks, and the totals count two documents.
+      const gone = await fetch(`${base}/api/documents/${id}`, {
+        headers: { authorization: `Bearer ${accessToken ?? ''}` },
+      });
+      expect(gone.status).toBe(404);
+      const stats = await fetch(`${base}/api/documents/stats`, {
+        headers: { authorization: `Bearer ${accessToken ?? ''}` },
+      });
+      expect(await stats.json()).toMatchObject({ documents: 2 });
+    });
+  });
+
+  // ------------------------------------------------------------ knowledge search (issue 11)
+  it('documents: a question answered on page 2 of an uploaded PDF is cited, and the citation opens page 2', async () => {
+    await step('20-rag-citation', async () => {
+      const token = accessToken;
+      expect(token).toEqual(expect.any(String));
+      const auth = { Authorization: `Bearer ${String(token)}` };
+      const form = new FormData();
+      form.append('file', new Blob([twoPagePdf()], { type: 'application/pdf' }), 'Arbeitsvertrag-e2e.pdf');
+      const upload = await fetch(`${base}/api/documents`, { method: 'POST', headers: auth, body: form });
+      expect(upload.status).toBe(201);
+      const uploaded = (await upload.json()) as { documents: { id: string }[] };
+      const documentId = uploaded.documents[0]?.id ?? '';
+      await waitUntil(
+        async () => {
+          const res = await fetch(`${base}/api/documents/${documentId}`, { headers: auth });
+          const doc = (await res.json()) as { status?: string };
+          return doc.status === 'indexed' || doc.status === 'partial' ? true : undefined;
+        },
+        'the PDF to be indexed',
+        120_000,
+      );
+
+      await page.goto(`${base}/chat`);
+      await page.getByRole('heading', { name: 'Neuer Chat' }).waitFor();
+      await page.getByTestId('rag-switch').check();
+      ollama.script({ tokens: ['Die Kündigungsfrist ', 'beträgt drei Monate [1].'], tokenDelayMs: 20 });
+      await send('Wie lang ist die Kündigungsfrist?');
+      const citation = page.getByTestId('citation-1').first();
+      await citation.waitFor({ timeout: 30_000 });
+      const panel = page.getByTestId('sources-panel').first();
+      expect(await text(panel)).toContain('Arbeitsvertrag-e2e.pdf');
+      expect(await text(panel)).toContain('Seite 2');
+
+      const [viewer] = await Promise.all([page.context().waitForEvent('page'), citation.click()]);
+      await waitUntil(() => (viewer.url().startsWith('blob:') ? true : undefined), 'the PDF tab', 15_000);
+      expect(viewer.url()).toMatch(/^blob:.*#page=2$/);
+      await viewer.close();
+
+      // The documents page's search box finds the same page.
+      await page.goto(`${base}/documents`);
+      await page.getByTestId('doc-search-input').fill('Kündigungsfrist');
+      await page.getByTestId('doc-search-submit').click();
+      const hits = page.getByTestId('doc-search-hits');
+      await hits.waitFor();
+      expect(await text(hits)).toContain('Arbeitsvertrag-e2e.pdf');
+      expect(await text(hits)).toContain('Seite 2');
+    });
+  });
+
+  // ------------------------------------------------------------ System (self-healing agent)
+  it('system: a killed service process is detected and healed, and the page shows both', async () => {
+    await step('14-system-healing', async () => {
+      await page.goto(`${base}/system`);
+      await page.getByRole('heading', { name: 'System', level: 1 }).waitFor();
+      const card = page.getByTestId('service-metrics-collector');
+      await waitUntil(
+        async () => ((await card.getAttribute('data-health')) === 'healthy' ? true : undefined),
+        'metrics-collector shown healthy',
+        60_000,
+      );
+      const supervisor = (await (
+        await fetch(`http://127.0.0.1:${String(platform.env.SUPERVISOR_PORT)}/status`)
+      ).json()) as { services: { name: string; pid: number | null }[] };
+      const pid = supervisor.services.find((s) => s.name === 'metrics-collector')?.pid;
+      if (!pid) throw new Error('the supervisor reports no pid for metrics-collector');
+      const killedAt = Date.now();
+      process.kill(pid, 'SIGKILL');
+
+      const incidents = page.getByTestId('incidents');
+      await incidents.locator('li[data-type="detected"][data-service="metrics-collector"]').first().waitFor();
+      numbers.selfHealingDetectedOnPageMs = Date.now() - killedAt;
+      expect(await text(incidents)).toContain('signal SIGKILL');
+      await incidents
+        .locator('li[data-type="recovered"][data-service="metrics-collector"]')
+        .first()
+        .waitFor({ timeout: 30_000 });
+      await waitUntil(
+        async () => ((await card.getAttribute('data-health')) === 'healthy' ? true : undefined),
+        'metrics-collector shown healthy again',
+        30_000,
+      );
+      numbers.selfHealingHealedOnPageMs = Date.now() - killedAt;
+      expect(await text(card)).toMatch(/Neustarts\s*1/);
+    });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await step('15-system-phone', async () => {
+      await page.goto(`${base}/system`);
+      await page.getByTestId('service-metrics-collector').waitFor();
+      // A string, because the test's TypeScript has no DOM types.
+      const overflow = (await page.evaluate(
+        'document.documentElement.scrollWidth - window.innerWidth',
+      )) as number;
+      expect(overflow).toBeLessThanOrEqual(0);
+    });
+    await page.setViewportSize({ width: 1366, height: 900 });
+  });
+
+  // ------------------------------------------------------------ Benachrichtigungen (telegram-notifier)
+  it('notifications: the wizard links a chat through the fake Bot API, and a real alert shows in the outbox as sent', async () => {
+    if (!telegram) throw new Error('the fake Telegram Bot API did not start');
+    const fake = telegram;
+    const bot = fake.addBot('arasul_e2e_bot');
+    const OWNER = 4711;
+    await step('16-notifications-wizard', async () => {
+      await page.goto(`${base}/notifications`);
+      await page.getByRole('heading', { name: 'Benachrichtigungen', level: 1 }).waitFor();
+      await page.getByLabel('Bot-Token').fill(bot.token);
+      await page.getByRole('button', { name: 'Token prüfen' }).click();
+      await page.getByRole('img', { name: 'QR-Code mit dem Link zum Bot' }).waitFor();
+      const link = (await page.getByTestId('telegram-deep-link').getAttribute('href')) ?? '';
+      const code = new URL(link).searchParams.get('start');
+      if (!code) throw new Error(`no start code in the deep link ${link}`);
+      expect(await text(page.getByTestId('telegram-setup-status'))).toContain('Warte auf');
+      fake.userSends(bot.token, { id: OWNER, type: 'private', firstName: 'Inhaber' }, `/start ${code}`);
+      await waitUntil(
+        async () =>
+          (await text(page.getByTestId('telegram-setup-status'))).includes('Verbunden') ? true : undefined,
+        'the wizard to show the linked chat',
+        30_000,
+      );
+      await page.getByTestId('telegram-configured').waitFor();
+      expect(fake.sentTo(OWNER)[0]?.text).toContain('Arasul is connected');
+    });
+
+    await step('17-notifications-outbox', async () => {
+      // An alert as metrics-collector publishes it, on the platform's bus.
+      const bus = new AmqpClient({
+        url: TEST_RABBITMQ_URL,
+        service: 'e2e',
+        logger: createLogger({ service: 'e2e', level: 'error', format: 'json' }),
+      }).start();
+      try {
+        await bus.waitUntilConnected(10_000);
+        await bus.publish('metrics.alert.fired', {
+          alertId: 999_001,
+          metric: 'temperature',
+          value: 91,
+          threshold: 85,
+          severity: 'critical',
+          at: new Date().toISOString(),
+        });
+        await waitUntil(
+          () => fake.sentTo(OWNER).find((m) => m.text.includes('TEMPERATURE critical')),
+          `the alert at the fake Bot API (notifier log: ${platform.log('telegram-notifier')})`,
+          30_000,
+        );
+      } finally {
+        await bus.close();
+      }
+      await page.reload();
+      const sentRow = page.locator('[data-testid="notification-outbox"] tr[data-status="sent"]', {
+        hasText: 'metrics.alert.fired',
+      });
+      await sentRow.first().waitFor({ timeout: 15_000 });
+      expect(await text(sentRow.first())).toContain('gesendet');
+    });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await step('18-notifications-phone', async () => {
+      await page.goto(`${base}/notifications`);
+      await page.getByTestId('notification-outbox').waitFor();
+      const overflow = (await page.evaluate(
+        'document.documentElement.scrollWidth - window.innerWidth',
+      )) as number;
+      expect(overflow).toBeLessThanOrEqual(0);
+    });
+    await page.setViewportSize({ width: 1366, height: 900 });
+  });
 
   it('on a phone (390 px) the navigation sits behind a menu button that works with the keyboard, and every page fits', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
@@ -475,3 +694,44 @@ describe('dashboard (Chromium, native platform)', () => {
     await page.setViewportSize({ width: 1366, height: 900 });
   });
 });
+
+/**
+ * A two-page PDF with a text layer (Helvetica, ~250 words a page, so the chunker keeps the pages apart),
+ * written by hand so the test needs no PDF library. The answer is near the end of page 2.
+ */
+function twoPagePdf(): Buffer {
+  const filler = (page: number) =>
+    Array.from(
+      { length: 20 },
+      (_, i) => `Allgemeine Bestimmung ${page}.${i + 1} regelt weitere Einzelheiten dieses Vertrags.`,
+    );
+  const pages = [
+    ['Arbeitsvertrag. Paragraph 1: Beginn am 1. April. Die Probezeit betraegt sechs Monate.', ...filler(1)],
+    [...filler(2), 'Paragraph 6 Kuendigung: Die Kündigungsfrist beträgt drei Monate zum Quartalsende.'],
+  ];
+  const objects: string[] = [];
+  objects.push('<< /Type /Catalog /Pages 2 0 R >>');
+  objects.push(
+    `<< /Type /Pages /Kids [${pages.map((_, i) => `${4 + i * 2} 0 R`).join(' ')}] /Count ${pages.length} >>`,
+  );
+  objects.push('<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>');
+  pages.forEach((lines, i) => {
+    const escaped = lines.map((line) => `(${line.replace(/[()\\]/g, (c) => `\\${c}`)}) Tj T*`).join(' ');
+    const content = `BT /F1 10 Tf 14 TL 50 760 Td ${escaped} ET`;
+    objects.push(
+      `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> /Contents ${5 + i * 2} 0 R >>`,
+    );
+    objects.push(`<< /Length ${Buffer.byteLength(content, 'latin1')} >>\nstream\n${content}\nendstream`);
+  });
+  let out = '%PDF-1.4\n';
+  const offsets: number[] = [];
+  objects.forEach((body, i) => {
+    offsets.push(Buffer.byteLength(out, 'latin1'));
+    out += `${i + 1} 0 obj\n${body}\nendobj\n`;
+  });
+  const xref = Buffer.byteLength(out, 'latin1');
+  out += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
+  for (const offset of offsets) out += `${String(offset).padStart(10, '0')} 00000 n \n`;
+  out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return Buffer.from(out, 'latin1');
+}

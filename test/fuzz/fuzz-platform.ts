@@ -62,6 +62,9 @@ export async function startFuzzPlatform(): Promise<FuzzPlatform> {
     INTERNAL_SECRET,
     REDIS_KEY_PREFIX: redisPrefix,
     ARGON2_MAX_QUEUE: '1000',
+    // The fixtures' sessions must outlive a long run (bench/fuzz.bench.ts takes ~20 min here).
+    ACCESS_TOKEN_TTL_SECONDS: '3600',
+    SESSION_IDLE_TIMEOUT_SECONDS: '7200',
     N8N_WEBHOOK_SECRET: 'fuzz-webhook-secret-0123456789',
   });
   const authDeps = {

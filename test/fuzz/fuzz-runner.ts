@@ -16,6 +16,7 @@ import { listRoutes, type RouteSpec } from './route-inventory';
 const BUILT: readonly UpstreamName[] = ['auth', 'llm-queue', 'metrics-collector'];
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 const STREAM_READ_MS = 300;
+const CHUNK = 500;
 const REQUEST_TIMEOUT_MS = 15_000;
 const BODY_KEEP_BYTES = 64 * 1024;
 
@@ -68,7 +69,10 @@ export interface FuzzReport {
   requests: number;
   apiRequests: number;
   byStatus: Record<string, number>;
+  /** The first 200 violations … */
   violations: Violation[];
+  /** … and how many there were in all. */
+  violationCount: number;
   serverErrors: number;
   elapsedMs: number;
 }
@@ -592,22 +596,37 @@ export async function runFuzz(options: {
   concurrency: number;
   /** Told about every request that took longer than 2 s (diagnostics). */
   onSlow?: (line: string) => void;
+  /** Called after every `progressEvery` requests with the counts so far (long runs). */
+  onProgress?: (done: number, serverErrors: number, violations: number) => void;
+  progressEvery?: number;
 }): Promise<FuzzReport> {
   const { client, identities, targets } = options;
-  const cases = fc.sample(caseArbitrary(targets.length, identities.length), {
-    seed: options.seed,
-    numRuns: options.runs,
-  });
+  // Cases are drawn in chunks (seed + chunk number), so a long run never holds 100,000 bodies in memory.
+  const arbitrary = caseArbitrary(targets.length, identities.length);
+  const chunks = new Map<number, FuzzCase[]>();
+  const caseAt = (index: number): FuzzCase | undefined => {
+    if (index >= options.runs) return undefined;
+    const chunk = Math.floor(index / CHUNK);
+    let cases = chunks.get(chunk);
+    if (cases === undefined) {
+      cases = fc.sample(arbitrary, { seed: options.seed + chunk, numRuns: CHUNK });
+      chunks.set(chunk, cases);
+      chunks.delete(chunk - 2);
+    }
+    return cases[index % CHUNK];
+  };
   const started = performance.now();
   const byStatus: Record<string, number> = {};
   const violations: Violation[] = [];
   let serverErrors = 0;
+  let violationCount = 0;
+  let done = 0;
   let next = 0;
   const worker = async () => {
     for (;;) {
       const index = next;
       next += 1;
-      const c = cases[index];
+      const c = caseAt(index);
       if (c === undefined) return;
       const target = targets[c.target];
       const identity = identities[c.identity];
@@ -623,6 +642,10 @@ export async function runFuzz(options: {
       byStatus[String(response.status)] = (byStatus[String(response.status)] ?? 0) + 1;
       if (response.status >= 500) serverErrors += 1;
       const reason = judge(built, response);
+      if (reason !== null) violationCount += 1;
+      done += 1;
+      if (options.onProgress && done % (options.progressEvery ?? 5000) === 0)
+        options.onProgress(done, serverErrors, violationCount);
       if (reason !== null && violations.length < 200)
         violations.push({
           request: `${built.method} ${built.path.slice(0, 200)} (route ${target.method} ${target.path})`,
@@ -635,10 +658,11 @@ export async function runFuzz(options: {
   };
   await Promise.all(Array.from({ length: options.concurrency }, worker));
   return {
-    requests: cases.length,
+    requests: done,
     apiRequests: client.apiSent,
     byStatus,
     violations,
+    violationCount,
     serverErrors,
     elapsedMs: Math.round(performance.now() - started),
   };

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createLogger, listen, Shutdown, errorMeta } from '@arasul/service-kit';
 import { loadSupervisorConfig, processEnvironment } from './config';
 import { createControlApp } from './control-server';
-import { discoverServices, serviceUrls } from './services';
+import { discoverServices, serviceUrls, withTrustProxy } from './services';
 import { Supervisor } from './supervisor';
 
 const config = loadSupervisorConfig();
@@ -15,7 +15,8 @@ async function main(): Promise<void> {
   const runDir = join(varDir, 'run');
   mkdirSync(runDir, { recursive: true });
 
-  const definitions = discoverServices(config.ARASUL_ROOT, processEnvironment());
+  const environment = processEnvironment();
+  const definitions = withTrustProxy(discoverServices(config.ARASUL_ROOT, environment), environment);
   const supervisor = new Supervisor(
     definitions,
     {

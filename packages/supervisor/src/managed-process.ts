@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Logger } from '@arasul/service-kit';
 import { RotatingLog } from './rotating-log';
+import type { SupervisorEvent } from './supervisor-events';
 import type { ServiceDefinition } from './services';
 
 export type ProcessState = 'stopped' | 'starting' | 'running' | 'backoff' | 'stopping';
@@ -17,6 +18,8 @@ export interface ManagedProcessOptions {
   /** A process that stayed up this long is healthy again: its crash counter resets. */
   stableAfterMs: number;
   readinessTimeoutMs: number;
+  /** Told about exits, readiness flips, state changes and quarantine (the control API's event stream). */
+  onEvent?: (event: SupervisorEvent) => void;
 }
 
 export interface ProcessStatus {
@@ -34,6 +37,9 @@ export interface ProcessStatus {
   /** Why the service is not ready: its own readiness report, or why it could not be asked. */
   notReadyReason: string | null;
   readiness: unknown;
+  /** Held out of automatic crash restarts (by the self-healing agent) until released. */
+  quarantined: boolean;
+  quarantineReason: string | null;
 }
 
 /** One supervised service process: start, stop, restart on crash with back-off, readiness tracking. */
@@ -50,6 +56,7 @@ export class ManagedProcess {
   private notReadyReason: string | null = 'not started';
   private readiness: unknown = null;
   private exitWaiters: (() => void)[] = [];
+  private quarantineReason: string | null = null;
   private readonly log: RotatingLog;
 
   constructor(
@@ -68,15 +75,18 @@ export class ManagedProcess {
     if (this.child || this.state === 'starting' || this.state === 'running') return;
     clearTimeout(this.restartTimer);
     this.nextRestartAt = undefined;
-    this.state = 'starting';
-    this.ready = false;
-    this.notReadyReason = 'starting';
+    this.setState('starting');
+    this.setReady(false, 'starting');
     const child = spawn(
       process.execPath,
       ['--enable-source-maps', ...this.definition.nodeFlags, this.definition.entry],
       {
         cwd: this.definition.dir,
-        env: { ...this.options.env, [this.definition.portEnv]: String(this.definition.port) },
+        env: {
+          ...this.options.env,
+          ...this.definition.env,
+          [this.definition.portEnv]: String(this.definition.port),
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
@@ -85,7 +95,7 @@ export class ManagedProcess {
     child.stdout.on('data', (chunk: Buffer) => this.log.write(chunk));
     child.stderr.on('data', (chunk: Buffer) => this.log.write(chunk));
     child.once('spawn', () => {
-      this.state = 'running';
+      this.setState('running', child.pid ?? null);
       this.logger.info('service started', { service: this.name, pid: child.pid });
     });
     child.once('error', (error) => {
@@ -100,10 +110,10 @@ export class ManagedProcess {
     this.nextRestartAt = undefined;
     const child = this.child;
     if (!child) {
-      this.state = 'stopped';
+      this.setState('stopped');
       return;
     }
-    this.state = 'stopping';
+    this.setState('stopping');
     const exited = new Promise<void>((resolve) => this.exitWaiters.push(resolve));
     child.kill('SIGTERM');
     const timer = setTimeout(() => {
@@ -120,6 +130,31 @@ export class ManagedProcess {
     this.start();
   }
 
+  /** Holds the service out of automatic crash restarts; a pending back-off restart is cancelled. */
+  quarantine(reason: string): void {
+    this.quarantineReason = reason;
+    if (this.state === 'backoff') {
+      clearTimeout(this.restartTimer);
+      this.nextRestartAt = undefined;
+      this.setState('stopped');
+      this.setReady(false, 'quarantined');
+    }
+    this.emit({ type: 'quarantine', service: this.name, quarantined: true, reason, at: now() });
+  }
+
+  /** Lifts the quarantine; a service that is down is started again. */
+  release(): void {
+    if (this.quarantineReason === null) return;
+    this.quarantineReason = null;
+    this.consecutiveCrashes = 0;
+    this.emit({ type: 'quarantine', service: this.name, quarantined: false, reason: null, at: now() });
+    if (!this.child && this.state !== 'stopping') this.start();
+  }
+
+  get quarantined(): boolean {
+    return this.quarantineReason !== null;
+  }
+
   async close(): Promise<void> {
     await this.log.close();
   }
@@ -127,8 +162,14 @@ export class ManagedProcess {
   /** Asks the service's own `/health/ready`; the answer (or why there was none) is kept for `status`. */
   async probeReadiness(): Promise<void> {
     if (this.state !== 'running') {
-      this.ready = false;
-      this.notReadyReason = this.state === 'backoff' ? 'crashed, waiting to restart' : this.state;
+      this.setReady(
+        false,
+        this.quarantined && this.state === 'stopped'
+          ? 'quarantined'
+          : this.state === 'backoff'
+            ? 'crashed, waiting to restart'
+            : this.state,
+      );
       return;
     }
     try {
@@ -140,12 +181,15 @@ export class ManagedProcess {
       });
       const body: unknown = await response.json().catch(() => null);
       this.readiness = body;
-      this.ready = response.ok;
-      this.notReadyReason = response.ok ? null : describeUnready(body, response.status);
+      if (this.state !== 'running') return; // stopped or crashed while we asked
+      this.setReady(response.ok, response.ok ? null : describeUnready(body, response.status));
     } catch (error) {
-      this.ready = false;
       this.readiness = null;
-      this.notReadyReason = `no answer on port ${this.definition.port} (${error instanceof Error ? error.message : String(error)})`;
+      if (this.state !== 'running') return;
+      this.setReady(
+        false,
+        `no answer on port ${this.definition.port} (${error instanceof Error ? error.message : String(error)})`,
+      );
     }
   }
 
@@ -165,19 +209,63 @@ export class ManagedProcess {
       ready: this.ready,
       notReadyReason: this.notReadyReason,
       readiness: this.readiness,
+      quarantined: this.quarantined,
+      quarantineReason: this.quarantineReason,
     };
+  }
+
+  private emit(event: SupervisorEvent): void {
+    this.options.onEvent?.(event);
+  }
+
+  private setState(state: ProcessState, pid: number | null = null): void {
+    if (this.state === state) return;
+    this.state = state;
+    this.emit({ type: 'state', service: this.name, state, pid, at: now() });
+  }
+
+  /** Readiness with its reason; only a flip of `ready` is an event (the reason text may change each probe). */
+  private setReady(ready: boolean, reason: string | null): void {
+    const flipped = this.ready !== ready;
+    this.ready = ready;
+    this.notReadyReason = reason;
+    if (flipped) this.emit({ type: 'readiness', service: this.name, ready, reason, at: now() });
+  }
+
+  private emitExit(code: number | null, signal: NodeJS.Signals | null, restartInMs: number | null): void {
+    this.emit({
+      type: 'exited',
+      service: this.name,
+      code,
+      signal,
+      at: this.lastExit?.at ?? now(),
+      willRestart: restartInMs !== null,
+      restartInMs,
+    });
   }
 
   private onExit(code: number | null, signal: NodeJS.Signals | null): void {
     const ranForMs = this.startedAt ? Date.now() - this.startedAt : 0;
     this.child = undefined;
-    this.ready = false;
     this.lastExit = { code, signal, at: new Date().toISOString() };
     const waiters = this.exitWaiters.splice(0);
     if (this.state === 'stopping' || waiters.length > 0) {
-      this.state = 'stopped';
-      this.notReadyReason = 'stopped';
+      this.emitExit(code, signal, null);
+      this.setState('stopped');
+      this.setReady(false, 'stopped');
       for (const resolve of waiters) resolve();
+      return;
+    }
+    if (this.quarantined) {
+      // Quarantined: the agent decided this service gets no more automatic restarts until a person looks.
+      this.consecutiveCrashes += 1;
+      this.emitExit(code, signal, null);
+      this.setState('stopped');
+      this.setReady(false, 'quarantined');
+      this.log.write(
+        `[supervisor] exited (code ${String(code)}, signal ${String(signal)}), quarantined: not restarting\n`,
+      );
+      this.logger.warn('quarantined service exited, not restarting', { service: this.name, code, signal });
       return;
     }
     // A crash: back off exponentially, but forgive history once a run was long enough to count as stable.
@@ -187,16 +275,24 @@ export class ManagedProcess {
       this.options.baseBackoffMs * 2 ** (this.consecutiveCrashes - 1),
       this.options.maxBackoffMs,
     );
-    this.state = 'backoff';
-    this.notReadyReason = `exited (code ${String(code)}, signal ${String(signal)}), restarting in ${delay} ms`;
     this.nextRestartAt = Date.now() + delay;
-    this.log.write(`[supervisor] ${this.notReadyReason}\n`);
+    this.emitExit(code, signal, delay);
+    this.setState('backoff');
+    this.setReady(
+      false,
+      `exited (code ${String(code)}, signal ${String(signal)}), restarting in ${delay} ms`,
+    );
+    this.log.write(`[supervisor] ${this.notReadyReason ?? 'exited'}\n`);
     this.logger.warn('service exited unexpectedly', { service: this.name, code, signal, restartInMs: delay });
     this.restartTimer = setTimeout(() => {
       this.restarts += 1;
       this.start();
     }, delay);
   }
+}
+
+function now(): string {
+  return new Date().toISOString();
 }
 
 function describeUnready(body: unknown, status: number): string {

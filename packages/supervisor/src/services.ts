@@ -37,6 +37,8 @@ export interface ServiceDefinition {
   startOrder: number;
   /** Extra flags for `node` (manifest `nodeFlags`), placed before the entry point. */
   nodeFlags: string[];
+  /** Variables only this service gets (over the shared environment). */
+  env?: Record<string, string>;
 }
 
 /**
@@ -87,4 +89,24 @@ export function serviceUrls(
     if (d.urlEnv && !env[d.urlEnv]) urls[d.urlEnv] = `http://127.0.0.1:${d.port}`;
   }
   return urls;
+}
+
+/**
+ * Whose `X-Forwarded-For` each service believes in native mode. The gateway is the edge: it trusts nobody unless
+ * the operator names a proxy in front of it (`GATEWAY_TRUST_PROXY`), so a client cannot invent its address. The
+ * services behind it are reached through the gateway on loopback, so they trust loopback (`TRUST_PROXY` overrides):
+ * auth's per-IP lockout then keys on the real client instead of on the gateway, which would lock out everybody.
+ */
+export function withTrustProxy(
+  definitions: ServiceDefinition[],
+  env: NodeJS.ProcessEnv,
+): ServiceDefinition[] {
+  return definitions.map((d) => ({
+    ...d,
+    env: {
+      ...d.env,
+      TRUST_PROXY:
+        d.name === 'gateway' ? (env.GATEWAY_TRUST_PROXY ?? 'false') : (env.TRUST_PROXY ?? 'loopback'),
+    },
+  }));
 }

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Logger } from '@arasul/service-kit';
 import { ManagedProcess, type ProcessStatus } from './managed-process';
 import type { ServiceDefinition } from './services';
+import { SupervisorEvents } from './supervisor-events';
 
 export interface SupervisorOptions {
   root: string;
@@ -31,6 +32,8 @@ export class Supervisor {
   private readonly startedAt = new Date();
   private probeTimer: NodeJS.Timeout | undefined;
   private probing = false;
+  /** Exits, readiness flips, state changes, quarantine: what `GET /events` streams to the agent. */
+  readonly events = new SupervisorEvents();
 
   constructor(
     definitions: ServiceDefinition[],
@@ -50,6 +53,7 @@ export class Supervisor {
             maxBackoffMs: options.maxBackoffMs,
             stableAfterMs: options.stableAfterMs,
             readinessTimeoutMs: Math.min(options.readinessIntervalMs, 2000),
+            onEvent: (event) => this.events.emit(event),
           },
           logger,
         ),
@@ -93,6 +97,22 @@ export class Supervisor {
     const process = this.find(name);
     if (!process) return false;
     process.start();
+    return true;
+  }
+
+  quarantineService(name: string, reason: string): boolean {
+    const process = this.find(name);
+    if (!process) return false;
+    this.logger.warn('service quarantined', { service: name, reason });
+    process.quarantine(reason);
+    return true;
+  }
+
+  releaseService(name: string): boolean {
+    const process = this.find(name);
+    if (!process) return false;
+    this.logger.info('service released from quarantine', { service: name });
+    process.release();
     return true;
   }
 

@@ -2,7 +2,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
 import { createSilentLogger } from '@arasul/testkit';
-import { createControlApp, discoverServices, serviceUrls, Supervisor, type SupervisorOptions } from '../src';
+import {
+  createControlApp,
+  discoverServices,
+  serviceUrls,
+  Supervisor,
+  type SupervisorOptions,
+  withTrustProxy,
+} from '../src';
 import { eventually, makeCheckout, testPort } from './fixtures';
 
 const logger = createSilentLogger();
@@ -129,6 +136,38 @@ describe('supervisor', () => {
     const evil = makeCheckout([{ name: 'evil', port: testPort(12), nodeFlags: ['--require=/tmp/x.js'] }]);
     cleanups.push(evil.remove);
     expect(() => discoverServices(evil.root, {})).toThrow('a V8 memory flag with a size');
+  });
+
+  it('lets only the services behind the gateway believe loopback X-Forwarded-For, never the gateway itself', async () => {
+    const checkout = makeCheckout([
+      { name: 'gateway', port: testPort(13) },
+      { name: 'auth', port: testPort(14) },
+    ]);
+    cleanups.push(checkout.remove);
+    const trust = (env: NodeJS.ProcessEnv) =>
+      Object.fromEntries(
+        withTrustProxy(discoverServices(checkout.root, {}), env).map((d) => [d.name, d.env?.TRUST_PROXY]),
+      );
+    expect(trust({})).toEqual({ gateway: 'false', auth: 'loopback' });
+    expect(trust({ TRUST_PROXY: '10.0.0.0/8', GATEWAY_TRUST_PROXY: '192.168.1.2' })).toEqual({
+      gateway: '192.168.1.2',
+      auth: '10.0.0.0/8',
+    });
+
+    const supervisor = new Supervisor(
+      withTrustProxy(discoverServices(checkout.root, {}), {}),
+      options(checkout.root),
+      logger,
+    );
+    supervisor.start();
+    cleanups.push(() => supervisor.stop());
+    await eventually(() => supervisor.status().allReady, 'both services are ready');
+    const environOf = (name: string) => {
+      const pid = supervisor.status().services.find((s) => s.name === name)?.pid ?? -1;
+      return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+    };
+    expect(environOf('gateway')).toContain('TRUST_PROXY=false');
+    expect(environOf('auth')).toContain('TRUST_PROXY=loopback');
   });
 
   it('tells services where the others listen, unless the operator set the URL', () => {

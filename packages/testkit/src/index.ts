@@ -4,3 +4,6 @@ export * from './logger';
 export * from './amqp';
 export * from './fakes/ollama';
 export * from './service-infra';
+export * from './fakes/qdrant';
+export * from './fakes/docker-engine';
+export * from './fakes/telegram';

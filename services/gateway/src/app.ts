@@ -1,5 +1,7 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Express, Request, RequestHandler } from 'express';
 import { bearerToken, createServiceApp, isAppError, NotFoundError, type Logger } from '@arasul/service-kit';
+import { apiFastPath } from './api-fast-path';
 import { API_KEY_PREFIX } from './auth/api-keys';
 import { auditTrail } from './audit/audit.middleware';
 import { authenticate } from './auth/authenticate.middleware';
@@ -9,24 +11,29 @@ import { dashboardRouter } from './dashboard/dashboard.router';
 import { platformHealthHandler } from './health/health.router';
 import { rateLimit } from './ratelimit/rate-limit.middleware';
 import { pipeline } from './pipeline';
-import { newRequestState, stateOf } from './request-state';
+import { stateOf } from './request-state';
 import { applyCanonicalPath } from './routing/canonical-path';
-import { isApiPath, matchRoute } from './routing/route-table';
+import { matchRoute } from './routing/route-table';
 import { corsPolicy, securityHeaders, stripInternalHeaders } from './security/security.middleware';
+
+/** The gateway as a `node:http` request listener (`http.createServer(app)`, or supertest). */
+export type GatewayApp = (req: IncomingMessage, res: ServerResponse) => void;
 
 /**
  * The gateway. Every path is first made canonical (routing/canonical-path.ts, 400 invalid_path when it
  * cannot be); API paths (/api, /v1, /ollama) then run
  *   audit trail → authenticate → CSRF → rate limit → /api/health, or the proxy to the owning service;
- * every other path is the dashboard. All of it runs before body parsing: request bodies stream through.
+ * every other path (the dashboard, /health/live, /health/ready) is the express app. The API chain does not
+ * go through express' router (api-fast-path.ts). All of it runs before body parsing: request bodies
+ * stream through.
  */
-export function createApp(c: GatewayComponents): Express {
+export function createApp(c: GatewayComponents): GatewayApp {
   const { config } = c;
-  const api = apiPipeline(c);
+  const logger = skipHiddenRequestLines(c.logger);
   const cors = corsPolicy(config.CORS_ORIGINS);
 
-  return createServiceApp({
-    logger: skipHiddenRequestLines(c.logger),
+  const app: Express = createServiceApp({
+    logger,
     health: c.health,
     trustProxy: config.TRUST_PROXY,
     internalSecret: config.INTERNAL_SECRET,
@@ -35,22 +42,16 @@ export function createApp(c: GatewayComponents): Express {
       app.use(stripInternalHeaders());
       app.use(securityHeaders());
       if (cors) app.use(cors);
-      app.use((req, res, next) => {
-        const pathError = applyCanonicalPath(req);
-        // A refused path counts as an API request (and is audited) if it would be one with `\` read as `/`.
-        if (isApiPath(pathError ? req.path.replaceAll('\\', '/') : req.path)) {
-          req.gateway = newRequestState(req.ip);
-          if (pathError) req.gateway.pathError = pathError;
-          api(req, res, next);
-          return;
-        }
-        next(pathError);
+      // Non-API paths: the fast path already made the path canonical; a refused one is answered here.
+      app.use((req, _res, next) => {
+        next(applyCanonicalPath(req));
       });
     },
     routes: (app) => {
       app.use(dashboardRouter(config.DASHBOARD_DIR));
     },
   });
+  return apiFastPath({ app, api: apiPipeline(c), cors, logger });
 }
 
 function apiPipeline(c: GatewayComponents): RequestHandler {

@@ -14,6 +14,7 @@ import { RevocationStore } from './auth/revocation-store';
 import { GATEWAY_VERSION, upstreamUrl, type GatewayConfig } from './config';
 import { PlatformHealthService } from './health/platform-health.service';
 import { AUDIT_CAPTURE_BYTES } from './audit/audit.middleware';
+import { SharedStreamLimiter } from './proxy/shared-stream-limiter';
 import { UpstreamProxy } from './proxy/upstream-proxy';
 import { RateLimiter } from './ratelimit/rate-limiter';
 import { UPSTREAM_NAMES, type UpstreamName } from './routing/route-table';
@@ -93,7 +94,7 @@ export function createComponents(
       bodyLimitBytes: config.BODY_LIMIT_BYTES,
       idleTimeoutMs: config.UPSTREAM_IDLE_TIMEOUT_MS,
       auditCaptureBytes: config.AUDIT_ENABLED ? AUDIT_CAPTURE_BYTES : 0,
-      streamsPerUser: config.SSE_MAX_PER_USER,
+      streams: new SharedStreamLimiter(rateLimitRedis, config.SSE_MAX_PER_USER, logger),
     },
     logger,
   );

@@ -39,6 +39,8 @@ export const configSchema = z.object({
   /** Loopback unless told otherwise: a native start on a laptop should not open the API to the LAN by accident.
    * The appliance (docker compose) sets 0.0.0.0. */
   GATEWAY_HOST: z.string().default('127.0.0.1'),
+  /** Gateway processes sharing the port (node:cluster); 1 = a single process, no supervisor. */
+  GATEWAY_WORKERS: env.int(1, 1, 32),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters'),
   INTERNAL_SECRET: z.string().min(32, 'must be at least 32 characters'),
   ...upstreamUrlShape,

@@ -12,10 +12,18 @@ import { createApp } from './app';
 import { createComponents } from './components';
 import { loadGatewayConfigOrExit } from './config';
 import { createRateLimitRedis } from './ratelimit/rate-limiter';
+import { isWorkerSupervisor, superviseWorkers } from './workers';
 
 async function main(): Promise<void> {
   const config = loadGatewayConfigOrExit();
   const logger = createLogger({ service: 'gateway', level: config.LOG_LEVEL, format: config.LOG_FORMAT });
+  if (isWorkerSupervisor(config.GATEWAY_WORKERS)) {
+    superviseWorkers(
+      { workers: config.GATEWAY_WORKERS, shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS },
+      logger,
+    );
+    return;
+  }
   const shutdown = new Shutdown(logger, config.SHUTDOWN_TIMEOUT_MS);
 
   const pool = createPool({

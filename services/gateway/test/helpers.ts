@@ -4,7 +4,6 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import type { Express } from 'express';
 import {
   createRedis,
   duplicateForSubscribe,
@@ -24,7 +23,7 @@ import {
   type TestDatabase,
 } from '@arasul/testkit';
 import type { Database } from '@arasul/db';
-import { createApp } from '../src/app';
+import { createApp, type GatewayApp } from '../src/app';
 import { createComponents, type GatewayComponents } from '../src/components';
 import { loadGatewayConfig, type GatewayConfig } from '../src/config';
 import { createRateLimitRedis } from '../src/ratelimit/rate-limiter';
@@ -257,7 +256,7 @@ export function accessToken(
 }
 
 export interface TestGateway {
-  app: Express;
+  app: GatewayApp;
   components: GatewayComponents;
   config: GatewayConfig;
   redisPrefix: string;

@@ -30,6 +30,8 @@ import { ModelsService } from './models/models.service';
 import { JobHub } from './scheduler/job-events';
 import { Scheduler } from './scheduler/scheduler';
 import { Throughput } from './scheduler/throughput';
+import { RagService } from './rag/rag.service';
+import { SearchClient } from './rag/search.client';
 
 /** What the app needs from outside: configuration and open connections (main and tests make these). */
 export interface AppDeps {
@@ -54,6 +56,7 @@ export interface LlmQueueServices {
   chats: ChatsService;
   models: ModelsService;
   pulls: PullManager;
+  rag: RagService;
   streamCaps: StreamCaps;
 }
 
@@ -123,7 +126,16 @@ export function createServices(deps: AppDeps): LlmQueueServices {
     perKey: config.LLM_MAX_STREAMS_PER_KEY,
   });
   const chats = new ChatsService(db);
-  return { ollama, hub, throughput, modelState, scheduler, jobs, chats, models, pulls, streamCaps };
+  const rag = new RagService(
+    db,
+    new SearchClient({
+      baseUrl: config.DOCUMENT_INDEXER_URL,
+      internalSecret: config.INTERNAL_SECRET,
+      timeoutMs: config.RAG_SEARCH_TIMEOUT_MS,
+    }),
+    { contextTokens: config.RAG_CONTEXT_TOKENS },
+  );
+  return { ollama, hub, throughput, modelState, scheduler, jobs, chats, models, pulls, streamCaps, rag };
 }
 
 /** Requests that stay open while a job runs (streams, or callers waiting for their bound job). */
@@ -172,9 +184,18 @@ export function createApp(deps: AppDeps, services: LlmQueueServices = createServ
       app.post(STREAM_ROUTES, services.streamCaps.middleware());
       app.get('/api/llm/jobs/:id/stream', services.streamCaps.middleware());
       app.use('/api/chats', chatsRouter(services.chats));
-      app.use('/api/llm', jobsRouter({ jobs: services.jobs, heartbeatMs }));
+      app.use('/api/llm', jobsRouter({ jobs: services.jobs, heartbeatMs, rag: services.rag }));
       app.use('/api/models', modelsRouter(services.models, heartbeatMs));
-      app.use('/v1', openAiRouter({ jobs: services.jobs, ollama: services.ollama, logger, heartbeatMs }));
+      app.use(
+        '/v1',
+        openAiRouter({
+          jobs: services.jobs,
+          ollama: services.ollama,
+          logger,
+          heartbeatMs,
+          rag: services.rag,
+        }),
+      );
       app.use('/ollama', ollamaRouter({ jobs: services.jobs, ollama: services.ollama, logger }));
       app.use(
         '/internal/llm',

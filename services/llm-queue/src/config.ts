@@ -48,6 +48,12 @@ export const llmQueueEnvSchema = z.object({
   CHAT_RETENTION_DAYS: env.int(30, 1, 3650),
   RETENTION_INTERVAL_SECONDS: env.int(3600, 1, 86_400),
   TRUST_PROXY: env.trustProxy(),
+  /** document-indexer, asked for the chunks of a chat with documents (`POST /api/search`). */
+  DOCUMENT_INDEXER_URL: z.url().default('http://127.0.0.1:8084'),
+  RAG_SEARCH_TIMEOUT_MS: env.int(10_000, 100, 120_000),
+  /** Prompt tokens the numbered document chunks of a RAG answer may take (the model's context minus room
+   * for the history, the question and the answer). */
+  RAG_CONTEXT_TOKENS: env.int(3000, 200, 200_000),
 });
 
 export type LlmQueueConfig = Readonly<z.output<typeof llmQueueEnvSchema>>;

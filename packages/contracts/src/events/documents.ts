@@ -1,8 +1,21 @@
 import { z } from 'zod';
 import { message, name, nonNegativeInt } from './common';
 
-/** Seed table `documents.status`. */
-export const documentStatus = z.enum(['pending', 'indexing', 'indexed', 'failed']);
+/**
+ * `documents.status`: the seed's `pending`/`indexing`/`indexed`/`failed` plus the pipeline stages of
+ * migration 035 (`parsing → ocr → chunking → embedding`) and `partial` (some pages or chunks failed).
+ */
+export const documentStatus = z.enum([
+  'pending',
+  'indexing',
+  'parsing',
+  'ocr',
+  'chunking',
+  'embedding',
+  'indexed',
+  'partial',
+  'failed',
+]);
 export type DocumentStatus = z.infer<typeof documentStatus>;
 
 export const documentStatusChangedSchema = z.object({
@@ -14,5 +27,11 @@ export const documentStatusChangedSchema = z.object({
   previousStatus: documentStatus.nullable(),
   chunkCount: nonNegativeInt.optional(),
   error: message.optional(),
+  /** Migration 035: the space, progress 0–100 and the stable error code. */
+  spaceId: z.uuid().optional(),
+  progress: z.number().int().min(0).max(100).optional(),
+  errorCode: z.string().max(50).optional(),
+  /** `true` when the document was deleted (the last event about it). */
+  deleted: z.boolean().optional(),
 });
 export type DocumentStatusChanged = z.infer<typeof documentStatusChangedSchema>;

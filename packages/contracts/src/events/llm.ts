@@ -2,7 +2,16 @@ import { z } from 'zod';
 import { message, nonNegativeInt } from './common';
 
 /** Who asked for the completion; llm-queue is the single path to the model, so it knows. */
-export const llmJobSource = z.enum(['chat', 'rag', 'api', 'n8n', 'telegram', 'datentabellen', 'indexer']);
+export const llmJobSource = z.enum([
+  'chat',
+  'rag',
+  'api',
+  'n8n',
+  'telegram',
+  'datentabellen',
+  'indexer',
+  'selfhealing',
+]);
 export type LlmJobSource = z.infer<typeof llmJobSource>;
 
 /** An LLM job reached a final state. Token counts are 0 when the model produced nothing. */

@@ -10,6 +10,10 @@ export const systemBootSchema = z.object({
   shutdownReason: z.string().max(100).nullable(),
   uptimeBeforeShutdownSeconds: nonNegativeInt.nullable(),
   bootDurationMs: nonNegativeInt.optional(),
+  /** `system_boot_events` row of this boot. */
+  bootEventId: z.number().int().positive().optional(),
+  /** Whether the self-healing agent rebooted the box on purpose (the reason is `shutdownReason`). */
+  rebootedBySelfHealing: z.boolean().optional(),
 });
 export type SystemBoot = z.infer<typeof systemBootSchema>;
 
@@ -37,6 +41,12 @@ export const serviceStatusChangedSchema = z.object({
   /** `null` the first time a service is seen. */
   previousStatus: serviceStatus.nullable(),
   health: serviceHealth,
+  /** `null` the first time a service is seen. */
+  previousHealth: serviceHealth.nullable().optional(),
   reason: message.optional(),
+  /** Where the service runs: a Docker container or a native supervisor process. */
+  runtime: z.enum(['docker', 'native']).optional(),
+  /** True while the self-healing agent holds the service out of automatic restarts. */
+  quarantined: z.boolean().optional(),
 });
 export type ServiceStatusChanged = z.infer<typeof serviceStatusChangedSchema>;

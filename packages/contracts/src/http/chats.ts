@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ragSourceSchema } from '../search';
 import { isoDateTimeSchema, itemsOf } from './common';
 
 /** A conversation (`GET /api/chats`, `/search`, `PATCH /api/chats/:id`). */
@@ -24,7 +25,8 @@ export const messageSchema = z.object({
   role: z.string(),
   content: z.string(),
   thinking: z.string().nullable(),
-  sources: z.unknown(),
+  /** RAG answers: the sources it was given (an empty list: nothing was found). */
+  sources: z.array(ragSourceSchema).nullish(),
   status: z.string(),
   jobId: z.string().nullable(),
   model: z.string().nullable(),

@@ -10,3 +10,5 @@ export * from './alerts';
 export * from './chats';
 export * from './models';
 export * from './llm';
+export * from './self-healing';
+export * from './notifications';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { chatRagOptionSchema, ragSourceSchema } from '../search';
 
 const usageSchema = z.object({
   promptTokens: z.number().int(),
@@ -24,7 +25,8 @@ export const jobEventSchema = z.discriminatedUnion('type', [
     type: z.literal('queued'),
     position: z.number().int(),
     etaSeconds: z.number().nullable(),
-    status: z.enum(['waiting', 'backend_unavailable']),
+    /** `completed`: a RAG answer that found nothing, answered at once (no job). */
+    status: z.enum(['waiting', 'backend_unavailable', 'completed']),
     conversationId: z.string().nullish(),
     userMessageId: z.string().nullish(),
     assistantMessageId: z.string().nullish(),
@@ -35,6 +37,12 @@ export const jobEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('model_loading'), model: z.string(), from: z.string().nullable() }),
   z.object({ type: z.literal('token'), text: z.string() }),
   z.object({ type: z.literal('thinking'), text: z.string() }),
+  /** A RAG answer: the sources the model was given, before the first token (`marginal`: weak match). */
+  z.object({
+    type: z.literal('sources'),
+    sources: z.array(ragSourceSchema),
+    marginal: z.boolean().optional(),
+  }),
   z.object({
     type: z.literal('done'),
     usage: usageSchema,
@@ -54,10 +62,7 @@ export const jobEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('heartbeat') }),
 ]);
 /** The stream form: every event also names its job. */
-export const jobStreamEventSchema = z.intersection(
-  z.object({ jobId: z.string().optional() }),
-  jobEventSchema,
-);
+export const jobStreamEventSchema = z.intersection(z.object({ jobId: z.string().nullish() }), jobEventSchema);
 export type JobStreamEvent = z.infer<typeof jobStreamEventSchema>;
 
 /** `POST /api/llm/chat`, the fields the dashboard sends (the service accepts more: priority, options, think). */
@@ -65,5 +70,7 @@ export const startChatRequestSchema = z.object({
   conversationId: z.uuid().optional(),
   message: z.string().trim().min(1).max(100_000),
   model: z.string().trim().min(1).max(100).optional(),
+  /** Answer from the documents (RAG). */
+  rag: chatRagOptionSchema.optional(),
 });
 export type StartChatRequest = z.input<typeof startChatRequestSchema>;

@@ -1,5 +1,5 @@
 import type { Insertable, Selectable, Updateable } from 'kysely';
-import type { Generated, Timestamp } from '../column-types';
+import type { Generated, Json, Timestamp } from '../column-types';
 
 /** Chat conversations. Soft-deleted via `deleted_at`, purged 30 days later (`purge_deleted_conversations`). */
 export interface ChatConversationsTable {
@@ -15,6 +15,8 @@ export interface ChatConversationsTable {
   message_count: Generated<number>;
   /** The owner (migration 032); deleted with the account. NULL only for rows older than 032. */
   user_id: number | null;
+  /** RAG of the conversation (migration 038): `{ spaceIds: string[] }`, NULL for a plain chat. */
+  rag: Json | null;
 }
 
 export type ChatConversation = Selectable<ChatConversationsTable>;

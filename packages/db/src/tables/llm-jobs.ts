@@ -4,7 +4,16 @@ import type { Generated, Json, JsonObject, Timestamp } from '../column-types';
 /** 'cancelled' from migration 032. */
 export type LlmJobStatus = 'pending' | 'processing' | 'completed' | 'failed' | 'cancelled';
 /** Who asked for the job; the `source` of `llm.job.finished`. */
-export type LlmJobSource = 'chat' | 'rag' | 'api' | 'n8n' | 'telegram' | 'datentabellen' | 'indexer';
+export type LlmJobSource =
+  | 'chat'
+  | 'rag'
+  | 'api'
+  | 'n8n'
+  | 'telegram'
+  | 'datentabellen'
+  | 'indexer'
+  // migration 040: the self-healing agent's diagnosis assistant
+  | 'selfhealing';
 /** Which Ollama endpoint runs it: /api/chat, /api/generate or /api/embed. */
 export type LlmJobKind = 'chat' | 'generate' | 'embed';
 

@@ -1,5 +1,5 @@
 import type { Insertable, Selectable, Updateable } from 'kysely';
-import type { Generated, Timestamp, TimeOfDay } from '../column-types';
+import type { Generated, Json, Timestamp, TimeOfDay } from '../column-types';
 import type { NotificationSeverity } from './notification-events';
 
 export type NotificationChannel = 'telegram' | 'webhook' | 'email';
@@ -27,7 +27,18 @@ export interface NotificationSettingsTable {
   created_at: Generated<Timestamp>;
   /** Set by trigger on every update. */
   updated_at: Generated<Timestamp>;
+  /** Added by 041: `{"mon": {"start": "22:00", "end": "07:00"} | null, …}`. */
+  quiet_hours: Json<QuietHoursByWeekday> | null;
+  /** IANA zone of the quiet hours; default Europe/Berlin. */
+  time_zone: Generated<string>;
+  /** Default 30. */
+  grouping_window_seconds: Generated<number>;
+  /** Default 900. */
+  cooldown_seconds: Generated<number>;
 }
+
+export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
+export type QuietHoursByWeekday = Partial<Record<Weekday, { start: string; end: string } | null>>;
 
 export type NotificationSetting = Selectable<NotificationSettingsTable>;
 export type NewNotificationSetting = Insertable<NotificationSettingsTable>;

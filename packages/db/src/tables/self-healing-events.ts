@@ -1,5 +1,5 @@
 import type { Insertable, Selectable, Updateable } from 'kysely';
-import type { Generated, Timestamp } from '../column-types';
+import type { Generated, Json, Timestamp } from '../column-types';
 
 export type SelfHealingSeverity = 'INFO' | 'WARNING' | 'CRITICAL';
 
@@ -11,6 +11,12 @@ export interface SelfHealingEventsTable {
   description: string;
   action_taken: string | null;
   timestamp: Generated<Timestamp>;
+  /** Migration 039: the service the event is about (`null` for box-wide guards). */
+  service_name: string | null;
+  /** What caused it: crashed, unhealthy, hung, disk, temperature, … */
+  trigger: string | null;
+  outcome: 'succeeded' | 'failed' | null;
+  metadata: Json | null;
 }
 
 export type SelfHealingEvent = Selectable<SelfHealingEventsTable>;

@@ -1,5 +1,5 @@
 import type { Insertable, Selectable, Updateable } from 'kysely';
-import type { Generated, Timestamp, Json } from '../column-types';
+import type { Generated, Int8, Json, TimeOfDay, Timestamp } from '../column-types';
 
 /** The documented shape of telegram_config.alert_thresholds (values in percent, temperatures in °C). */
 export interface TelegramAlertThresholds {
@@ -58,6 +58,9 @@ export interface TelegramConfigTable {
   connection_verified_at: Timestamp | null;
   /** From getMe. */
   bot_username: string | null;
+  /** Added by 041: the next getUpdates offset. */
+  polling_offset: Generated<Int8>;
+  daily_summary_time: TimeOfDay | null;
 }
 
 export type TelegramConfig = Selectable<TelegramConfigTable>;

@@ -16,6 +16,12 @@ export interface TelegramNotificationRulesTable {
   message_template: string | null;
   enabled: Generated<boolean>;
   created_at: Generated<Timestamp>;
+  /** Added by 041; default 'warning'. */
+  min_severity: Generated<string>;
+  /** varchar(50)[]; NULL: every enabled chat. */
+  chat_ids: string[] | null;
+  send_to_webhooks: Generated<boolean>;
+  updated_at: Generated<Timestamp>;
 }
 
 export type TelegramNotificationRule = Selectable<TelegramNotificationRulesTable>;

@@ -17,6 +17,11 @@ export interface TelegramSetupSessionsTable {
   user_id: number | null;
   status: Generated<TelegramSetupStatus>;
   expires_at: Timestamp;
+  /** Added by 041: 'setup' (new bot token) or 'link' (one more chat for the configured bot). */
+  kind: Generated<'setup' | 'link'>;
+  chat_title: string | null;
+  error: string | null;
+  created_at: Generated<Timestamp>;
 }
 
 export type TelegramSetupSession = Selectable<TelegramSetupSessionsTable>;

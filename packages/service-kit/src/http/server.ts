@@ -1,5 +1,4 @@
-import type { Server } from 'node:http';
-import type { Express } from 'express';
+import { createServer, type RequestListener, type Server } from 'node:http';
 
 export interface RunningServer {
   server: Server;
@@ -8,9 +7,19 @@ export interface RunningServer {
   close: (graceMs?: number) => Promise<void>;
 }
 
-export function listen(app: Express, port: number, host = '127.0.0.1'): Promise<RunningServer> {
+/**
+ * Idle keep-alive connections stay open this long. It must outlast the idle time of the gateway's pooled
+ * upstream sockets: with Node's default (5 s) a service closed an idle socket just as the gateway reused
+ * it, and that request failed with 503 upstream_unavailable (found by the fuzz suite under load).
+ */
+const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
+/** Serves an express app, or any `node:http` request listener, on port/host. */
+export function listen(app: RequestListener, port: number, host = '127.0.0.1'): Promise<RunningServer> {
   return new Promise((resolve, reject) => {
-    const server = app.listen(port, host);
+    const server = createServer(app).listen(port, host);
+    server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+    server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1000;
     server.once('error', reject);
     server.once('listening', () => {
       server.off('error', reject);

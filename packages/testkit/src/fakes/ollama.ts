@@ -146,6 +146,9 @@ export class FakeOllama {
   /** Listens (again) — on the same port after `stop()`. */
   async start(): Promise<this> {
     const server = createServer((req, res) => void this.handle(req, res));
+    // Like Ollama (Go net/http without an IdleTimeout), idle keep-alive connections are not closed by the
+    // server; Node's 5 s default raced the client's reuse of a pooled socket (ECONNRESET) under load.
+    server.keepAliveTimeout = 0;
     server.on('connection', (socket) => {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));

@@ -33,6 +33,10 @@ import {
   thresholdSchema,
   userListSchema,
   userSchema,
+  type SearchRequest,
+  documentChunkPageSchema,
+  searchResponseSchema,
+  spaceListSchema,
 } from '@arasul/contracts';
 import type { ApiClient } from './client';
 
@@ -115,6 +119,22 @@ export function endpoints(client: ApiClient) {
     followJob: (jobId: string, signal: AbortSignal) =>
       client.send(`/api/llm/jobs/${jobId}/stream`, { headers: { Accept: 'text/event-stream' }, signal }),
     cancelJob: (jobId: string) => client.call(`/api/llm/jobs/${jobId}`, { method: 'DELETE' }),
+
+    // ------------------------------------------------------------ knowledge search (RAG)
+    /** Spaces to answer from (the chat's space picker). */
+    ragSpaces: (signal?: Signal) =>
+      client.request('/api/spaces', spaceListSchema, { signal }).then((r) => r.items),
+    searchDocuments: (body: SearchRequest, signal?: Signal) =>
+      client.request('/api/search', searchResponseSchema, { method: 'POST', body, signal }),
+    /** The stored file (authorized fetch; the caller makes an object URL of it). */
+    documentFile: (documentId: string) => client.send(`/api/documents/${documentId}/download`),
+    documentChunks: (documentId: string, signal?: Signal) =>
+      client
+        .request(`/api/documents/${documentId}/chunks`, documentChunkPageSchema, {
+          query: { limit: 200 },
+          signal,
+        })
+        .then((r) => r.items),
   };
 }
 

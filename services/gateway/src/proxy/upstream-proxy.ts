@@ -1,12 +1,11 @@
-import { Agent, type IncomingMessage, type ServerResponse } from 'node:http';
+import { Agent, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
-import { ProxyServer } from 'http-proxy-3';
 import { PayloadTooLargeError, REQUEST_ID_HEADER, type Logger } from '@arasul/service-kit';
 import { UpstreamUnavailableError } from '../errors';
 import { stateOf } from '../request-state';
 import { isUpload, type RouteEntry, type UpstreamName } from '../routing/route-table';
 import { BodyMeter } from './body-meter';
-import { StreamLimiter } from './stream-limiter';
+import type { SharedStreamLimiter } from './shared-stream-limiter';
 
 export interface UpstreamProxyOptions {
   targets: Record<UpstreamName, string>;
@@ -15,8 +14,8 @@ export interface UpstreamProxyOptions {
   idleTimeoutMs: number;
   /** How much of a JSON body the audit log may keep. */
   auditCaptureBytes: number;
-  /** Open event streams one user may hold through the gateway (SSE_MAX_PER_USER). */
-  streamsPerUser: number;
+  /** Open event streams per user (SSE_MAX_PER_USER), counted across every worker. */
+  streams: SharedStreamLimiter;
 }
 
 const STREAM_RETRY_AFTER_SECONDS = 5;
@@ -34,17 +33,23 @@ const DROP_REQUEST_HEADERS = [
 ];
 const ERROR_TAP_BYTES = 8192;
 
+interface UpstreamTarget {
+  host: string;
+  port: number;
+  agent: Agent;
+}
+
 /**
  * Streams requests to the owning service and responses back, both ways without buffering, over keep-alive
- * connections (http-proxy-3 does the piping). Bodies are metered on the way through: 413 before the
- * upstream sees a complete oversized body. Server-Sent Events get their headers flushed at once and are
- * marked so no proxy in front of us buffers them.
+ * connections (one pooled `node:http` Agent per service; the piping is ours, a few calls per request).
+ * Bodies are metered on the way through: 413 before the upstream sees a complete oversized body.
+ * Server-Sent Events get their headers flushed at once and are marked so no proxy in front of us buffers
+ * them. An upstream that sends nothing either way for `idleTimeoutMs` is abandoned.
  */
 export class UpstreamProxy {
-  private readonly proxy: ProxyServer;
-  private readonly agents: Agent[] = [];
-  private readonly targets: Record<UpstreamName, { url: URL; agent: Agent }>;
-  readonly streams: StreamLimiter;
+  private readonly targets: Record<UpstreamName, UpstreamTarget>;
+  private readonly log: Logger;
+  readonly streams: SharedStreamLimiter;
 
   constructor(
     private readonly options: UpstreamProxyOptions,
@@ -52,6 +57,7 @@ export class UpstreamProxy {
   ) {
     this.targets = Object.fromEntries(
       Object.entries(options.targets).map(([name, url]) => {
+        const parsed = new URL(url);
         const agent = new Agent({
           keepAlive: true,
           keepAliveMsecs: 1000,
@@ -59,25 +65,11 @@ export class UpstreamProxy {
           maxFreeSockets: 64,
           scheduling: 'lifo',
         });
-        this.agents.push(agent);
-        return [name, { url: new URL(url), agent }];
+        return [name, { host: parsed.hostname, port: Number(parsed.port || 80), agent }];
       }),
-    ) as Record<UpstreamName, { url: URL; agent: Agent }>;
-    this.streams = new StreamLimiter(options.streamsPerUser);
-    this.proxy = new ProxyServer({ xfwd: false, changeOrigin: false, proxyTimeout: options.idleTimeoutMs });
-    const log = logger.child({ module: 'proxy' });
-    this.proxy.on('proxyReq', (proxyReq, req) => {
-      const state = (req as Request).gateway;
-      if (!state) return;
-      if (state.bodyRejected) proxyReq.destroy();
-      else state.proxyRequest = proxyReq;
-    });
-    this.proxy.on('proxyRes', (proxyRes, req, res) => {
-      if (this.refusedStream(proxyRes, req as Request, res)) return;
-      onUpstreamResponse(proxyRes, req as Request, res);
-    });
-    // Errors are handled by the per-request callback; this keeps the emitter from throwing.
-    this.proxy.on('error', (error) => log.debug('proxy error', { err: error.message }));
+    ) as Record<UpstreamName, UpstreamTarget>;
+    this.streams = options.streams;
+    this.log = logger.child({ module: 'proxy' });
   }
 
   forward(req: Request, res: Response, next: NextFunction, route: RouteEntry): void {
@@ -98,54 +90,81 @@ export class UpstreamProxy {
     }
 
     prepareUpstreamHeaders(req);
-    let meter: BodyMeter | undefined;
-    if (hasBody) {
-      meter = new BodyMeter(limit, upload ? 0 : this.options.auditCaptureBytes);
-      state.body = meter;
-      meter.once('error', (error) => {
-        state.bodyRejected = true;
-        req.unpipe(meter);
-        state.proxyRequest?.destroy();
-        // Keep reading what the client still sends, so it sees our 413 instead of a reset connection.
-        req.resume();
-        if (res.headersSent) {
-          res.destroy();
+    const proxyReq = httpRequest({
+      host: target.host,
+      port: target.port,
+      method: req.method,
+      path: req.url,
+      headers: req.headers,
+      agent: target.agent,
+      setHost: false,
+    });
+    state.proxyRequest = proxyReq;
+    proxyReq.setTimeout(this.options.idleTimeoutMs, () => {
+      proxyReq.destroy(new Error(`no data from ${route.upstream} for ${this.options.idleTimeoutMs} ms`));
+    });
+    // The client went away: stop the upstream work too (an LLM stream, an upload).
+    res.once('close', () => {
+      if (!res.writableFinished) proxyReq.destroy();
+    });
+    proxyReq.on('error', (error) => {
+      this.log.debug('proxy error', { upstream: route.upstream, err: error.message });
+      if (state.bodyRejected || res.writableEnded) return;
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      if (!res.destroyed) next(new UpstreamUnavailableError(route.upstream, error));
+    });
+    proxyReq.once('response', (proxyRes) => {
+      const userId = req.identity?.userId;
+      if (userId === undefined || !isEventStream(proxyRes)) {
+        respond(proxyRes, req, res);
+        return;
+      }
+      // An event stream takes one of the user's places first (the only per-request Redis call here).
+      void this.streams.tryOpen(userId).then((place) => {
+        if (place === null) {
+          this.refuseStream(proxyRes, req, res);
           return;
         }
-        res.setHeader('Connection', 'close');
-        next(error);
+        if (res.destroyed) {
+          place.release();
+          proxyRes.destroy();
+          return;
+        }
+        res.once('close', place.release);
+        respond(proxyRes, req, res);
       });
-      req.pipe(meter);
-    }
+    });
 
-    this.proxy.web(
-      req,
-      res,
-      { target: target.url, agent: target.agent, ...(meter ? { buffer: meter } : {}) },
-      (error) => {
-        if (state.bodyRejected) return;
-        if (res.headersSent) {
-          res.destroy();
-          return;
-        }
-        next(new UpstreamUnavailableError(route.upstream, error));
-      },
-    );
+    if (!hasBody) {
+      proxyReq.end();
+      return;
+    }
+    const meter = new BodyMeter(limit, upload ? 0 : this.options.auditCaptureBytes);
+    state.body = meter;
+    meter.once('error', (error) => {
+      state.bodyRejected = true;
+      req.unpipe(meter);
+      proxyReq.destroy();
+      // Keep reading what the client still sends, so it sees our 413 instead of a reset connection.
+      req.resume();
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      res.setHeader('Connection', 'close');
+      next(error);
+    });
+    req.pipe(meter).pipe(proxyReq);
   }
 
   /**
-   * An event stream over the user's cap is answered 429 here, before its headers reach the client (the
-   * proxy then neither copies headers nor pipes); the upstream connection is cut, so the service sees its
-   * caller leave. A stream within the cap holds its place until the response closes.
+   * An event stream over the user's cap is answered 429 here, before its headers reach the client; the
+   * upstream connection is cut, so the service sees its caller leave.
    */
-  private refusedStream(proxyRes: IncomingMessage, req: Request, res: ServerResponse): boolean {
-    const userId = req.identity?.userId;
-    if (userId === undefined || !proxyRes.headers['content-type']?.startsWith('text/event-stream'))
-      return false;
-    if (this.streams.tryOpen(userId)) {
-      res.once('close', () => this.streams.release(userId));
-      return false;
-    }
+  private refuseStream(proxyRes: IncomingMessage, req: Request, res: ServerResponse): void {
     proxyRes.destroy();
     const message = `You already have ${String(this.streams.perUser)} event streams open (cap sse_connections_per_user). Close one first.`;
     if (req.gateway) req.gateway.errorMessage = `caller_cap_exceeded: ${message}`;
@@ -166,12 +185,11 @@ export class UpstreamProxy {
         },
       }),
     );
-    return true;
   }
 
   close(): void {
-    this.proxy.removeAllListeners();
-    for (const agent of this.agents) agent.destroy();
+    this.streams.close();
+    for (const { agent } of Object.values(this.targets)) agent.destroy();
   }
 }
 
@@ -186,25 +204,42 @@ function prepareUpstreamHeaders(req: Request): void {
   if (typeof requestId === 'string') headers[REQUEST_ID_HEADER] = requestId;
 }
 
-function onUpstreamResponse(proxyRes: IncomingMessage, req: Request, res: ServerResponse): void {
+function isEventStream(proxyRes: IncomingMessage): boolean {
+  return proxyRes.headers['content-type']?.startsWith('text/event-stream') ?? false;
+}
+
+/** Sends the upstream's answer on: status and headers, then the body, piped without buffering. */
+function respond(proxyRes: IncomingMessage, req: Request, res: ServerResponse): void {
+  const sse = onUpstreamResponse(proxyRes, req);
+  proxyRes.once('error', () => res.destroy());
+  proxyRes.once('aborted', () => res.destroy());
+  if (res.destroyed) {
+    proxyRes.resume();
+    return;
+  }
+  res.writeHead(proxyRes.statusCode ?? 502, proxyRes.headers);
+  if (sse) res.flushHeaders();
+  proxyRes.pipe(res);
+}
+
+/** Adjusts the upstream's response headers in place; true for an event stream (flush its headers at once). */
+function onUpstreamResponse(proxyRes: IncomingMessage, req: Request): boolean {
   const headers = proxyRes.headers;
   // Our own connection handling towards the client applies, not the upstream's.
   delete headers.connection;
   delete headers['keep-alive'];
 
-  if (headers['content-type']?.startsWith('text/event-stream')) {
+  const sse = isEventStream(proxyRes);
+  if (sse) {
     headers['cache-control'] = 'no-cache';
     headers['x-accel-buffering'] = 'no';
     delete headers['content-length'];
-    // The outgoing passes copy the headers synchronously after this event; send them right after.
-    process.nextTick(() => {
-      if (!res.headersSent && !res.destroyed) res.flushHeaders();
-    });
   }
 
   const status = proxyRes.statusCode ?? 0;
   if (status >= 400 && req.gateway && headers['content-type']?.includes('json'))
     tapErrorMessage(proxyRes, req.gateway);
+  return sse;
 }
 
 /** Reads the `error.message` of a small JSON error answer for the audit log, alongside the normal piping. */

@@ -2,7 +2,7 @@ import type { RequestHandler } from 'express';
 import { RateLimitExceededError, RateLimiterUnavailableError } from '../errors';
 import { LOGIN_ROUTE, routeKey } from '../auth/anonymous-routes';
 import { stateOf } from '../request-state';
-import type { RateLimiter } from './rate-limiter';
+import type { RateLimitDecision, RateLimiter } from './rate-limiter';
 
 export interface RateLimitSettings {
   loginPerMinute: number;
@@ -17,34 +17,44 @@ export interface RateLimitSettings {
  * closed, because an unlimited login endpoint invites password guessing.
  */
 export function rateLimit(limiter: RateLimiter, settings: RateLimitSettings): RequestHandler {
-  return async (req, res, next) => {
+  return (req, res, next) => {
     const state = stateOf(req);
     let bucket: string;
     let limit: number;
     let failClosed = false;
+    let leased = true;
     if (state.anonymousRoute) {
       const login = routeKey(req.method, req.path) === LOGIN_ROUTE;
       bucket = `${login ? 'login' : 'anon'}:${state.ip}`;
       limit = login ? settings.loginPerMinute : settings.anonymousPerMinute;
       failClosed = login;
+      leased = false; // per-IP budgets of unauthenticated callers stay exact, request by request
     } else if (state.apiKey) {
-      bucket = `key:${state.apiKey.apiKeyId}`;
+      bucket = `key:${String(state.apiKey.apiKeyId)}`;
       limit = state.apiKey.rateLimitPerMinute;
     } else {
-      bucket = `user:${req.identity?.userId ?? 0}`;
+      bucket = `user:${String(req.identity?.userId ?? 0)}`;
       limit = settings.userPerMinute;
     }
 
-    const decision = await limiter.consume(bucket, limit);
-    if (decision === null) {
-      if (failClosed) throw new RateLimiterUnavailableError();
+    const decide = (decision: RateLimitDecision | null): void => {
+      if (decision === null) {
+        if (failClosed) throw new RateLimiterUnavailableError();
+        next();
+        return;
+      }
+      if (!decision.admitted) throw new RateLimitExceededError(decision.limit, decision.resetSeconds);
+      res.setHeader('RateLimit-Limit', String(decision.limit));
+      res.setHeader('RateLimit-Remaining', String(decision.remaining));
+      res.setHeader('RateLimit-Reset', String(decision.resetSeconds));
       next();
+    };
+    // Users and API keys: usually an admission this process already leased (no I/O, no promise).
+    const local = leased ? limiter.tryLeased(bucket, limit) : undefined;
+    if (local !== undefined) {
+      decide(local);
       return;
     }
-    if (!decision.admitted) throw new RateLimitExceededError(decision.limit, decision.resetSeconds);
-    res.setHeader('RateLimit-Limit', String(decision.limit));
-    res.setHeader('RateLimit-Remaining', String(decision.remaining));
-    res.setHeader('RateLimit-Reset', String(decision.resetSeconds));
-    next();
+    return (leased ? limiter.consumeLeased(bucket, limit) : limiter.consume(bucket, limit)).then(decide);
   };
 }

@@ -43,6 +43,7 @@ export const ROUTES: readonly RouteEntry[] = [
   { prefix: '/api/documents', upstream: 'document-indexer', uploadMethods: ['POST'] },
   { prefix: '/api/spaces', upstream: 'document-indexer' },
   { prefix: '/api/search', upstream: 'document-indexer' },
+  { prefix: '/api/rag', upstream: 'document-indexer' }, // retrieval settings
 
   { prefix: '/api/self-healing', upstream: 'self-healing-agent' },
   { prefix: '/api/services', upstream: 'self-healing-agent' },

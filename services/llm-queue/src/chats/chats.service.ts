@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { ConversationDto, MessageDto } from '@arasul/contracts';
+import { type ConversationDto, type MessageDto, type RagSource, ragSourceSchema } from '@arasul/contracts';
 import type { Database } from '@arasul/db';
 import { ConversationNotFoundError } from './chats.errors';
 import { type ConversationRow, type MessageRow, chatsRepository } from './chats.repository';
@@ -16,6 +16,15 @@ export function toConversationDto(row: ConversationRow): ConversationDto {
   };
 }
 
+const storedSourcesSchema = ragSourceSchema.array();
+
+/** `chat_messages.sources` (jsonb): the sources a RAG answer was given; null for a plain answer. */
+function sourcesOf(stored: unknown): RagSource[] | null {
+  if (stored === null) return null;
+  const parsed = storedSourcesSchema.safeParse(stored);
+  return parsed.success ? parsed.data : null;
+}
+
 export function toMessageDto(row: MessageRow): MessageDto {
   return {
     id: row.id,
@@ -23,7 +32,7 @@ export function toMessageDto(row: MessageRow): MessageDto {
     role: row.role,
     content: row.content,
     thinking: row.thinking,
-    sources: row.sources,
+    sources: sourcesOf(row.sources),
     status: row.status,
     jobId: row.job_id,
     model: row.model,

@@ -3,6 +3,7 @@ import { AppError, type Logger, authorize, errorHandler, identityOf, parseInput 
 import type { OllamaClient } from '../clients/ollama.client';
 import { collectForCaller, runForCaller } from '../jobs/caller-job';
 import type { JobsService } from '../jobs/jobs.service';
+import type { RagService } from '../rag/rag.service';
 import { EventGate } from '../shared/event-gate';
 import { SseStream } from '../shared/sse';
 import {
@@ -59,6 +60,7 @@ export function openAiRouter(deps: {
   ollama: OllamaClient;
   logger: Logger;
   heartbeatMs: number;
+  rag?: RagService;
 }): Router {
   const { jobs } = deps;
   const router = Router();
@@ -66,15 +68,58 @@ export function openAiRouter(deps: {
 
   router.post('/chat/completions', chat, async (req, res) => {
     const body = parseInput(chatCompletionBody, req.body, 'request body');
-    const input = chatJobInput(body, identityOf(req));
+    const identity = identityOf(req);
+    const plain = chatJobInput(body, identity);
     const created = Math.floor(Date.now() / 1000);
+    // Arasul extension: retrieval first; the query is the last user message.
+    const ragOption = body.arasul?.rag;
+    const plan =
+      ragOption === undefined || deps.rag === undefined || plain.prompt.trim() === ''
+        ? undefined
+        : await deps.rag.plan(identity, plain.prompt, ragOption);
+    if (plan?.kind === 'no_result') {
+      // Nothing relevant in the documents: the honest answer, without a job.
+      res.json({
+        id: `chatcmpl-norag-${String(created)}`,
+        object: 'chat.completion',
+        created,
+        model: body.model ?? 'none',
+        system_fingerprint: 'arasul-llm-queue',
+        choices: [
+          {
+            index: 0,
+            message: { role: 'assistant', content: plan.text },
+            logprobs: null,
+            finish_reason: 'stop',
+          },
+        ],
+        usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 },
+        arasul: { sources: [], marginal: false, noResult: true },
+      });
+      return;
+    }
+    const arasul = plan ? { sources: plan.sources, marginal: plan.marginal, noResult: false } : undefined;
+    const input = plan ? { ...plain, source: 'rag' as const, rag: plan.admission } : plain;
     if (!body.stream) {
-      res.json(chatCompletionOf(await collectForCaller(jobs, input, res), created));
+      const completion = chatCompletionOf(await collectForCaller(jobs, input, res), created);
+      res.json(arasul ? { ...completion, arasul } : completion);
       return;
     }
     const gate = new EventGate<Parameters<OpenAiChunkWriter['write']>>();
     const admission = await runForCaller(jobs, input, res, gate.push);
-    const writer = new OpenAiChunkWriter(new SseStream(res, deps.heartbeatMs, null), {
+    const stream = new SseStream(res, deps.heartbeatMs, null);
+    // The sources first, in a chunk without choices (clients skip those, as they do the usage chunk).
+    if (arasul) {
+      stream.send({
+        id: `chatcmpl-${admission.jobId}`,
+        object: 'chat.completion.chunk',
+        created,
+        model: admission.model,
+        choices: [],
+        arasul,
+      });
+    }
+    const writer = new OpenAiChunkWriter(stream, {
       id: `chatcmpl-${admission.jobId}`,
       model: admission.model,
       created,

@@ -1,3 +1,4 @@
+import { chatRagOptionSchema } from '@arasul/contracts';
 import { z } from 'zod';
 
 /** The OpenAI request bodies we accept (validated at the edge, bounded). */
@@ -27,6 +28,8 @@ export const chatCompletionBody = z.object({
   stream: z.boolean().nullish(),
   stream_options: z.object({ include_usage: z.boolean().optional() }).nullish(),
   response_format: z.object({ type: z.enum(['text', 'json_object']) }).nullish(),
+  /** Arasul extension: answer from the documents; the response carries `arasul.sources`. */
+  arasul: z.object({ rag: chatRagOptionSchema.optional() }).strict().nullish(),
 });
 
 export const embeddingsBody = z.object({

@@ -137,15 +137,25 @@ function admitJobStatement(job: NewJobRow, options: AdmissionOptions) {
  * A chat turn: the conversation (new, or the user's own existing one), the user's message, the job, its
  * queue entry and the empty answer the job writes, which sorts 1 µs after the question.
  */
+/** A chat turn's RAG part: the answer's sources, the text it starts with and the conversation's setting. */
+export interface ChatRagRow {
+  sources: unknown;
+  preface: string;
+  setting: unknown;
+}
+
 function admitChatStatement(
   job: NewJobRow,
-  chat: { title: string; message: string },
+  chat: { title: string; message: string; rag?: ChatRagRow },
   options: AdmissionOptions,
 ) {
+  const rag = chat.rag;
+  const setting = rag ? JSON.stringify(rag.setting) : null;
   return sql<RawAdmitted>`
     WITH admit AS (${admitCte(job, options)}), created AS (
-      INSERT INTO chat_conversations (user_id, title)
-      SELECT ${job.userId}, ${chat.title} FROM admit WHERE ok AND ${job.conversationId}::uuid IS NULL
+      INSERT INTO chat_conversations (user_id, title, rag)
+      SELECT ${job.userId}, ${chat.title}, ${setting}::jsonb FROM admit
+       WHERE ok AND ${job.conversationId}::uuid IS NULL
       RETURNING id
     ), target AS (
       SELECT id FROM created
@@ -153,25 +163,30 @@ function admitChatStatement(
       SELECT c.id FROM chat_conversations c, admit
        WHERE admit.ok AND c.id = ${job.conversationId}::uuid AND c.user_id = ${job.userId}
          AND c.deleted_at IS NULL
+    ), remembered AS (
+      UPDATE chat_conversations c SET rag = ${setting}::jsonb FROM admit
+       WHERE admit.ok AND ${rag !== undefined} AND c.id = ${job.conversationId}::uuid
+         AND c.user_id = ${job.userId} AND c.deleted_at IS NULL
     ), question AS (
       INSERT INTO chat_messages (conversation_id, role, content, status, created_at)
       SELECT id, 'user', ${chat.message}, 'complete', clock_timestamp() FROM target
       RETURNING id, conversation_id, created_at
     ), job AS (
       INSERT INTO llm_jobs (conversation_id, user_id, api_key_id, source, kind, model, prompt, request, status,
-                            started_at)
+                            started_at, response)
       SELECT question.conversation_id, ${job.userId}, ${job.apiKeyId}::int, ${job.source}, ${job.kind}, ${job.model}, ${job.prompt},
              ${JSON.stringify(job.request)}::jsonb,
-             CASE WHEN admit.run THEN 'processing' ELSE 'pending' END, CASE WHEN admit.run THEN now() END
+             CASE WHEN admit.run THEN 'processing' ELSE 'pending' END, CASE WHEN admit.run THEN now() END,
+             ${rag ? rag.preface : null}
         FROM question, admit
       RETURNING *
     ), entry AS (
       INSERT INTO llm_queue (job_id, priority, started_at) SELECT id, ${options.priority}, started_at FROM job
     ), answer AS (
-      INSERT INTO chat_messages (conversation_id, role, content, status, job_id, model, created_at)
-      SELECT job.conversation_id, 'assistant', '',
+      INSERT INTO chat_messages (conversation_id, role, content, status, job_id, model, sources, created_at)
+      SELECT job.conversation_id, 'assistant', ${rag ? rag.preface : ''},
              CASE WHEN job.status = 'processing' THEN 'streaming' ELSE 'queued' END, job.id, ${job.model},
-             question.created_at + interval '1 microsecond'
+             ${rag ? JSON.stringify(rag.sources) : null}::jsonb, question.created_at + interval '1 microsecond'
         FROM job, question
       RETURNING id
     )
@@ -194,7 +209,7 @@ export const jobsRepository = {
    */
   admit(
     db: Kysely<Database>,
-    job: NewJobRow & { chat?: { title: string; message: string } },
+    job: NewJobRow & { chat?: { title: string; message: string; rag?: ChatRagRow } },
     options: AdmissionOptions,
   ): Promise<{ admitted: AdmittedRow; committed: Promise<void> }> {
     const statement = job.chat ? admitChatStatement(job, job.chat, options) : admitJobStatement(job, options);

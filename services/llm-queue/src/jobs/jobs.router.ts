@@ -1,6 +1,9 @@
 import { type Response, Router } from 'express';
 import { z } from 'zod';
+import { chatRagOptionSchema } from '@arasul/contracts';
 import { authorize, identityOf, parseInput } from '@arasul/service-kit';
+import { prepareRagTurn } from '../rag/rag.chat';
+import type { RagService } from '../rag/rag.service';
 import { type JobEvent, isTerminal } from '../scheduler/job-events';
 import { EventGate } from '../shared/event-gate';
 import { SseStream } from '../shared/sse';
@@ -16,6 +19,8 @@ const chatBody = z
     options: llmOptionsSchema.optional(),
     think: z.boolean().optional(),
     stream: z.boolean().default(true),
+    /** Answer from the documents (of these spaces); the conversation keeps the setting. */
+    rag: chatRagOptionSchema.optional(),
   })
   .strict();
 
@@ -29,6 +34,8 @@ const listQuery = z.object({
 export interface JobsRouterDeps {
   jobs: JobsService;
   heartbeatMs: number;
+  /** Retrieval for chats with documents. */
+  rag?: RagService;
 }
 
 /**
@@ -41,9 +48,15 @@ class SseRelay {
 
   constructor(private readonly jobId: () => string | undefined) {}
 
-  open(res: Response, heartbeatMs: number, first?: Record<string, unknown>): SseStream {
+  open(
+    res: Response,
+    heartbeatMs: number,
+    first?: Record<string, unknown>,
+    more: readonly Record<string, unknown>[] = [],
+  ): SseStream {
     const stream = new SseStream(res, heartbeatMs, () => ({ type: 'heartbeat', jobId: this.jobId() }));
     if (first) stream.send(first);
+    for (const event of more) stream.send({ ...event, jobId: this.jobId() });
     this.gate.open((event) => {
       stream.send({ ...event, jobId: this.jobId() });
       if (isTerminal(event)) stream.end();
@@ -61,13 +74,29 @@ export function jobsRouter(deps: JobsRouterDeps): Router {
   router.post('/chat', operate, async (req, res) => {
     const body = parseInput(chatBody, req.body, 'request body');
     const identity = identityOf(req);
+    const rag =
+      deps.rag === undefined
+        ? undefined
+        : await prepareRagTurn(
+            deps.rag,
+            {
+              identity,
+              message: body.message,
+              conversationId: body.conversationId,
+              rag: body.rag,
+              stream: body.stream,
+              heartbeatMs: deps.heartbeatMs,
+            },
+            res,
+          );
+    if (rag?.kind === 'answered') return;
     const admitted: { jobId?: string } = {};
     const relay = new SseRelay(() => admitted.jobId);
     const { admission, unsubscribe } = await jobs.admit(
       {
         userId: identity.userId,
         apiKeyId: identity.apiKeyId,
-        source: 'chat',
+        source: rag ? 'rag' : 'chat',
         kind: 'chat',
         ...(body.model === undefined ? {} : { model: body.model }),
         priority: body.priority,
@@ -81,6 +110,7 @@ export function jobsRouter(deps: JobsRouterDeps): Router {
           message: body.message,
           ...(body.conversationId ? { conversationId: body.conversationId } : {}),
         },
+        ...(rag ? { rag: rag.admission } : {}),
       },
       body.stream ? relay.listener : undefined,
     );
@@ -96,16 +126,21 @@ export function jobsRouter(deps: JobsRouterDeps): Router {
       status: admission.status,
     };
     if (!body.stream) {
-      res.status(202).json(accepted);
+      res.status(202).json(rag ? { ...accepted, sources: rag.sources } : accepted);
       return;
     }
     // Closing the tab only stops listening; the job goes on.
     relay
-      .open(res, deps.heartbeatMs, {
-        type: 'queued',
-        ...accepted,
-        status: admission.status === 'backend_unavailable' ? 'backend_unavailable' : 'waiting',
-      })
+      .open(
+        res,
+        deps.heartbeatMs,
+        {
+          type: 'queued',
+          ...accepted,
+          status: admission.status === 'backend_unavailable' ? 'backend_unavailable' : 'waiting',
+        },
+        rag?.events,
+      )
       .onClose(unsubscribe);
   });
 
@@ -129,7 +164,11 @@ export function jobsRouter(deps: JobsRouterDeps): Router {
     const { id } = parseInput(idParams, req.params, 'path');
     const relay = new SseRelay(() => id);
     const unsubscribe = await jobs.follow(identityOf(req), id, relay.listener);
-    relay.open(res, deps.heartbeatMs).onClose(unsubscribe);
+    // A RAG answer shows its sources again before the text (a reload or a reconnect).
+    const sources = await deps.rag?.sourcesOfJob(id);
+    relay
+      .open(res, deps.heartbeatMs, undefined, sources ? [{ type: 'sources', sources }] : [])
+      .onClose(unsubscribe);
   });
 
   router.delete('/jobs/:id', operate, async (req, res) => {

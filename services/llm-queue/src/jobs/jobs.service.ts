@@ -35,6 +35,18 @@ export interface AdmitInput {
   boundToCaller: boolean;
   /** /api/llm/chat: the user's message is stored in this (or a new) conversation, the answer next to it. */
   chat?: { conversationId?: string; message: string };
+  /** A RAG answer: stored with its sources; the model gets `context` and continues after `preface`. */
+  rag?: RagAdmission;
+}
+
+export interface RagAdmission {
+  /** The numbered chunks and the citation rules, sent as a system message before the question. */
+  context: string;
+  sources: unknown;
+  /** Text the answer starts with (a caution on a marginal match), or ''. */
+  preface: string;
+  /** The conversation's setting, remembered so the chat keeps using the documents. */
+  setting: unknown;
 }
 
 export interface Admission {
@@ -160,7 +172,12 @@ export class JobsService {
   }
 
   private newJob(input: AdmitInput, model: string): Parameters<typeof jobsRepository.admit>[1] {
-    const request = { body: input.body, conversation: input.chat !== undefined, priority: input.priority };
+    const request = {
+      body: input.body,
+      conversation: input.chat !== undefined,
+      priority: input.priority,
+      ...(input.rag ? { rag: { context: input.rag.context } } : {}),
+    };
     const base = {
       conversationId: null,
       userId: input.userId,
@@ -177,7 +194,13 @@ export class JobsService {
       ...base,
       conversationId: input.chat.conversationId ?? null,
       boundToCaller: false,
-      chat: { title: titleFrom(input.chat.message), message: input.chat.message },
+      chat: {
+        title: titleFrom(input.chat.message),
+        message: input.chat.message,
+        ...(input.rag
+          ? { rag: { sources: input.rag.sources, preface: input.rag.preface, setting: input.rag.setting } }
+          : {}),
+      },
     };
   }
 

@@ -12,6 +12,7 @@ import {
   terminalEventOf,
 } from './job-outcome';
 import { JobWriter } from './job-writer';
+import { type StoredRag, withRagContext } from '../rag/rag.prompt';
 import type { JobRow, ModelLoader, QueueStore, StopReason, Upstream } from './scheduler.port';
 import type { Throughput } from './throughput';
 
@@ -43,6 +44,7 @@ export interface JobRunDeps {
 interface StoredRequest {
   body?: JsonObject;
   conversation?: boolean;
+  rag?: StoredRag;
 }
 
 /**
@@ -271,6 +273,7 @@ export class JobRun {
       }
       messages = this.history;
     }
+    messages = withRagContext(messages, stored.rag);
     // Resuming (after a restart or a broken connection): the model continues its own partial answer.
     if (this.content !== '') messages = [...messages, { role: 'assistant', content: this.content }];
     body.messages = messages;

@@ -25,6 +25,12 @@ import * as m030 from './030_auth_roles_sessions';
 import * as m031 from './031_metrics_rollups_alerts';
 import * as m032 from './032_llm_queue_scheduler';
 import * as m033 from './033_llm_job_api_key';
+import * as m035 from './035_document_pipeline';
+import * as m037 from './037_rag_settings';
+import * as m038 from './038_chat_rag';
+import * as m039 from './039_self_healing_agent';
+import * as m040 from './040_llm_source_selfhealing';
+import * as m041 from './041_telegram_notifier';
 
 /**
  * The migrations of arasul_db, keyed by file name. A static map rather than a directory scan so the same
@@ -58,4 +64,10 @@ export const mainMigrations: Record<string, Migration> = {
   '031_metrics_rollups_alerts': m031,
   '032_llm_queue_scheduler': m032,
   '033_llm_job_api_key': m033,
+  '035_document_pipeline': m035,
+  '037_rag_settings': m037,
+  '038_chat_rag': m038,
+  '039_self_healing_agent': m039,
+  '040_llm_source_selfhealing': m040,
+  '041_telegram_notifier': m041,
 };

@@ -1,6 +1,6 @@
 import { useCallback, useLayoutEffect, useRef, useState } from 'react';
 import { useNavigate, useParams } from 'react-router';
-import type { MessageDto } from '@arasul/contracts';
+import type { MessageDto, RagSource, SpaceDto } from '@arasul/contracts';
 import { useApp } from '../../app/context';
 import { useI18n } from '../../i18n/i18n';
 import { EmptyState, ErrorNotice, Notice, Spinner } from '../../ui/components';
@@ -9,6 +9,8 @@ import { ChatHeader } from './ChatHeader';
 import { Composer } from './Composer';
 import { ConversationList } from './ConversationList';
 import { LiveMessage, StoredMessage, UserMessage } from './MessageView';
+import { RagOptions } from './RagOptions';
+import { useSourceOpener } from './Sources';
 import { useLiveAnswer } from './use-live-answer';
 
 /** Chat: the conversations on the left, the open conversation with its streaming answer on the right. */
@@ -34,6 +36,21 @@ export default function ChatPage() {
     ),
   );
   const [model, setModel] = useState('');
+  // "Dokumente verwenden": answer from the documents (all spaces, or one).
+  const [useDocuments, setUseDocuments] = useState(false);
+  const [ragSpace, setRagSpace] = useState('');
+  const spaces = useLoad(
+    useCallback(
+      (signal: AbortSignal) => (useDocuments ? api.ragSpaces(signal) : Promise.resolve<SpaceDto[]>([])),
+      [api, useDocuments],
+    ),
+  );
+  const sourceOpener = useSourceOpener();
+  const openSourceRef = useRef(sourceOpener.open);
+  useLayoutEffect(() => {
+    openSourceRef.current = sourceOpener.open;
+  });
+  const openSource = useCallback((source: RagSource) => void openSourceRef.current(source), []);
   const openConversation = useCallback(
     (id: string) => {
       void navigate(`/chat/${id}`, { replace: true });
@@ -60,7 +77,8 @@ export default function ChatPage() {
 
   const showLive = live !== null && (live.conversationId ?? undefined) === conversationId;
   const shown = (messages.data ?? []).filter(
-    (m) => !(showLive && (m.jobId === live.jobId || m.id === live.assistantMessageId)),
+    (m) =>
+      !(showLive && ((live.jobId !== null && m.jobId === live.jobId) || m.id === live.assistantMessageId)),
   );
   const questionStored = showLive && live.userMessageId && shown.some((m) => m.id === live.userMessageId);
   const title =
@@ -98,6 +116,15 @@ export default function ChatPage() {
           onModel={setModel}
           disabled={answer.busy}
         />
+        <RagOptions
+          enabled={useDocuments}
+          onEnabled={setUseDocuments}
+          space={ragSpace}
+          onSpace={setRagSpace}
+          spaces={spaces.data}
+          disabled={answer.busy}
+        />
+        {sourceOpener.view}
         {models.data?.backend === 'down' && <Notice kind="warning">{t('chat.backendDown')}</Notice>}
         <div
           className="chat-scroll"
@@ -117,16 +144,22 @@ export default function ChatPage() {
             </EmptyState>
           )}
           {shown.map((m) => (
-            <StoredMessage key={m.id} message={m} />
+            <StoredMessage key={m.id} message={m} onOpenSource={openSource} />
           ))}
           {showLive && live.question && !questionStored && <UserMessage text={live.question} />}
-          {showLive && <LiveMessage answer={live} />}
+          {showLive && <LiveMessage answer={live} onOpenSource={openSource} />}
         </div>
         <Composer
           busy={answer.busy}
           busyElsewhere={answer.busy && !showLive}
           error={answer.error}
-          onSend={(message) => void answer.start(message, model)}
+          onSend={(message) =>
+            void answer.start(
+              message,
+              model,
+              useDocuments ? (ragSpace ? { spaceIds: [ragSpace] } : {}) : undefined,
+            )
+          }
           onStop={() => void answer.stop()}
         />
       </section>

@@ -1,13 +1,14 @@
-import { Fragment, memo, type ReactNode } from 'react';
+import { memo, type ReactNode } from 'react';
 import { useI18n } from '../../i18n/i18n';
 import { CopyButton } from '../../ui/components';
 import { type Block, type Inline, parseMarkdown } from './markdown';
+import { CitedText } from './Sources';
 
 function renderInline(nodes: Inline[]): ReactNode[] {
   return nodes.map((node, i) => {
     switch (node.type) {
       case 'text':
-        return <Fragment key={i}>{node.text}</Fragment>;
+        return <CitedText key={i} text={node.text} />;
       case 'code':
         return <code key={i}>{node.text}</code>;
       case 'strong':

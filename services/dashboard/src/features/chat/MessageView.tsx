@@ -1,9 +1,33 @@
 import { memo } from 'react';
 import { describeError, ApiError } from '../../api/errors';
-import type { MessageDto } from '@arasul/contracts';
+import type { MessageDto, RagSource } from '@arasul/contracts';
 import { useI18n } from '../../i18n/i18n';
 import type { LiveAnswer } from './chat-stream';
 import { Markdown } from './Markdown';
+import { CitationContext, SourcesPanel } from './Sources';
+
+/** An answer's text with `[n]` as links to its sources, and the sources below it. */
+function Cited({
+  sources,
+  onOpenSource,
+  children,
+}: {
+  sources: RagSource[] | null | undefined;
+  onOpenSource: (source: RagSource) => void;
+  children: React.ReactNode;
+}) {
+  if (!sources || sources.length === 0) return <>{children}</>;
+  const open = (n: number) => {
+    const source = sources.find((s) => s.n === n);
+    if (source) onOpenSource(source);
+  };
+  return (
+    <CitationContext.Provider value={{ count: sources.length, open }}>
+      {children}
+      <SourcesPanel sources={sources} onOpen={onOpenSource} />
+    </CitationContext.Provider>
+  );
+}
 
 function Thinking({ text, open }: { text: string; open: boolean }) {
   const { t } = useI18n();
@@ -26,13 +50,21 @@ export function UserMessage({ text }: { text: string }) {
 }
 
 /** A stored message (finished, or stopped/failed with what it had). */
-export const StoredMessage = memo(function StoredMessage({ message }: { message: MessageDto }) {
+export const StoredMessage = memo(function StoredMessage({
+  message,
+  onOpenSource,
+}: {
+  message: MessageDto;
+  onOpenSource: (source: RagSource) => void;
+}) {
   const { t } = useI18n();
   if (message.role === 'user') return <UserMessage text={message.content} />;
   return (
     <article className="message message-assistant" aria-label={t('chat.assistant')}>
       <Thinking text={message.thinking ?? ''} open={false} />
-      {message.content ? <Markdown text={message.content} /> : null}
+      <Cited sources={message.sources} onOpenSource={onOpenSource}>
+        {message.content ? <Markdown text={message.content} /> : null}
+      </Cited>
       <footer className="message-meta">
         {message.model && <span>{message.model}</span>}
         {message.status === 'cancelled' && <span className="badge badge-warn">{t('chat.stopped')}</span>}
@@ -46,7 +78,13 @@ export const StoredMessage = memo(function StoredMessage({ message }: { message:
 });
 
 /** The answer being produced, with its waiting state in words. */
-export function LiveMessage({ answer }: { answer: LiveAnswer }) {
+export function LiveMessage({
+  answer,
+  onOpenSource,
+}: {
+  answer: LiveAnswer;
+  onOpenSource: (source: RagSource) => void;
+}) {
   const i18n = useI18n();
   const { t } = i18n;
   let status: string | null = null;
@@ -96,19 +134,21 @@ export function LiveMessage({ answer }: { answer: LiveAnswer }) {
         </p>
       )}
       <Thinking text={answer.thinking} open={running && answer.content === ''} />
-      {answer.content ? (
-        <div data-testid="answer-text">
-          <Markdown text={answer.content} />
-        </div>
-      ) : (
-        running && (
-          <p className="typing" aria-label={t('chat.writing')}>
-            <span />
-            <span />
-            <span />
-          </p>
-        )
-      )}
+      <Cited sources={answer.sources} onOpenSource={onOpenSource}>
+        {answer.content ? (
+          <div data-testid="answer-text">
+            <Markdown text={answer.content} />
+          </div>
+        ) : (
+          running && (
+            <p className="typing" aria-label={t('chat.writing')}>
+              <span />
+              <span />
+              <span />
+            </p>
+          )
+        )}
+      </Cited>
       {answer.phase === 'cancelled' && (
         <p className="badge badge-warn" data-testid="answer-stopped">
           {t('chat.stopped')}

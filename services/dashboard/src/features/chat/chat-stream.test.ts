@@ -77,4 +77,39 @@ describe('applyJobEvent', () => {
     ).toBe('backend_unavailable');
     expect(fold([{ type: 'backend_unavailable', reason: 'ECONNREFUSED' }]).phase).toBe('backend_unavailable');
   });
+
+  it('keeps the sources of a RAG answer, sent before the first token, and a no-result answer without a job', () => {
+    const source = {
+      n: 1,
+      documentId: 'd1',
+      chunkId: 'k1',
+      name: 'Vertrag.pdf',
+      mimeType: 'application/pdf',
+      page: 2,
+      pageEnd: 2,
+      excerpt: 'Die Kündigungsfrist …',
+      text: 'Die Kündigungsfrist beträgt drei Monate.',
+      score: 0.8,
+    };
+    const answer = fold([
+      { type: 'queued', jobId: 'j1', position: 0, etaSeconds: 0, status: 'waiting' },
+      { type: 'sources', jobId: 'j1', sources: [source] },
+      { type: 'token', jobId: 'j1', text: 'Drei Monate [1].' },
+    ]);
+    expect(answer.sources).toEqual([source]);
+    expect(answer.content).toBe('Drei Monate [1].');
+
+    const none = fold([
+      { type: 'queued', conversationId: 'c9', position: 0, etaSeconds: 0, status: 'waiting' },
+      { type: 'sources', sources: [] },
+      { type: 'token', text: 'Dazu habe ich in den Dokumenten nichts gefunden.' },
+      {
+        type: 'done',
+        usage: { promptTokens: 0, completionTokens: 0, totalTokens: 0 },
+        timings: { totalMs: 0, loadMs: 0, promptEvalMs: 0, evalMs: 0, tokensPerSecond: null },
+        doneReason: 'no_result',
+      },
+    ]);
+    expect(none).toMatchObject({ jobId: null, conversationId: 'c9', sources: [], phase: 'done' });
+  });
 });

@@ -1,6 +1,6 @@
 import type { Api } from '../../api/endpoints';
 import { readSse } from '../../api/sse';
-import { type JobStreamEvent as JobEvent, jobStreamEventSchema } from '@arasul/contracts';
+import { type JobStreamEvent as JobEvent, type RagSource, jobStreamEventSchema } from '@arasul/contracts';
 
 /** An answer being produced: what the job stream has told us so far. */
 export interface LiveAnswer {
@@ -27,6 +27,8 @@ export interface LiveAnswer {
   thinking: string;
   error: { code: string; message: string } | null;
   tokensPerSecond: number | null;
+  /** A RAG answer's sources (sent before the first token); null for a plain chat. */
+  sources: RagSource[] | null;
 }
 
 export function newAnswer(
@@ -48,6 +50,7 @@ export function newAnswer(
     thinking: '',
     error: null,
     tokensPerSecond: null,
+    sources: null,
   };
 }
 
@@ -80,6 +83,8 @@ export function applyJobEvent(state: LiveAnswer, event: JobEvent): LiveAnswer {
       return { ...base, phase: 'running', content: base.content + event.text };
     case 'thinking':
       return { ...base, phase: 'running', thinking: base.thinking + event.text };
+    case 'sources':
+      return { ...base, sources: event.sources };
     case 'snapshot':
       return {
         ...base,
@@ -176,7 +181,13 @@ export async function consumeJobStream(
 export async function streamAnswer(
   api: Api,
   request:
-    | { kind: 'start'; conversationId?: string; message: string; model?: string }
+    | {
+        kind: 'start';
+        conversationId?: string;
+        message: string;
+        model?: string;
+        rag?: { spaceIds?: string[] };
+      }
     | { kind: 'follow'; jobId: string },
   onEvent: (event: JobEvent) => void,
   signal: AbortSignal,
@@ -188,6 +199,7 @@ export async function streamAnswer(
             message: request.message,
             ...(request.conversationId ? { conversationId: request.conversationId } : {}),
             ...(request.model ? { model: request.model } : {}),
+            ...(request.rag ? { rag: request.rag } : {}),
           },
           signal,
         )

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useEffectEvent, useRef, useState } from 'react';
-import type { JobStreamEvent as JobEvent, MessageDto } from '@arasul/contracts';
+import type { ChatRagOption, JobStreamEvent as JobEvent, MessageDto } from '@arasul/contracts';
 import type { Api } from '../../api/endpoints';
 import { aborted } from '../../api/aborted';
 import { ApiError } from '../../api/errors';
@@ -18,7 +18,7 @@ const MAX_RECONNECTS = 5;
 export const UNFINISHED = new Set(['queued', 'streaming']);
 
 type StreamRequest =
-  | { kind: 'start'; conversationId?: string; message: string; model?: string }
+  | { kind: 'start'; conversationId?: string; message: string; model?: string; rag?: ChatRagOption }
   | { kind: 'follow'; jobId: string };
 
 export interface LiveAnswerOptions {
@@ -65,11 +65,13 @@ export function useLiveAnswer(options: LiveAnswerOptions) {
         if (!hadJob && state.jobId) {
           rememberRunningJob({ jobId: state.jobId, conversationId: state.conversationId });
           if (stopRequested.current) void api.cancelJob(state.jobId).catch(() => undefined);
-          // A new conversation got its id: show it in the address, so a reload comes back here.
-          if (!here.current && state.conversationId) {
-            openConversation(state.conversationId);
-            reloadConversations();
-          }
+        }
+        // A new conversation got its id: show it in the address, so a reload comes back here. (An answer
+        // from the documents that found nothing has no job, only a conversation.)
+        if (!here.current && state.conversationId) {
+          here.current = state.conversationId;
+          openConversation(state.conversationId);
+          reloadConversations();
         }
         if (isFinished(state)) rememberRunningJob(null);
         setLive(state);
@@ -170,7 +172,8 @@ export function useLiveAnswer(options: LiveAnswerOptions) {
 
   const busy = live !== null && !isFinished(live);
 
-  const start = async (message: string, model: string) => {
+  /** `rag`: answer from the documents (of these spaces, or all the user may read). */
+  const start = async (message: string, model: string, rag?: ChatRagOption) => {
     setError(undefined);
     await run(
       {
@@ -178,6 +181,7 @@ export function useLiveAnswer(options: LiveAnswerOptions) {
         message,
         ...(conversationId ? { conversationId } : {}),
         ...(model ? { model } : {}),
+        ...(rag ? { rag } : {}),
       },
       newAnswer(message, conversationId ?? null, model || null),
     );

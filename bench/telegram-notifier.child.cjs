@@ -1,0 +1,30 @@
+// The telegram-notifier as the bench runs it: the built service (dist), wired exactly as src/main.ts does,
+// except that its AMQP names live under the bench's namespace so it never consumes the shared broker's
+// real `telegram-notifier.events` queue. Configured from the environment like the service.
+const { join } = require('node:path');
+const kit = require(join(__dirname, '../packages/service-kit/dist/index.js'));
+const { loadNotifierConfig } = require(join(__dirname, '../services/telegram-notifier/dist/config.js'));
+const { createNotifier } = require(join(__dirname, '../services/telegram-notifier/dist/notifier.js'));
+
+async function main() {
+  const config = loadNotifierConfig();
+  const logger = kit.createLogger({ service: 'telegram-notifier', level: config.LOG_LEVEL, format: 'json' });
+  const shutdown = new kit.Shutdown(logger, config.SHUTDOWN_TIMEOUT_MS);
+  shutdown.installSignalHandlers();
+  const health = new kit.HealthRegistry('telegram-notifier');
+  const lifecycle = { service: 'telegram-notifier', logger, health, shutdown };
+  const { db } = kit.openPostgres(config, lifecycle);
+  const redis = kit.openRedis(config, { ...lifecycle, critical: false });
+  const topology = new kit.Topology({ namespace: process.env.BENCH_AMQP_NAMESPACE });
+  const bus = kit.openAmqp(config, { ...lifecycle, topology });
+  const notifier = createNotifier({ config, logger, health, db, redis, bus });
+  shutdown.add('notifier', () => notifier.stop());
+  const server = await kit.listen(notifier.app, config.TELEGRAM_NOTIFIER_PORT, '127.0.0.1');
+  shutdown.add('http', () => server.close());
+  await notifier.start();
+}
+
+main().catch((error) => {
+  process.stderr.write(`bench notifier failed: ${String(error)}\n`);
+  process.exit(1);
+});

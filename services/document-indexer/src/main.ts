@@ -1,0 +1,112 @@
+import { join } from 'node:path';
+import {
+  HealthRegistry,
+  Shutdown,
+  createLogger,
+  errorMeta,
+  listen,
+  openAmqp,
+  openPostgres,
+} from '@arasul/service-kit';
+import { createApp, createServices } from './app';
+import { LlmQueueEmbedder } from './clients/embedding.client';
+import { toolAvailable } from './pipeline/external-tools';
+import { loadIndexerConfig } from './config';
+import { openObjectStore } from './storage/object-store';
+import { createVectorStore } from './vectors/vector-store.factory';
+
+/** Composition root: config → logger → connections → stores → app → listen → workers; stop in reverse. */
+async function main(): Promise<void> {
+  const config = loadIndexerConfig();
+  const logger = createLogger({
+    service: 'document-indexer',
+    level: config.LOG_LEVEL,
+    format: config.LOG_FORMAT,
+  });
+  const shutdown = new Shutdown(logger, config.SHUTDOWN_TIMEOUT_MS);
+  shutdown.installSignalHandlers();
+  const health = new HealthRegistry('document-indexer');
+
+  const lifecycle = { service: 'document-indexer', logger, health, shutdown };
+  const { db } = openPostgres(config, lifecycle);
+  const amqp = openAmqp(config, lifecycle);
+
+  const objects = await openObjectStore({
+    endpoint: config.MINIO_ENDPOINT,
+    port: config.MINIO_PORT,
+    useSSL: config.MINIO_USE_SSL,
+    accessKey: config.MINIO_ACCESS_KEY,
+    secretKey: config.MINIO_SECRET_KEY,
+    region: config.MINIO_REGION,
+    bucket: config.DOCUMENTS_BUCKET,
+    embeddedDirectory: join(config.ARASUL_VAR, 'objects'),
+    embeddedPort: config.EMBEDDED_S3_PORT,
+  });
+  shutdown.add('object-store', () => objects.close());
+  health.register({
+    name: 'object-store',
+    check: async () => {
+      await objects.ping();
+      return objects.fallback === null ? { kind: 'minio' } : { kind: 's3rver', fallback: objects.fallback };
+    },
+  });
+
+  const vectors = createVectorStore(config, db);
+  shutdown.add('vector-store', () => vectors.close());
+  health.register({
+    name: 'vector-store',
+    check: async () => {
+      const info = await vectors.info();
+      return {
+        kind: vectors.kind,
+        ...info,
+        ...(vectors.fallback ? { fallback: 'embedded vector store (Postgres + usearch exact scan)' } : {}),
+      };
+    },
+  });
+
+  const embedder = new LlmQueueEmbedder({
+    baseUrl: config.LLM_QUEUE_URL,
+    internalSecret: config.INTERNAL_SECRET,
+    model: config.EMBEDDING_MODEL,
+    timeoutMs: config.EMBEDDING_TIMEOUT_MS,
+  });
+  const ocrAvailable = await toolAvailable(config.TESSERACT_BIN);
+  const pdfTools = await toolAvailable('pdftotext', '-v');
+  health.register({
+    name: 'parsers',
+    critical: false,
+    check: () => {
+      if (!pdfTools)
+        return Promise.reject(new Error('pdftotext (poppler-utils) is not installed: PDFs cannot be read'));
+      return Promise.resolve({
+        ocr: ocrAvailable ? 'tesseract' : 'unavailable (images and scanned pages end partial)',
+      });
+    },
+  });
+
+  const deps = { config, logger, health, db, bus: amqp, objects, vectors, embedder, ocrAvailable };
+  const services = createServices(deps);
+  health.register(services.maintenance.healthCheck());
+  shutdown.add('workers', () => services.stopWorkers());
+  const app = createApp(deps, services);
+  const server = await listen(app, config.DOCUMENT_INDEXER_PORT, config.DOCUMENT_INDEXER_HOST);
+  shutdown.add('http', async () => {
+    health.markShuttingDown();
+    await server.close(1000);
+  });
+  await services.startWorkers();
+
+  logger.info('document-indexer listening', {
+    host: config.DOCUMENT_INDEXER_HOST,
+    port: server.port,
+    objectStore: objects.fallback ?? 'minio',
+    vectorStore: vectors.kind,
+    ocr: ocrAvailable,
+  });
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`document-indexer failed to start: ${JSON.stringify(errorMeta(error))}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,134 @@
+import { type Kysely, sql } from 'kysely';
+import type { Database } from '@arasul/db';
+
+/** Rows of the any-term match that are ranked at most (bounds the cost of common words). */
+const ANY_TERM_SCAN = 500;
+
+interface Scope {
+  spaceIds?: readonly string[];
+  documentIds?: readonly string[];
+}
+
+/** A chunk with what a hit shows; `coverage` = share of the query's (german) lexemes found in the chunk. */
+export interface ChunkRow {
+  id: string;
+  document_id: string;
+  space_id: string | null;
+  document_name: string;
+  mime_type: string | null;
+  content: string;
+  page_start: number | null;
+  page_end: number | null;
+  heading_path: string[];
+  section_index: number | null;
+  coverage: number;
+}
+
+function scopeSql(scope: Scope) {
+  return sql`
+    d.deleted_at IS NULL
+    ${scope.spaceIds && scope.spaceIds.length > 0 ? sql`AND d.space_id = ANY(${[...scope.spaceIds]}::uuid[])` : sql``}
+    ${scope.documentIds && scope.documentIds.length > 0 ? sql`AND d.id = ANY(${[...scope.documentIds]}::uuid[])` : sql``}
+  `;
+}
+
+/** `a & b` → `a | b`: any query term may match (ranking prefers chunks with more of them). */
+function anyTerm(config: 'german' | 'simple', query: string) {
+  return sql`replace(plainto_tsquery(${sql.lit(config)}::regconfig, ${query})::text, '&', '|')::tsquery`;
+}
+
+/** SQL of retrieval over document_chunks (german + simple full text) and the rows hits are built from. */
+export const searchRepository = {
+  /**
+   * Keyword retriever, best `ts_rank_cd` first: chunks holding every query term (german or simple
+   * configuration) rank before chunks holding only some. Ranking reads each matching row's tsvector, so the
+   * any-term set is cut at `ANY_TERM_SCAN` rows: common words cannot make a query scan the whole corpus.
+   */
+  async keywordRanking(db: Kysely<Database>, query: string, scope: Scope, limit: number): Promise<string[]> {
+    // The tsqueries are written inline (not joined from a CTE), so the planner sees constants and uses the
+    // GIN indexes instead of testing every row.
+    const ga = sql`plainto_tsquery('german', ${query})`;
+    const sa = sql`plainto_tsquery('simple', ${query})`;
+    const g = anyTerm('german', query);
+    const s = anyTerm('simple', query);
+    const { rows } = await sql<{ id: string }>`
+      WITH every_match AS MATERIALIZED (
+        SELECT c.id, c.document_id, c.fts_german, c.fts_simple
+          FROM document_chunks c
+         WHERE c.fts_german @@ ${ga} OR c.fts_simple @@ ${sa}
+      ), every_term AS (
+        SELECT m.id, ts_rank_cd(m.fts_german, ${ga}) + ts_rank_cd(m.fts_simple, ${sa}) AS rank
+          FROM every_match m
+          JOIN documents d ON d.id = m.document_id
+         WHERE ${scopeSql(scope)}
+         ORDER BY rank DESC, m.id
+         LIMIT ${limit}
+      ), some_match AS MATERIALIZED (
+        SELECT c.id, c.document_id, c.fts_german, c.fts_simple
+          FROM document_chunks c
+         WHERE c.fts_german @@ ${g} OR c.fts_simple @@ ${s}
+         LIMIT ${ANY_TERM_SCAN}
+      ), some_terms AS (
+        SELECT m.id, ts_rank_cd(m.fts_german, ${g}) + ts_rank_cd(m.fts_simple, ${s}) AS rank
+          FROM some_match m
+          JOIN documents d ON d.id = m.document_id
+         WHERE ${scopeSql(scope)}
+         ORDER BY rank DESC, m.id
+         LIMIT ${limit}
+      )
+      SELECT id FROM (
+        SELECT id, 0 AS tier, rank FROM every_term
+        UNION ALL
+        SELECT id, 1 AS tier, rank FROM some_terms WHERE id NOT IN (SELECT id FROM every_term)
+      ) ranked
+      ORDER BY tier, rank DESC, id
+      LIMIT ${limit}
+    `.execute(db);
+    return rows.map((r) => r.id);
+  },
+
+  /** The chunks behind candidate ids (only of live documents in scope), with the query-term coverage. */
+  async chunks(
+    db: Kysely<Database>,
+    ids: readonly string[],
+    query: string,
+    scope: Scope,
+  ): Promise<ChunkRow[]> {
+    if (ids.length === 0) return [];
+    const { rows } = await sql<ChunkRow>`
+      WITH terms AS (
+        SELECT array(SELECT DISTINCT unnest(tsvector_to_array(to_tsvector('german', ${query})))) AS g,
+               array(SELECT DISTINCT unnest(tsvector_to_array(to_tsvector('simple', ${query})))) AS s
+      )
+      SELECT c.id, c.document_id, d.space_id, d.original_name AS document_name, d.mime_type, c.content,
+             c.page_start, c.page_end, c.heading_path, c.section_index,
+             CASE WHEN cardinality(terms.g) = 0 THEN 0
+                  ELSE GREATEST(
+                    cardinality(array(SELECT unnest(terms.g) INTERSECT SELECT unnest(tsvector_to_array(c.fts_german))))::float8
+                      / cardinality(terms.g),
+                    cardinality(array(SELECT unnest(terms.s) INTERSECT SELECT unnest(tsvector_to_array(c.fts_simple))))::float8
+                      / GREATEST(cardinality(terms.s), 1) * 0.9)
+             END AS coverage
+        FROM terms, document_chunks c
+        JOIN documents d ON d.id = c.document_id
+       WHERE c.id = ANY(${[...ids]}::uuid[]) AND ${scopeSql(scope)}
+    `.execute(db);
+    return rows;
+  },
+
+  /** The parent sections of hits, by (document, section index). */
+  async sections(db: Kysely<Database>, keys: readonly { documentId: string; sectionIndex: number }[]) {
+    if (keys.length === 0) return [];
+    return db
+      .selectFrom('document_sections')
+      .select(['document_id', 'section_index', 'content'])
+      .where((eb) =>
+        eb.or(
+          keys.map((k) =>
+            eb.and([eb('document_id', '=', k.documentId), eb('section_index', '=', k.sectionIndex)]),
+          ),
+        ),
+      )
+      .execute();
+  },
+};

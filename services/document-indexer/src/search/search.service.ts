@@ -1,0 +1,149 @@
+import type { Kysely } from 'kysely';
+import type { Retriever, SearchHit, SearchRequest, SearchResponse } from '@arasul/contracts';
+import type { Database } from '@arasul/db';
+import type { Logger } from '@arasul/service-kit';
+import type { VectorStore } from '../vectors/vector-store';
+import { markedExcerpt } from './excerpt';
+import type { QueryEmbedder } from './query-embedder';
+import type { RagSettingsService } from './rag-settings.service';
+import { type Candidate, type Ranking, applyFilter, reciprocalRankFusion, selectHits } from './ranking';
+import { searchRepository } from './search.repository';
+
+const PARENT_CHARS = 1500;
+
+export interface SearchOptions {
+  /** Run only one retriever (the evaluation compares them); default both. */
+  retrievers?: readonly Retriever[];
+}
+
+/** Hybrid retrieval: dense (vector store) and keyword (Postgres full text), fused, filtered, diversified. */
+export class SearchService {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly vectors: VectorStore,
+    private readonly embedder: QueryEmbedder,
+    private readonly settings: RagSettingsService,
+    private readonly logger: Logger,
+  ) {}
+
+  async search(
+    request: SearchRequest,
+    options: SearchOptions = {},
+    signal?: AbortSignal,
+  ): Promise<SearchResponse> {
+    const started = performance.now();
+    const settings = await this.settings.current();
+    const scope = {
+      ...(request.spaceIds ? { spaceIds: request.spaceIds } : {}),
+      ...(request.documentIds ? { documentIds: request.documentIds } : {}),
+    };
+    const use = new Set(options.retrievers ?? ['dense', 'keyword']);
+    const n = settings.candidatesPerRetriever;
+
+    const [keywordIds, dense] = await Promise.all([
+      use.has('keyword')
+        ? searchRepository.keywordRanking(this.db, request.query, scope, n)
+        : Promise.resolve([]),
+      use.has('dense') ? this.denseRanking(request.query, scope, n, signal) : Promise.resolve(undefined),
+    ]);
+    const rankings: Ranking[] = [];
+    if (dense) rankings.push({ retriever: 'dense', chunkIds: dense.map((h) => h.id) });
+    rankings.push({ retriever: 'keyword', chunkIds: keywordIds });
+    const fused = reciprocalRankFusion(rankings);
+
+    const denseScore = new Map(dense?.map((h) => [h.id, h.score]));
+    const rows = await searchRepository.chunks(
+      this.db,
+      fused.map((f) => f.chunkId),
+      request.query,
+      scope,
+    );
+    const candidates = new Map<string, Candidate>();
+    for (const row of applyFilter(
+      rows.map((r) => ({ ...r, documentId: r.document_id, spaceId: r.space_id })),
+      scope,
+    )) {
+      const score = denseScore.get(row.id);
+      candidates.set(row.id, {
+        chunkId: row.id,
+        documentId: row.document_id,
+        spaceId: row.space_id,
+        text: row.content,
+        ...(score === undefined ? {} : { denseScore: score }),
+        keywordScore: row.coverage,
+      });
+    }
+    const picked = selectHits(fused, candidates, {
+      finalCount: request.limit ?? settings.finalCount,
+      threshold: settings.threshold,
+      mmrLambda: settings.mmrLambda,
+      maxChunksPerDocument: settings.maxChunksPerDocument,
+    });
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    const sections = await searchRepository.sections(
+      this.db,
+      picked.flatMap((p) => {
+        const row = byId.get(p.candidate.chunkId);
+        return row && row.section_index !== null
+          ? [{ documentId: row.document_id, sectionIndex: row.section_index }]
+          : [];
+      }),
+    );
+    const sectionText = new Map(
+      sections.map((s) => [`${s.document_id}:${String(s.section_index)}`, s.content]),
+    );
+    const hits: SearchHit[] = picked.flatMap((p) => {
+      const row = byId.get(p.candidate.chunkId);
+      if (!row) return [];
+      const parent =
+        row.section_index === null
+          ? undefined
+          : sectionText.get(`${row.document_id}:${String(row.section_index)}`);
+      return [
+        {
+          chunkId: row.id,
+          documentId: row.document_id,
+          documentName: row.document_name,
+          spaceId: row.space_id,
+          mimeType: row.mime_type,
+          pageStart: row.page_start,
+          pageEnd: row.page_end,
+          headingPath: row.heading_path,
+          text: row.content,
+          excerpt: markedExcerpt(row.content, request.query),
+          parentText: parent === undefined ? null : parent.slice(0, PARENT_CHARS),
+          score: Math.round(p.score * 1000) / 1000,
+          retrievers: p.retrievers,
+        },
+      ];
+    });
+    const best = hits[0]?.score ?? 0;
+    return {
+      mode: dense === undefined && use.has('dense') ? 'keyword_only' : 'hybrid',
+      hits,
+      marginal: hits.length > 0 && best < settings.cautionBelow,
+      answerWithoutSources: settings.answerWithoutSources,
+      tookMs: Math.round((performance.now() - started) * 10) / 10,
+    };
+  }
+
+  /** Dense candidates, or undefined when there is no embedding backend (or no index yet). */
+  private async denseRanking(
+    query: string,
+    scope: { spaceIds?: readonly string[]; documentIds?: readonly string[] },
+    limit: number,
+    signal?: AbortSignal,
+  ) {
+    const vector = await this.embedder.embedQuery(query, signal);
+    if (!vector) return undefined;
+    try {
+      return await this.vectors.search(vector, { limit, filter: scope });
+    } catch (error) {
+      // A dimension mismatch (model changed, re-embedding under way) or a store outage: keywords still answer.
+      this.logger.warn('dense retrieval skipped', {
+        reason: error instanceof Error ? error.message : 'unknown',
+      });
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,118 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '@arasul/db';
+import { join } from 'node:path';
+import type { AmqpClient, HealthRegistry, Logger } from '@arasul/service-kit';
+import { BootRecorder } from './boot/boot.service';
+import type { SelfHealingConfig } from './config';
+import { consumeAlerts } from './guards/alerts.consumer';
+import { Guards } from './guards/guards.service';
+import { Healer } from './healing/healer';
+import { type EventPublisher, HealingRecorder } from './healing/healing.recorder';
+import type { Runtime } from './runtime/runtime';
+import { SettingsService, defaultSettings } from './settings/settings.service';
+
+export const SELF_NAME = 'self-healing-agent';
+
+export interface Agent {
+  healer: Healer;
+  boot: BootRecorder;
+  guards: Guards;
+  settings: SettingsService;
+  recorder: HealingRecorder;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** The agent's parts wired together (main and the tests build it the same way). */
+export function createAgent(deps: {
+  config: SelfHealingConfig;
+  logger: Logger;
+  health: HealthRegistry;
+  db: Kysely<Database>;
+  bus: EventPublisher;
+  /** Where the guards' alert events come from; without it the guards only run when called. */
+  consumer?: AmqpClient;
+  runtime: Runtime;
+  /** Tests pin the host's boot time. */
+  bootedAt?: () => Date;
+}): Agent {
+  const { config, logger, db, runtime } = deps;
+  const settings = new SettingsService(
+    db,
+    defaultSettings({
+      unreadySeconds: config.SELF_HEALING_UNREADY_S,
+      rebootEnabled: config.SELF_HEALING_REBOOT_ENABLED,
+    }),
+    config.SELF_HEALING_EXCLUDE,
+    logger.child({ module: 'settings' }),
+  );
+  const recorder = new HealingRecorder(
+    db,
+    deps.bus,
+    () => runtime.kind,
+    logger.child({ module: 'recorder' }),
+  );
+  const healer = new Healer(db, runtime, settings, recorder, logger.child({ module: 'healer' }), {
+    tickMs: config.SELF_HEALING_TICK_MS,
+    self: SELF_NAME,
+  });
+  const varDir = config.ARASUL_VAR ?? join(config.ARASUL_ROOT, 'var');
+  const guards = new Guards(
+    healer,
+    recorder,
+    {
+      cleanup: {
+        logDirs: [join(varDir, 'log')],
+        oldFileDirs: config.SELF_HEALING_CLEANUP_DIRS,
+        maxAgeMs: 24 * 3_600_000,
+      },
+      diskCleanupPercent: config.SELF_HEALING_DISK_CLEANUP_PERCENT,
+      diskCriticalPercent: config.SELF_HEALING_DISK_CRITICAL_PERCENT,
+      llmService: config.SELF_HEALING_LLM_SERVICE,
+      thermalStopAfterMs: config.SELF_HEALING_THERMAL_STOP_S * 1000,
+    },
+    logger.child({ module: 'guards' }),
+  );
+  let stopConsumer: (() => Promise<void>) | undefined;
+  const boot = new BootRecorder(db, deps.bus, logger.child({ module: 'boot' }), {
+    version: config.ARASUL_VERSION,
+    ...(deps.bootedAt ? { bootedAt: deps.bootedAt } : {}),
+  });
+  deps.health.register({
+    name: 'runtime',
+    critical: false,
+    check: () => {
+      if (!runtime.connected()) return Promise.reject(new Error(`${runtime.kind} runtime not connected`));
+      return Promise.resolve({
+        runtime: runtime.kind,
+        services: healer.services().length,
+        // Shown by /api/health and `scripts/arasul status` next to the other stand-ins of native mode.
+        ...(runtime.kind === 'native'
+          ? { fallback: 'self-healing through the native supervisor (no Docker engine)' }
+          : {}),
+      });
+    },
+  });
+  return {
+    healer,
+    boot,
+    guards,
+    settings,
+    recorder,
+    start: async () => {
+      await settings.load();
+      const cached = await db
+        .selectFrom('service_status_cache')
+        .select(['service_name', 'status', 'health'])
+        .execute();
+      await boot.recordIfNew(cached);
+      await healer.start();
+      if (deps.consumer) stopConsumer = await consumeAlerts(deps.consumer, guards);
+    },
+    stop: async () => {
+      await stopConsumer?.();
+      guards.stop();
+      await healer.stop();
+    },
+  };
+}

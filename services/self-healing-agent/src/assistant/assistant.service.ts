@@ -1,0 +1,129 @@
+import { open } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Kysely } from 'kysely';
+import type { DiagnosisAnswer } from '@arasul/contracts';
+import type { Database } from '@arasul/db';
+import type { Identity } from '@arasul/service-kit';
+import type { Healer } from '../healing/healer';
+import type { LlmQueueClient } from './llm-queue.client';
+import { maskSecrets } from './mask';
+
+const LOG_TAIL_BYTES = 16 * 1024;
+const LOG_LINES = 20;
+const MAX_LOG_SERVICES = 4;
+
+const SYSTEM = {
+  de: 'Du bist der Diagnose-Assistent einer Arasul-Box (Edge-KI-Gerät im Büro). Antworte auf Deutsch, knapp und konkret, nur auf Grundlage des mitgelieferten Zustands. Sag, was du nicht weißt.',
+  en: 'You are the diagnosis assistant of an Arasul box (an edge AI appliance in an office). Answer in English, briefly and concretely, based only on the state provided. Say what you do not know.',
+} as const;
+
+/**
+ * "Why is the box unhappy?": assembles the current state (services, recent incidents and actions, the last
+ * log lines of the services involved, secrets masked), asks the local model through llm-queue, and keeps
+ * question, answer and the context used per user (`claude_terminal_sessions`). Without a model it says so
+ * and still returns the assembled state.
+ */
+export class AssistantService {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly healer: Healer,
+    private readonly llm: LlmQueueClient,
+    private readonly logDir: string | null,
+  ) {}
+
+  async ask(question: string, language: 'de' | 'en', identity: Identity): Promise<DiagnosisAnswer> {
+    const context = await this.context();
+    const answer = await this.llm.complete([
+      { role: 'system', content: SYSTEM[language] },
+      { role: 'user', content: `${question}\n\n--- state of the box (JSON) ---\n${JSON.stringify(context)}` },
+    ]);
+    const stored = { ...context, llmAvailable: answer !== null, model: answer?.model ?? null, language };
+    const row = await this.db
+      .insertInto('claude_terminal_sessions')
+      .values({
+        user_id: identity.userId,
+        query: question,
+        response: answer?.content ?? null,
+        context: JSON.stringify(stored),
+      })
+      .returning(['id', 'created_at'])
+      .executeTakeFirstOrThrow();
+    return {
+      id: row.id,
+      question,
+      answer: answer?.content ?? null,
+      llmAvailable: answer !== null,
+      context: stored,
+      createdAt: row.created_at.toISOString(),
+    };
+  }
+
+  private async context(): Promise<Record<string, unknown>> {
+    const services = this.healer.services().map((t) => ({
+      name: t.svc.name,
+      state: t.svc.state,
+      health: this.healer.healthOf(t),
+      reason: t.svc.ready === true ? null : t.svc.notReadyReason,
+      quarantined: Boolean(this.healer.stateOf(t.svc.name)?.quarantined_at),
+    }));
+    const incidents = await this.db
+      .selectFrom('self_healing_events')
+      .select([
+        'timestamp',
+        'event_type',
+        'severity',
+        'service_name',
+        'description',
+        'action_taken',
+        'outcome',
+      ])
+      .where('timestamp', '>', new Date(Date.now() - 24 * 3_600_000))
+      .orderBy('id', 'desc')
+      .limit(20)
+      .execute();
+    const involved = [
+      ...new Set([
+        ...services.filter((s) => s.health === 'unhealthy' || s.quarantined).map((s) => s.name),
+        ...incidents
+          .map((i) => i.service_name)
+          .filter((n): n is string => n !== null && this.healer.find(n) !== undefined),
+      ]),
+    ].slice(0, MAX_LOG_SERVICES);
+    const logs: Record<string, string[]> = {};
+    for (const name of involved) logs[name] = await this.tail(name);
+    return {
+      runtime: this.healer.runtime.kind,
+      services,
+      incidents: incidents.map((i) => ({
+        ...i,
+        description: maskSecrets(i.description),
+        timestamp: i.timestamp.toISOString(),
+      })),
+      logs,
+    };
+  }
+
+  /** The last lines of a service's log (native mode: var/log/<service>.log), secrets masked. */
+  private async tail(service: string): Promise<string[]> {
+    if (this.logDir === null || !/^[a-z0-9][a-z0-9-]*$/.test(service)) return [];
+    try {
+      const file = await open(join(this.logDir, `${service}.log`), 'r');
+      try {
+        const { size } = await file.stat();
+        const length = Math.min(size, LOG_TAIL_BYTES);
+        const buffer = Buffer.alloc(length);
+        await file.read(buffer, 0, length, size - length);
+        return buffer
+          .toString('utf8')
+          .split('\n')
+          .filter((l) => l.trim() !== '')
+          .slice(-LOG_LINES)
+          .map((l) => maskSecrets(l).slice(0, 500));
+      } finally {
+        await file.close();
+      }
+    } catch {
+      return [];
+    }
+  }
+}

@@ -1,0 +1,313 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import Docker from 'dockerode';
+import { z } from 'zod';
+import type { WatchedServiceState } from '@arasul/contracts';
+import { type Logger, NotFoundError, UnavailableError, errorMeta } from '@arasul/service-kit';
+import type { Runtime, RuntimeEvent, RuntimeService } from './runtime';
+
+const SERVICE_LABEL = 'com.docker.compose.service';
+const PROJECT_LABEL = 'com.docker.compose.project';
+const DEPENDS_LABEL = 'com.docker.compose.depends_on';
+const STOP_TIMEOUT_S = 15;
+
+/** The parts of Docker's answers we use, validated like any outside system's. */
+const inspectSchema = z.object({
+  Id: z.string(),
+  RestartCount: z.number().int().default(0),
+  State: z.object({
+    Status: z.string(),
+    Pid: z.number().int().default(0),
+    StartedAt: z.string().optional(),
+    OOMKilled: z.boolean().default(false),
+    Health: z.object({ Status: z.string() }).optional(),
+  }),
+  HostConfig: z.object({ RestartPolicy: z.object({ Name: z.string().default('no') }).optional() }).optional(),
+  Config: z.object({ Labels: z.record(z.string(), z.string()).nullable().default({}) }),
+});
+const summarySchema = z.array(
+  z.object({ Id: z.string(), Labels: z.record(z.string(), z.string()).nullable() }),
+);
+const eventSchema = z.object({
+  Type: z.string(),
+  Action: z.string(),
+  Actor: z.object({ ID: z.string(), Attributes: z.record(z.string(), z.string()).default({}) }),
+  timeNano: z.number().optional(),
+  time: z.number().optional(),
+});
+
+const STATES: Record<string, WatchedServiceState> = {
+  created: 'stopped',
+  running: 'running',
+  restarting: 'restarting',
+  paused: 'paused',
+  exited: 'exited',
+  dead: 'dead',
+  removing: 'stopping',
+};
+
+/** `tcp://proxy:2375` / `unix:///var/run/docker.sock` → dockerode options. */
+export function dockerOptions(dockerHost: string): Docker.DockerOptions {
+  const url = new URL(dockerHost.replace(/^tcp:/, 'http:'));
+  if (url.protocol === 'unix:') return { socketPath: url.pathname };
+  return { protocol: 'http', host: url.hostname, port: Number(url.port || 2375) };
+}
+
+/**
+ * Docker mode: dockerode against the docker-socket-proxy. Detection is the engine's event stream (`die`,
+ * `oom`, `health_status`, `start`) plus a reconcile pass every `reconcileMs` for what the stream missed.
+ * Quarantine sets the container's restart policy to `no`; release puts `unless-stopped` back.
+ */
+export class DockerRuntime implements Runtime {
+  readonly kind = 'docker' as const;
+  private readonly docker: Docker;
+  private readonly abort = new AbortController();
+  private readonly ids = new Map<string, string>();
+  /** Services we are stopping or restarting: their next `die` is expected, not a crash. */
+  private readonly expectedExit = new Set<string>();
+  /** Stopped through us (operator or agent): the restart policy does not bring them back. */
+  private readonly stoppedByUs = new Set<string>();
+  private readonly oomSeen = new Set<string>();
+  private isConnected = false;
+  private loop: Promise<void> | undefined;
+  private reconcileTimer: NodeJS.Timeout | undefined;
+  private readonly log: Logger;
+
+  constructor(
+    dockerHost: string,
+    private readonly options: { project: string; reconcileMs: number; logger: Logger },
+  ) {
+    this.docker = new Docker(dockerOptions(dockerHost));
+    this.log = options.logger.child({ module: 'docker-runtime' });
+  }
+
+  async probe(): Promise<boolean> {
+    try {
+      await Promise.race([
+        this.docker.ping(),
+        sleep(2000).then(() => Promise.reject(new Error('docker ping timed out'))),
+      ]);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  watch(listener: (event: RuntimeEvent) => void): void {
+    this.loop ??= this.run(listener);
+    this.reconcileTimer = setInterval(() => {
+      if (!this.isConnected) return;
+      this.list().then(
+        (services) => listener({ type: 'snapshot', services }),
+        (error: unknown) => this.log.warn('docker reconcile failed', errorMeta(error)),
+      );
+    }, this.options.reconcileMs);
+  }
+
+  connected(): boolean {
+    return this.isConnected;
+  }
+
+  async list(): Promise<RuntimeService[]> {
+    const summaries = summarySchema.parse(
+      await this.call(() =>
+        this.docker.listContainers({
+          all: true,
+          filters: { label: [`${PROJECT_LABEL}=${this.options.project}`] },
+        }),
+      ),
+    );
+    const services: RuntimeService[] = [];
+    for (const s of summaries) {
+      const name = s.Labels?.[SERVICE_LABEL];
+      if (!name) continue;
+      this.ids.set(name, s.Id);
+      services.push(
+        this.toService(
+          name,
+          inspectSchema.parse(await this.call(() => this.docker.getContainer(s.Id).inspect())),
+        ),
+      );
+    }
+    return services.sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  async restart(service: string): Promise<void> {
+    const id = await this.idOf(service);
+    this.expectedExit.add(service);
+    await this.call(() => this.docker.getContainer(id).restart({ t: STOP_TIMEOUT_S }));
+  }
+
+  async stop(service: string): Promise<void> {
+    const id = await this.idOf(service);
+    this.stoppedByUs.add(service);
+    this.expectedExit.add(service);
+    await this.call(() => this.docker.getContainer(id).stop({ t: STOP_TIMEOUT_S }));
+  }
+
+  async start(service: string): Promise<void> {
+    const id = await this.idOf(service);
+    this.stoppedByUs.delete(service);
+    await this.call(() => this.docker.getContainer(id).start());
+  }
+
+  async quarantine(service: string): Promise<void> {
+    const id = await this.idOf(service);
+    await this.call(() => this.docker.getContainer(id).update({ RestartPolicy: { Name: 'no' } }));
+  }
+
+  async release(service: string): Promise<void> {
+    const id = await this.idOf(service);
+    await this.call(() => this.docker.getContainer(id).update({ RestartPolicy: { Name: 'unless-stopped' } }));
+    const state = inspectSchema.parse(await this.call(() => this.docker.getContainer(id).inspect())).State
+      .Status;
+    if (state !== 'running') await this.call(() => this.docker.getContainer(id).start());
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.reconcileTimer);
+    this.abort.abort();
+    await this.loop;
+  }
+
+  private toService(name: string, c: z.infer<typeof inspectSchema>): RuntimeService {
+    const health = c.State.Health?.Status;
+    const state = STATES[c.State.Status] ?? 'unknown';
+    const started = c.State.StartedAt ? Date.parse(c.State.StartedAt) : Number.NaN;
+    return {
+      name,
+      state,
+      ready: health === undefined ? null : state === 'running' && health === 'healthy',
+      notReadyReason: health === undefined || health === 'healthy' ? null : `docker health: ${health}`,
+      pid: c.State.Pid > 0 ? c.State.Pid : null,
+      uptimeSeconds:
+        state === 'running' && Number.isFinite(started)
+          ? Math.max(0, Math.round((Date.now() - started) / 1000))
+          : null,
+      restarts: c.RestartCount,
+      quarantined: c.HostConfig?.RestartPolicy?.Name === 'no',
+      // `postgres-db:service_healthy:false,redis:service_started:false` → the services it needs.
+      dependencies: (c.Config.Labels?.[DEPENDS_LABEL] ?? '')
+        .split(',')
+        .map((d) => d.split(':')[0] ?? '')
+        .filter((d) => d.length > 0),
+    };
+  }
+
+  private async idOf(service: string): Promise<string> {
+    const known = this.ids.get(service);
+    if (known) return known;
+    await this.list();
+    const id = this.ids.get(service);
+    if (!id) throw new NotFoundError('The runtime does not know this service.', 'service_not_found');
+    return id;
+  }
+
+  private async call<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      const status = (error as { statusCode?: number }).statusCode;
+      if (status === 404)
+        throw new NotFoundError('The runtime does not know this service.', 'service_not_found');
+      if (status === 304) return undefined as T; // already in that state
+      throw new UnavailableError('The Docker engine (socket proxy) does not answer.', 'runtime_unavailable', {
+        cause: error,
+      });
+    }
+  }
+
+  private async run(listener: (event: RuntimeEvent) => void): Promise<void> {
+    let delay = 250;
+    while (!this.abort.signal.aborted) {
+      try {
+        const stream = (await this.docker.getEvents({
+          filters: {
+            type: ['container'],
+            event: ['start', 'die', 'oom', 'health_status', 'stop', 'restart', 'pause', 'unpause'],
+            label: [`${PROJECT_LABEL}=${this.options.project}`],
+          },
+          abortSignal: this.abort.signal,
+        })) as NodeJS.ReadableStream;
+        listener({ type: 'snapshot', services: await this.list() });
+        this.isConnected = true;
+        delay = 250;
+        let buffer = '';
+        for await (const chunk of stream) {
+          buffer += chunk.toString();
+          let end = buffer.indexOf('\n');
+          while (end >= 0) {
+            const line = buffer.slice(0, end).trim();
+            buffer = buffer.slice(end + 1);
+            if (line) for (const event of this.toEvents(line)) listener(event);
+            end = buffer.indexOf('\n');
+          }
+        }
+        throw new Error('docker event stream ended');
+      } catch (error) {
+        if (this.abort.signal.aborted) break;
+        if (this.isConnected) {
+          this.log.warn('docker event stream lost, reconnecting', errorMeta(error));
+          listener({ type: 'disconnected', reason: error instanceof Error ? error.message : String(error) });
+        }
+        this.isConnected = false;
+        await sleep(delay, undefined, { signal: this.abort.signal }).catch(() => undefined);
+        delay = Math.min(delay * 2, 5000);
+      }
+    }
+    this.isConnected = false;
+  }
+
+  private toEvents(line: string): RuntimeEvent[] {
+    const parsed = eventSchema.safeParse(JSON.parse(line));
+    if (!parsed.success) return [];
+    const e = parsed.data;
+    const service = e.Actor.Attributes[SERVICE_LABEL];
+    if (!service) return [];
+    this.ids.set(service, e.Actor.ID);
+    const at = new Date(e.timeNano !== undefined ? e.timeNano / 1e6 : (e.time ?? Date.now() / 1000) * 1000);
+    const action = e.Action;
+    if (action === 'oom') {
+      this.oomSeen.add(service);
+      return [];
+    }
+    if (action === 'die') {
+      const oom = this.oomSeen.delete(service);
+      const expected = this.expectedExit.delete(service) || this.stoppedByUs.has(service);
+      const code = Number(e.Actor.Attributes.exitCode ?? 'NaN');
+      return [
+        { type: 'state', service, state: 'exited', pid: null, at },
+        {
+          type: 'exited',
+          service,
+          code: Number.isFinite(code) ? code : null,
+          signal: null,
+          at,
+          // A die we did not ask for: the restart policy (unless-stopped) brings it back.
+          willRestart: !expected,
+          oom,
+        },
+      ];
+    }
+    if (action === 'start') {
+      this.expectedExit.delete(service);
+      return [{ type: 'state', service, state: 'running', pid: null, at }];
+    }
+    if (action === 'stop') return [{ type: 'state', service, state: 'stopped', pid: null, at }];
+    if (action === 'pause') return [{ type: 'state', service, state: 'paused', pid: null, at }];
+    if (action === 'unpause') return [{ type: 'state', service, state: 'running', pid: null, at }];
+    if (action.startsWith('health_status')) {
+      const health = action.split(':')[1]?.trim();
+      if (health !== 'healthy' && health !== 'unhealthy') return [];
+      return [
+        {
+          type: 'readiness',
+          service,
+          ready: health === 'healthy',
+          reason: health === 'healthy' ? null : 'docker health: unhealthy',
+          at,
+        },
+      ];
+    }
+    return [];
+  }
+}

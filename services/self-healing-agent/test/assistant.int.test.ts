@@ -1,0 +1,112 @@
+import request from 'supertest';
+import { diagnosisAnswerSchema } from '@arasul/contracts';
+import { HealthRegistry, type Identity, signIdentity } from '@arasul/service-kit';
+import { createSilentLogger } from '@arasul/testkit';
+import {
+  INTERNAL_SECRET as LLM_SECRET,
+  type TestContext,
+  createTestContext,
+} from '../../llm-queue/test/helpers';
+import { type Agent, createAgent } from '../src/agent';
+import { createApp } from '../src/app';
+import { parseSelfHealingConfig } from '../src/config';
+import { NativeRuntime } from '../src/runtime/native.runtime';
+
+jest.setTimeout(60_000);
+
+/** The diagnosis assistant against a real llm-queue (in-process, its real queue) with the fake Ollama. */
+describe('diagnosis assistant', () => {
+  let llm: TestContext;
+  const agents: Agent[] = [];
+  beforeAll(async () => {
+    llm = await createTestContext(
+      {},
+      { defaultReply: { tokens: ['Alles', ' läuft', ' normal.'], tokenDelayMs: 1 } },
+    );
+  });
+  afterAll(async () => {
+    for (const a of agents) await a.stop();
+    await llm.close();
+  });
+
+  async function app(llmQueueUrl: string) {
+    const config = parseSelfHealingConfig({
+      INTERNAL_SECRET: LLM_SECRET,
+      LLM_QUEUE_URL: llmQueueUrl,
+      SUPERVISOR_URL: 'http://127.0.0.1:1',
+      ARASUL_VAR: '/nonexistent-arasul-var',
+      SELF_HEALING_ASK_TIMEOUT_MS: '20000',
+    });
+    const health = new HealthRegistry('self-healing-agent');
+    const logger = createSilentLogger();
+    const runtime = new NativeRuntime({ baseUrl: 'http://127.0.0.1:1', tokenFile: '/nonexistent', logger });
+    const bus = { publish: () => Promise.resolve() };
+    const agent = createAgent({ config, logger, health, db: llm.db, bus, runtime });
+    await agent.start();
+    agents.push(agent);
+    return createApp({ config, logger, health, db: llm.db, ...agent });
+  }
+
+  const as = (who: Identity) => ({ 'X-Arasul-Identity': signIdentity(who, LLM_SECRET) });
+
+  it('asks the local model through llm-queue, answers, and keeps question, answer and context per user', async () => {
+    const operator = await llm.user('operator');
+    const target = await app(llm.instance.url);
+    const response = await request(target)
+      .post('/api/self-healing/ask')
+      .set(as(operator.identity))
+      .send({ question: 'Warum war der Dienst vorhin weg?', language: 'de' })
+      .expect(200);
+    const answer = diagnosisAnswerSchema.parse(response.body);
+    expect(answer).toMatchObject({ answer: 'Alles läuft normal.', llmAvailable: true });
+    expect(answer.context).toMatchObject({ runtime: 'native', services: [], language: 'de' });
+
+    const row = await llm.db
+      .selectFrom('claude_terminal_sessions')
+      .selectAll()
+      .where('id', '=', answer.id)
+      .executeTakeFirstOrThrow();
+    expect(row).toMatchObject({
+      user_id: operator.id,
+      query: 'Warum war der Dienst vorhin weg?',
+      response: 'Alles läuft normal.',
+    });
+    const job = await llm.db
+      .selectFrom('llm_jobs')
+      .select(['source'])
+      .orderBy('created_at', 'desc')
+      .executeTakeFirstOrThrow();
+    expect(job.source).toBe('selfhealing');
+    const lastPrompt = llm.fake.requests.at(-1);
+    expect(JSON.stringify(lastPrompt)).toContain('Antworte auf Deutsch');
+
+    const viewer = await llm.user('viewer');
+    await request(target)
+      .post('/api/self-healing/ask')
+      .set(as(viewer.identity))
+      .send({ question: 'Status?' })
+      .expect(403);
+    const bad = await request(target)
+      .post('/api/self-healing/ask')
+      .set(as(operator.identity))
+      .send({ question: '' })
+      .expect(400);
+    expect(bad.body.error.code).toBe('validation_failed');
+  });
+
+  it('says so when no model answers and still returns the assembled state', async () => {
+    const operator = await llm.user('operator');
+    const target = await app('http://127.0.0.1:1');
+    const answer = diagnosisAnswerSchema.parse(
+      (
+        await request(target)
+          .post('/api/self-healing/ask')
+          .set(as(operator.identity))
+          .send({ question: 'What happened?', language: 'en' })
+          .expect(200)
+      ).body,
+    );
+    expect(answer).toMatchObject({ answer: null, llmAvailable: false });
+    expect(answer.context).toMatchObject({ runtime: 'native', language: 'en' });
+  });
+});

@@ -1,0 +1,145 @@
+import request from 'supertest';
+import { selfHealingStatusSchema } from '@arasul/contracts';
+import { HealthRegistry } from '@arasul/service-kit';
+import { FakeDockerEngine, type ServiceTestInfra, createServiceTestInfra } from '@arasul/testkit';
+import { type Agent, createAgent } from '../src/agent';
+import { createApp } from '../src/app';
+import { parseSelfHealingConfig } from '../src/config';
+import { DockerRuntime } from '../src/runtime/docker.runtime';
+import { INTERNAL_SECRET, asCaller, eventsOf, eventually, identity } from './helpers';
+
+jest.setTimeout(60_000);
+
+const admin = asCaller(identity('admin'));
+
+describe('self-healing agent on Docker (real dockerode against the fake Engine API)', () => {
+  let infra: ServiceTestInfra;
+  let engine: FakeDockerEngine;
+  let agent: Agent;
+  let app: ReturnType<typeof createApp>;
+
+  beforeAll(async () => {
+    infra = await createServiceTestInfra('self-healing-agent', ['service.#', 'selfhealing.#']);
+    engine = new FakeDockerEngine(
+      [
+        { service: 'postgres-db', dependsOn: [] },
+        { service: 'llm-queue', dependsOn: ['postgres-db:service_healthy:false'] },
+        { service: 'looper' },
+        { service: 'no-check', healthcheck: false },
+      ],
+      { restartDelayMs: 50 },
+    );
+    await engine.start();
+    const config = parseSelfHealingConfig({
+      INTERNAL_SECRET,
+      DOCKER_HOST: `unix://${engine.socketPath}`,
+      SELF_HEALING_UNREADY_S: '5',
+      SELF_HEALING_TICK_MS: '100',
+      SELF_HEALING_RECONCILE_MS: '1000',
+    });
+    const runtime = new DockerRuntime(config.DOCKER_HOST ?? '', {
+      project: config.COMPOSE_PROJECT_NAME,
+      reconcileMs: config.SELF_HEALING_RECONCILE_MS,
+      logger: infra.logger,
+    });
+    expect(await runtime.probe()).toBe(true);
+    const health = new HealthRegistry('self-healing-agent');
+    agent = createAgent({
+      config,
+      logger: infra.logger,
+      health,
+      db: infra.database.db,
+      bus: infra.bus,
+      runtime,
+    });
+    await agent.start();
+    app = createApp({ config, logger: infra.logger, health, db: infra.database.db, ...agent });
+    await eventually(() => agent.healer.services().length === 4, 'the agent sees every container');
+  });
+
+  afterAll(async () => {
+    await agent.stop();
+    await engine.close();
+    await infra.close();
+  });
+
+  it('lists the compose services with health, dependencies and the runtime', async () => {
+    const status = selfHealingStatusSchema.parse(
+      (await request(app).get('/api/self-healing/status').set(admin).expect(200)).body,
+    );
+    expect(status).toMatchObject({ runtime: 'docker', runtimeConnected: true });
+    expect(status.services.map((s) => [s.name, s.state, s.health])).toEqual([
+      ['llm-queue', 'running', 'healthy'],
+      ['looper', 'running', 'healthy'],
+      ['no-check', 'running', 'none'],
+      ['postgres-db', 'running', 'healthy'],
+    ]);
+    expect(agent.healer.find('llm-queue')?.svc.dependencies).toEqual(['postgres-db']);
+  });
+
+  it('sees a container die from the event stream and records the restart Docker does', async () => {
+    engine.crash('llm-queue');
+    const detected = await eventually(
+      async () => (await eventsOf(infra.database.db, 'llm-queue')).find((e) => e.event_type === 'detected'),
+      'the die is recorded',
+      3000,
+    );
+    expect(detected).toMatchObject({ trigger: 'crashed' });
+    expect(detected.description).toContain('code 137');
+    await infra.events.waitFor(
+      'selfhealing.action.taken',
+      (p) => p.target === 'llm-queue' && p.runtime === 'docker' && p.action === 'restart_service',
+    );
+    await eventually(
+      async () => (await eventsOf(infra.database.db, 'llm-queue')).find((e) => e.event_type === 'recovered'),
+      'the recovery is recorded',
+    );
+  });
+
+  it('restarts a container that is running but unhealthy (what Docker itself never does)', async () => {
+    const calls = engine.calls.length;
+    engine.setHealth('postgres-db', 'unhealthy');
+    const action = await eventually(
+      async () => (await eventsOf(infra.database.db, 'postgres-db')).find((e) => e.event_type === 'action'),
+      'the agent acted on the unhealthy container',
+      10_000,
+    );
+    expect(action).toMatchObject({ action_taken: 'restart_service', trigger: 'hung', outcome: 'succeeded' });
+    expect(engine.calls.slice(calls).some((c) => c.method === 'POST' && c.path.endsWith('/restart'))).toBe(
+      true,
+    );
+    await eventually(() => agent.healer.find('postgres-db')?.svc.ready === true, 'healthy again');
+    // The agent's own restart is not mistaken for a crash.
+    const rows = await eventsOf(infra.database.db, 'postgres-db');
+    expect(rows.filter((e) => e.trigger === 'crashed')).toHaveLength(0);
+  });
+
+  it('quarantines a crash loop by switching the restart policy off; an admin release puts it back', async () => {
+    for (let i = 0; i < 6; i += 1) {
+      engine.crash('looper');
+      await eventually(
+        () => engine.container('looper').status !== 'restarting',
+        'Docker restarted it (or the policy is off)',
+        3000,
+      );
+    }
+    const escalated = await infra.events.waitFor(
+      'selfhealing.escalated',
+      (p) => p.target === 'looper',
+      10_000,
+    );
+    expect(escalated.payload).toMatchObject({
+      cause: 'budget_exhausted',
+      quarantined: true,
+      runtime: 'docker',
+    });
+    await eventually(
+      () => engine.container('looper').spec.restartPolicy === 'no',
+      'the restart policy is off',
+    );
+
+    await request(app).post('/api/services/looper/release').set(admin).expect(200);
+    expect(engine.container('looper').spec.restartPolicy).toBe('unless-stopped');
+    expect(engine.container('looper').status).toBe('running');
+  });
+});

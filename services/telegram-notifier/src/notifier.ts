@@ -1,0 +1,126 @@
+import type { Express } from 'express';
+import type { Redis } from 'ioredis';
+import type { Kysely } from 'kysely';
+import type { Database } from '@arasul/db';
+import {
+  type AmqpClient,
+  type ConsumerHandle,
+  type HealthRegistry,
+  type Logger,
+  createServiceApp,
+  identityMiddleware,
+} from '@arasul/service-kit';
+import { LlmClient } from './bot/llm.client';
+import { UpdateHandler } from './bot/update.handler';
+import { UpdatePoller } from './bot/update.poller';
+import type { NotifierConfig } from './config';
+import { notificationsRouter } from './http/notifications.router';
+import { telegramRouter } from './http/telegram.router';
+import { OutboxDispatcher } from './outbox/outbox.dispatcher';
+import { pruneOlderThan } from './outbox/outbox.repository';
+import { OutboxService } from './outbox/outbox.service';
+import { startEventConsumer } from './routing/event.consumer';
+import { RoutingService } from './routing/routing.service';
+import { RulesService } from './rules/rules.service';
+import { SettingsService } from './settings/settings.service';
+import { SetupService } from './setup/setup.service';
+import { SecretBox } from './shared/secret-box';
+import { BotAccount } from './telegram/bot-account';
+import { WebhooksService } from './webhooks/webhooks.service';
+
+export interface NotifierDeps {
+  config: NotifierConfig;
+  logger: Logger;
+  health: HealthRegistry;
+  db: Kysely<Database>;
+  redis: Redis;
+  bus: AmqpClient;
+}
+
+export interface Notifier {
+  app: Express;
+  dispatcher: OutboxDispatcher;
+  poller: UpdatePoller;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Builds every part (HTTP app, event consumer, outbox worker, update poller); `start` runs the loops. */
+export function createNotifier(deps: NotifierDeps): Notifier {
+  const { config, logger, db } = deps;
+  const box =
+    config.TELEGRAM_ENCRYPTION_KEY === undefined ? null : new SecretBox(config.TELEGRAM_ENCRYPTION_KEY);
+  if (!box) logger.warn('TELEGRAM_ENCRYPTION_KEY is not set: the notifier runs but cannot store a bot token');
+  const account = new BotAccount(db, box, config.TELEGRAM_API_ROOT, config.TELEGRAM_REQUEST_TIMEOUT_MS);
+  const dispatcher = new OutboxDispatcher(db, account, () => box, logger.child({ module: 'outbox' }), {
+    intervalMs: config.NOTIFIER_DISPATCH_INTERVAL_MS,
+    batch: config.NOTIFIER_DISPATCH_BATCH,
+    maxAttempts: config.NOTIFIER_MAX_ATTEMPTS,
+    webhookTimeoutMs: config.NOTIFIER_WEBHOOK_TIMEOUT_MS,
+  });
+  const wake = (): void => {
+    dispatcher.wake();
+  };
+  const setup = new SetupService(db, account, logger.child({ module: 'setup' }), () => 'polling');
+  const llm = new LlmClient(config.LLM_QUEUE_URL, config.INTERNAL_SECRET, config.NOTIFIER_ASK_TIMEOUT_MS);
+  const handler = new UpdateHandler(db, setup, logger.child({ module: 'bot' }), llm);
+  const poller = new UpdatePoller(
+    db,
+    account,
+    handler,
+    logger.child({ module: 'updates' }),
+    config.TELEGRAM_POLL_TIMEOUT_S,
+  );
+  setup.onChange = () => {
+    poller.restartPoll();
+    wake();
+  };
+  const routing = new RoutingService(deps.redis, logger.child({ module: 'routing' }));
+  const outbox = new OutboxService(db, wake);
+  const settings = new SettingsService(db);
+  const rules = new RulesService(db);
+  const webhooks = new WebhooksService(db, box, config.NOTIFIER_WEBHOOK_TIMEOUT_MS);
+
+  deps.health.register(dispatcher.healthCheck());
+  deps.health.register(poller.healthCheck());
+
+  const app = createServiceApp({
+    logger,
+    health: deps.health,
+    jsonLimit: '32kb',
+    beforeBody: (a) => {
+      a.use(identityMiddleware(config.INTERNAL_SECRET));
+    },
+    routes: (a) => {
+      a.use('/api/notifications', notificationsRouter({ settings, rules, outbox, webhooks }));
+      a.use('/api/telegram', telegramRouter({ setup, outbox }));
+    },
+  });
+
+  let consumer: ConsumerHandle | null = null;
+  let retention: NodeJS.Timeout | null = null;
+  return {
+    app,
+    dispatcher,
+    poller,
+    start: async () => {
+      await dispatcher.start();
+      poller.start();
+      consumer = await startEventConsumer(deps.bus, db, routing, config.NOTIFIER_CONSUMER_PREFETCH, wake);
+      retention = setInterval(() => {
+        pruneOlderThan(db, config.NOTIFIER_RETENTION_DAYS).catch((error: unknown) => {
+          logger.warn('notifier retention failed', {
+            error: error instanceof Error ? error.message : 'failed',
+          });
+        });
+      }, config.NOTIFIER_RETENTION_INTERVAL_SECONDS * 1000);
+      retention.unref();
+    },
+    stop: async () => {
+      if (retention) clearInterval(retention);
+      await consumer?.cancel();
+      await poller.stop();
+      await dispatcher.stop();
+    },
+  };
+}

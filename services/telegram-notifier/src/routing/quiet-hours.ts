@@ -1,0 +1,59 @@
+import { type QuietHours, WEEKDAYS, type WeekdayName } from '@arasul/contracts';
+
+const WEEKDAY_OF_INTL: Record<string, WeekdayName> = {
+  Mon: 'mon',
+  Tue: 'tue',
+  Wed: 'wed',
+  Thu: 'thu',
+  Fri: 'fri',
+  Sat: 'sat',
+  Sun: 'sun',
+};
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+/** Wall-clock weekday and minute of the day at `at` in `timeZone` (DST-correct: Intl knows the zone rules). */
+export function wallClock(at: Date, timeZone: string): { day: WeekdayName; minute: number } {
+  let formatter = formatters.get(timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat('en-GB', {
+      timeZone,
+      weekday: 'short',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    });
+    formatters.set(timeZone, formatter);
+  }
+  const parts = formatter.formatToParts(at);
+  const part = (type: string): string => parts.find((p) => p.type === type)?.value ?? '';
+  const day = WEEKDAY_OF_INTL[part('weekday')] ?? 'mon';
+  return { day, minute: Number(part('hour')) * 60 + Number(part('minute')) };
+}
+
+function minutesOf(hhmm: string): number {
+  const [h, m] = hhmm.split(':');
+  return Number(h) * 60 + Number(m);
+}
+
+/**
+ * Whether `at` falls into the quiet hours. A day's window whose end is before its start runs past midnight
+ * into the next morning (Friday 22:00–07:00 covers Saturday 06:59 too).
+ */
+export function isQuietTime(at: Date, quiet: Partial<QuietHours>, timeZone: string): boolean {
+  const { day, minute } = wallClock(at, timeZone);
+  const index = WEEKDAYS.indexOf(day);
+  const today = quiet[day] ?? null;
+  if (today) {
+    const start = minutesOf(today.start);
+    const end = minutesOf(today.end);
+    if (start < end ? minute >= start && minute < end : minute >= start) return true;
+  }
+  const yesterday = quiet[WEEKDAYS[(index + 6) % 7] ?? 'sun'] ?? null;
+  if (yesterday) {
+    const start = minutesOf(yesterday.start);
+    const end = minutesOf(yesterday.end);
+    if (end < start && minute < end) return true;
+  }
+  return false;
+}
