@@ -560,9 +560,7 @@ describe('dashboard (Chromium, native platform)', () => {
       await page.goto(`${base}/system`);
       await page.getByTestId('service-metrics-collector').waitFor();
       // A string, because the test's TypeScript has no DOM types.
-      const overflow = (await page.evaluate(
-        'document.documentElement.scrollWidth - window.innerWidth',
-      )) as number;
+      const overflow = await page.evaluate('document.documentElement.scrollWidth - window.innerWidth');
       expect(overflow).toBeLessThanOrEqual(0);
     });
     await page.setViewportSize({ width: 1366, height: 900 });
@@ -631,9 +629,7 @@ describe('dashboard (Chromium, native platform)', () => {
     await step('18-notifications-phone', async () => {
       await page.goto(`${base}/notifications`);
       await page.getByTestId('notification-outbox').waitFor();
-      const overflow = (await page.evaluate(
-        'document.documentElement.scrollWidth - window.innerWidth',
-      )) as number;
+      const overflow = await page.evaluate('document.documentElement.scrollWidth - window.innerWidth');
       expect(overflow).toBeLessThanOrEqual(0);
     });
     await page.setViewportSize({ width: 1366, height: 900 });

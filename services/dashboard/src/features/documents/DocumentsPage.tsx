@@ -1,4 +1,4 @@
-import { type DragEvent, type FormEvent, useEffect, useMemo, useRef, useState, useCallback } from 'react';
+import { type DragEvent, type SubmitEvent, useEffect, useMemo, useRef, useState, useCallback } from 'react';
 import { readSse } from '../../api/sse';
 import { hasRole, useApp } from '../../app/context';
 import { useI18n } from '../../i18n/i18n';
@@ -266,7 +266,7 @@ export default function DocumentsPage() {
         {sorted.length === 0 && !list.loading ? (
           <EmptyState title={t('documents.empty')} />
         ) : (
-          <div className="table-scroll">
+          <div className="table-scroll" role="region" aria-label={t('documents.list')} tabIndex={0}>
             <table className="table" data-testid="documents">
               <thead>
                 <tr>
@@ -430,7 +430,7 @@ function NewSpace({
   const [name, setName] = useState('');
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
-  const submit = async (event: FormEvent) => {
+  const submit = async (event: SubmitEvent) => {
     event.preventDefault();
     setBusy(true);
     setError(undefined);

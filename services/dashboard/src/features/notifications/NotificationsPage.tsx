@@ -1,4 +1,4 @@
-import { type FormEvent, useEffect, useMemo, useRef, useState, useCallback } from 'react';
+import { type SubmitEvent, useEffect, useMemo, useRef, useState, useCallback } from 'react';
 import {
   type NotificationSettings,
   type NotificationSeverityLevel,
@@ -96,7 +96,7 @@ function TelegramCard({ api }: { api: NotificationsApi }) {
       setBusy(false);
     }
   };
-  const submit = (event: FormEvent) => {
+  const submit = (event: SubmitEvent) => {
     event.preventDefault();
     void run(async () => {
       setSetup(await api.startSetup(token.trim()));
@@ -224,7 +224,7 @@ function SettingsCard({ api }: { api: NotificationsApi }) {
 
   const setDay = (day: keyof QuietHours, value: QuietHours[keyof QuietHours]) =>
     setDraft({ ...draft, quietHours: { ...draft.quietHours, [day]: value } });
-  const save = async (event: FormEvent) => {
+  const save = async (event: SubmitEvent) => {
     event.preventDefault();
     setBusy(true);
     setError(undefined);
@@ -311,11 +311,16 @@ function SettingsCard({ api }: { api: NotificationsApi }) {
           </Field>
         </div>
         {/* min-width 0: a fieldset is as wide as its content by default, which would push the table past a phone screen */}
-        <fieldset style={{ minWidth: 0 }}>
+        <fieldset className="quiet-hours">
           <legend>{t('notify.quiet.title')}</legend>
           <p className="muted small">{t('notify.quiet.hint')}</p>
-          {/* max-width caps what the table contributes to the card's width, so it scrolls instead on a phone */}
-          <div className="table-scroll" style={{ maxWidth: 'calc(100vw - 7rem)' }}>
+          {/* quiet-hours-scroll caps what the table contributes to the card's width: it scrolls on a phone */}
+          <div
+            className="table-scroll quiet-hours-scroll"
+            role="region"
+            aria-label={t('notify.quiet.title')}
+            tabIndex={0}
+          >
             <table className="table" data-testid="quiet-hours">
               <thead>
                 <tr>
@@ -402,7 +407,7 @@ function RulesCard({ api }: { api: NotificationsApi }) {
       <p className="muted small">{t('notify.rules.hint')}</p>
       {rules.error !== undefined && <ErrorNotice error={rules.error} onRetry={rules.reload} />}
       {error !== undefined && <ErrorNotice error={error} />}
-      {rules.data && rules.data.length === 0 && <p className="muted">{t('notify.rules.none')}</p>}
+      {rules.data?.length === 0 && <p className="muted">{t('notify.rules.none')}</p>}
       {rules.data && rules.data.length > 0 && (
         <ul data-testid="notification-rules">
           {rules.data.map((rule) => (
@@ -613,9 +618,9 @@ function OutboxCard({ api }: { api: NotificationsApi }) {
     >
       {page.error !== undefined && <ErrorNotice error={page.error} onRetry={page.reload} />}
       {error !== undefined && <ErrorNotice error={error} />}
-      {page.data && page.data.items.length === 0 && <p className="muted">{t('notify.outbox.none')}</p>}
+      {page.data?.items.length === 0 && <p className="muted">{t('notify.outbox.none')}</p>}
       {page.data && page.data.items.length > 0 && (
-        <div className="table-scroll">
+        <div className="table-scroll" role="region" aria-label={t('notify.outbox.title')} tabIndex={0}>
           <table className="table" data-testid="notification-outbox">
             <thead>
               <tr>
