@@ -663,8 +663,11 @@ describe('dashboard (Chromium, native platform)', () => {
       await page.keyboard.press('Tab');
       await page.keyboard.press('Enter');
       await page.waitForURL(`${base}/chat`);
+      // The address changes before the page is shown (a router transition); the menu closes when it is.
+      await page.getByTestId('chat-input').waitFor();
       expect(await toggle.getAttribute('aria-expanded')).toBe('false');
       await toggle.click();
+      await nav.getByRole('link').first().waitFor();
     });
 
     // Every page in the navigation (pages added later included), reached through the menu.
