@@ -1,12 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { SessionDto, SessionUser } from '@arasul/contracts';
 import type { Database } from '@arasul/db';
-import {
-  type Identity,
-  csrfTokenFor,
-  signAccessToken,
-  userRoleAtLeast,
-} from '@arasul/service-kit';
+import { type Identity, csrfTokenFor, signAccessToken, userRoleAtLeast } from '@arasul/service-kit';
 import type { AuditService } from '../audit/audit.service';
 import type { RequestMeta } from '../shared/request-meta';
 import { type RevocationPublisher, sessionRevocations } from '../shared/revocations';
