@@ -63,7 +63,7 @@ async function probe(seconds: number): Promise<{ latencies: number[]; errors: nu
         const res = await fetch(`${BASE}${PROBE_PATH}`, { signal: AbortSignal.timeout(10_000) }).catch(
           () => undefined,
         );
-        if (!res || !res.ok) errors += 1;
+        if (!res?.ok) errors += 1;
         await res?.arrayBuffer();
         latencies.push(performance.now() - t0);
       })(),

@@ -259,7 +259,7 @@ async function waitForHttp(url: string, what: string, child: ChildProcess): Prom
 }
 
 async function stop(child: ChildProcess | undefined, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  if (child?.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill(signal);
   await Promise.race([exited, sleep(15_000)]);

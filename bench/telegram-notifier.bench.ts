@@ -281,7 +281,7 @@ async function main(): Promise<void> {
     };
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   } finally {
-    if (child && child.exitCode === null) await stop(child);
+    if (child?.exitCode === null) await stop(child);
     await bus.close();
     await deleteAmqpNamespace(TEST_RABBITMQ_URL, namespace);
     await cleanupRedisPrefix(redisPrefix);

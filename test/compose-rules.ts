@@ -11,6 +11,14 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 
+/** A YAML value as text: scalars as written, anything else as JSON (so a wrong shape shows in the message). */
+function scalar(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
+    return value.toString();
+  return value === undefined || value === null ? '' : JSON.stringify(value);
+}
+
 type Obj = Record<string, unknown>;
 
 export interface PlatformService {
@@ -121,13 +129,13 @@ export function environmentOf(service: Obj): Record<string, string> {
   const out: Record<string, string> = {};
   if (Array.isArray(env)) {
     for (const entry of env) {
-      const text = String(entry);
+      const text = scalar(entry);
       const eq = text.indexOf('=');
       if (eq > 0) out[text.slice(0, eq)] = text.slice(eq + 1);
       else out[text] = '';
     }
   } else if (isObj(env)) {
-    for (const [key, value] of Object.entries(env)) out[key] = value === null ? '' : String(value);
+    for (const [key, value] of Object.entries(env)) out[key] = value === null ? '' : scalar(value);
   }
   return out;
 }
@@ -142,12 +150,12 @@ export function networksOf(service: Obj): string[] {
 
 /** Sources of the secrets a service is given (short or long syntax). */
 export function secretsOf(service: Obj): string[] {
-  return asArray(service.secrets).map((s) => (isObj(s) ? String(s.source) : String(s)));
+  return asArray(service.secrets).map((s) => (isObj(s) ? scalar(s.source) : scalar(s)));
 }
 
 /** Target file names under /run/secrets of the secrets a service is given. */
 function secretTargetsOf(service: Obj): string[] {
-  return asArray(service.secrets).map((s) => (isObj(s) ? String(s.target ?? s.source) : String(s)));
+  return asArray(service.secrets).map((s) => (isObj(s) ? scalar(s.target ?? s.source) : scalar(s)));
 }
 
 interface PublishedPort {
@@ -162,7 +170,7 @@ export function publishedPortsOf(service: Obj): PublishedPort[] {
       const hostIp = typeof port.host_ip === 'string' ? withDefaults(port.host_ip) : '';
       return { spec: JSON.stringify(port), hostIp };
     }
-    const spec = String(port);
+    const spec = scalar(port);
     const resolved = withDefaults(spec);
     const bracketed = /^\[([^\]]+)\]:/.exec(resolved);
     if (bracketed?.[1] !== undefined) return { spec, hostIp: bracketed[1] };
@@ -173,11 +181,11 @@ export function publishedPortsOf(service: Obj): PublishedPort[] {
 
 function healthcheckText(service: Obj): string {
   const test = asObj(service.healthcheck).test;
-  return Array.isArray(test) ? test.map(String).join(' ') : String(test ?? '');
+  return Array.isArray(test) ? test.map(scalar).join(' ') : scalar(test ?? '');
 }
 
 function isOneShot(service: Obj): boolean {
-  return String(service.restart) === 'no';
+  return scalar(service.restart) === 'no';
 }
 
 // ------------------------------------------------------------------------------------------ the base file
@@ -201,7 +209,7 @@ export function checkCompose(compose: Obj, rules: ComposeRules): string[] {
     };
 
     // Restart policy: long-running containers come back after crashes and reboots.
-    const restart = service.restart === undefined ? undefined : String(service.restart);
+    const restart = service.restart === undefined ? undefined : scalar(service.restart);
     if (restart === undefined) say('has no restart policy');
     else if (!RESTART_POLICIES.has(restart) && !restart.startsWith('on-failure:')) {
       say(`has an unknown restart policy "${restart}"`);
@@ -215,7 +223,7 @@ export function checkCompose(compose: Obj, rules: ComposeRules): string[] {
       if (!isObj(healthcheck)) say('has no healthcheck');
       else {
         const test = healthcheck.test;
-        const testText = Array.isArray(test) ? test.map(String) : [String(test ?? '')];
+        const testText = Array.isArray(test) ? test.map(scalar) : [scalar(test ?? '')];
         if (healthcheck.disable === true || testText[0] === 'NONE' || testText.join('') === '') {
           say('has its healthcheck disabled or empty');
         }
@@ -234,7 +242,7 @@ export function checkCompose(compose: Obj, rules: ComposeRules): string[] {
       say('has no pids_limit (a positive integer)');
     } else if (limits.pids !== undefined && limits.pids !== pidsLimit) {
       say(
-        `sets pids_limit ${pidsLimit} but deploy.resources.limits.pids ${String(limits.pids)} (compose rejects distinct values)`,
+        `sets pids_limit ${pidsLimit} but deploy.resources.limits.pids ${scalar(limits.pids)} (compose rejects distinct values)`,
       );
     }
 
@@ -312,7 +320,7 @@ export function checkCompose(compose: Obj, rules: ComposeRules): string[] {
 
     // The Docker socket: only the proxy holds it.
     const mountsSocket = asArray(service.volumes).some((v) =>
-      (isObj(v) ? String(v.source ?? '') : String(v)).includes('docker.sock'),
+      (isObj(v) ? scalar(v.source ?? '') : scalar(v)).includes('docker.sock'),
     );
     if (mountsSocket && name !== rules.socketProxyService) {
       say(`mounts the Docker socket (only ${rules.socketProxyService} may; use it through the proxy)`);
@@ -320,7 +328,7 @@ export function checkCompose(compose: Obj, rules: ComposeRules): string[] {
 
     // Images built from this repository run hardened.
     if (service.build !== undefined) {
-      const user = service.user === undefined ? '' : String(service.user);
+      const user = service.user === undefined ? '' : scalar(service.user);
       if (user === '' || user === 'root' || user.startsWith('0')) say('runs as root (set user: node)');
       if (!asArray(service.cap_drop).map(String).includes('ALL'))
         say('does not drop all capabilities (cap_drop: [ALL])');
@@ -338,8 +346,8 @@ export function checkCompose(compose: Obj, rules: ComposeRules): string[] {
     const say = (problem: string): void => {
       problems.push(`${platform.name}: ${problem}`);
     };
-    if (!LONG_RUNNING_RESTART.has(String(service.restart))) {
-      say(`is a platform service but restarts "${String(service.restart)}" (use unless-stopped)`);
+    if (!LONG_RUNNING_RESTART.has(scalar(service.restart))) {
+      say(`is a platform service but restarts "${scalar(service.restart)}" (use unless-stopped)`);
     }
     const args = asObj(asObj(service.build).args);
     if (args.SERVICE !== platform.name) say(`is not built from the repository with SERVICE=${platform.name}`);
@@ -350,7 +358,7 @@ export function checkCompose(compose: Obj, rules: ComposeRules): string[] {
     const hostEnv = platform.portEnv.replace(/_PORT$/, '_HOST');
     if (env[hostEnv] !== '0.0.0.0')
       say(`does not set ${hostEnv}=0.0.0.0, so no other container can reach it`);
-    const effectivePort = port === undefined ? String(platform.port) : withDefaults(port);
+    const effectivePort = port === undefined ? scalar(platform.port) : withDefaults(port);
     if (!healthcheckText(service).includes(`127.0.0.1:${effectivePort}/`)) {
       say(`healthcheck does not probe its own port ${effectivePort}`);
     }

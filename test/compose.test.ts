@@ -57,7 +57,10 @@ describe('docker-compose.yml', () => {
   it('runs the migration once, before every platform service', () => {
     expect(services.migrate?.restart).toBe('no');
     for (const { name } of platformServices) {
-      expect({ name, migrate: (services[name]?.depends_on as Record<string, unknown>)?.migrate }).toEqual({
+      expect({
+        name,
+        migrate: (services[name]?.depends_on as Record<string, unknown> | undefined)?.migrate,
+      }).toEqual({
         name,
         migrate: { condition: 'service_completed_successfully' },
       });

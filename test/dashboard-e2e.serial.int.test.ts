@@ -5,6 +5,7 @@ import type { Locator, Page, Response as BrowserResponse } from 'playwright-core
 import { makeDocx, makePdf, makeScanPng } from '../services/document-indexer/test/helpers';
 import { AmqpClient, createLogger } from '@arasul/service-kit';
 import { FakeOllama, FakeTelegramBotApi, TEST_RABBITMQ_URL } from '@arasul/testkit';
+import { axeViolations, expectAccessible } from './e2e/axe';
 import { type LaunchedBrowser, launchChromium, screenshot } from './e2e/browser';
 import { ROOT, ScratchPlatform } from './e2e/platform';
 
@@ -14,6 +15,7 @@ import { ROOT, ScratchPlatform } from './e2e/platform';
  * Ollama as the language model. One browser session walks through first-run setup, the live overview,
  * streaming chat (incremental, stop, reload mid-answer), an API key used from outside, sign-out, and the
  * login page's messages. Screenshots of every step go to var/test/screenshots (failures to .../failed).
+ * Every step ends with axe-core checking the page it left the browser on: any violation fails the step.
  * Serial: it starts the whole platform on fixed ports.
  */
 const RESULTS = join(ROOT, 'var', 'test');
@@ -43,7 +45,7 @@ async function waitUntil<T>(
  * elements that stick out, so the fix is obvious from the message. A string script: the test has no DOM types.
  */
 async function expectNoHorizontalOverflow(page: Page): Promise<void> {
-  const report = (await page.evaluate(`(() => {
+  const report: { overflow: number; culprits: string[] } = await page.evaluate(`(() => {
     const width = window.innerWidth;
     const overflow = document.documentElement.scrollWidth - width;
     const describe = (el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
@@ -74,7 +76,7 @@ async function expectNoHorizontalOverflow(page: Page): Promise<void> {
         culprits.unshift('text "' + t.textContent.trim().slice(0, 40) + '" in ' + describe(parent) + ' right=' + Math.round(r.right));
     }
     return { overflow, culprits: culprits.filter((c) => !c.includes('parentOverflowX=auto')).slice(0, 10) };
-  })()`)) as { overflow: number; culprits: string[] };
+  })()`);
   if (report.overflow > 0)
     throw new Error(`the page is ${report.overflow} px too wide: ${report.culprits.join(', ')}`);
 }
@@ -100,13 +102,15 @@ describe('dashboard (Chromium, native platform)', () => {
   let page: Page;
   let accessToken: string | null = null;
 
-  /** Runs one step of the walk; a screenshot of the page either way (under failed/ when it threw). */
+  /** Runs one step of the walk, then axe-core on the page; a screenshot either way (under failed/ when it threw). */
   async function step(name: string, body: () => Promise<void>): Promise<void> {
     try {
       await body();
       await screenshot(page, SHOTS, name);
+      await expectAccessible(page, name);
     } catch (error) {
-      if (page) await screenshot(page, join(SHOTS, 'failed'), name);
+      // (beforeAll may have failed before there was a page)
+      if ((page as Page | undefined) !== undefined) await screenshot(page, join(SHOTS, 'failed'), name);
       throw error;
     }
   }
@@ -164,6 +168,13 @@ describe('dashboard (Chromium, native platform)', () => {
       await page.getByLabel('Passwort wiederholen', { exact: true }).fill(PASSWORD);
       expect(await rules.locator('li[data-ok="false"]').count()).toBe(0);
       await screenshot(page, SHOTS, '01-setup-filled');
+      // The check itself must be able to fail: an image without a text alternative is reported.
+      await page.evaluate(
+        'document.body.insertAdjacentHTML("beforeend", \'<img id="axe-probe" src="/favicon.svg">\')',
+      );
+      expect((await axeViolations(page)).join('\n')).toContain('image-alt');
+      await page.evaluate('document.getElementById("axe-probe").remove()');
+      await expectAccessible(page, 'the setup page');
       await page.getByRole('button', { name: 'Konto anlegen und starten' }).click();
       await page.getByRole('heading', { name: 'Übersicht' }).waitFor();
       expect(await text(page.getByTestId('current-user'))).toContain('admin');
@@ -391,9 +402,9 @@ describe('dashboard (Chromium, native platform)', () => {
       await cdp.detach();
       await page.goto(`${base}/login`);
       await page.getByTestId('login-form').waitFor();
-      const interactiveMs = (await page.evaluate(
+      const interactiveMs = await page.evaluate<number | null>(
         'performance.getEntriesByName("arasul:login-interactive")[0]?.startTime ?? null',
-      )) as number | null;
+      );
       numbers.loginInteractiveMs = interactiveMs === null ? null : Math.round(interactiveMs);
       expect(interactiveMs).not.toBeNull();
       expect(interactiveMs).toBeLessThanOrEqual(1000);
@@ -429,6 +440,7 @@ describe('dashboard (Chromium, native platform)', () => {
       expect(await submit.isDisabled()).toBe(true);
       expect(await text(submit)).toMatch(/^Bitte warten \(\d+ Minuten\)$/);
       await screenshot(page, SHOTS, '08-login-locked');
+      await expectAccessible(page, 'the login page with its lockout message');
 
       // The lock is for that name only: the administrator still gets in from here.
       await username.fill('admin');
@@ -658,6 +670,64 @@ describe('dashboard (Chromium, native platform)', () => {
       await page.getByTestId('notification-outbox').waitFor();
       await expectNoHorizontalOverflow(page);
     });
+    await page.setViewportSize({ width: 1366, height: 900 });
+  });
+
+  it('on a phone (390 px) the navigation sits behind a menu button that works with the keyboard, and every page fits', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    const toggle = page.getByTestId('nav-toggle');
+    const nav = page.getByRole('navigation', { name: 'Hauptnavigation' });
+    const fitsWidth = async () => await page.evaluate('document.documentElement.scrollWidth');
+    await step('14-phone-menu', async () => {
+      await page.goto(`${base}/`);
+      await page.getByRole('heading', { name: 'Übersicht' }).waitFor();
+      expect(await toggle.getAttribute('aria-expanded')).toBe('false');
+      expect(await nav.isVisible()).toBe(false);
+
+      // Keyboard: Enter opens, Tab reaches the first page, Escape closes and gives the focus back.
+      await toggle.focus();
+      await page.keyboard.press('Enter');
+      expect(await toggle.getAttribute('aria-expanded')).toBe('true');
+      expect(await nav.isVisible()).toBe(true);
+      await page.keyboard.press('Tab');
+      expect(await page.evaluate('document.activeElement?.textContent')).toBe('Übersicht');
+      await page.keyboard.press('Escape');
+      expect(await toggle.getAttribute('aria-expanded')).toBe('false');
+      expect(await page.evaluate('document.activeElement?.getAttribute("data-testid")')).toBe('nav-toggle');
+
+      // Choosing a page with the keyboard goes there and closes the menu.
+      await page.keyboard.press('Enter');
+      await page.keyboard.press('Tab');
+      await page.keyboard.press('Tab');
+      await page.keyboard.press('Enter');
+      await page.waitForURL(`${base}/chat`);
+      // The address changes before the page is shown (a router transition); the menu closes when it is.
+      await page.getByTestId('chat-input').waitFor();
+      expect(await toggle.getAttribute('aria-expanded')).toBe('false');
+      await toggle.click();
+      await nav.getByRole('link').first().waitFor();
+    });
+
+    // Every page in the navigation (pages added later included), reached through the menu.
+    const labels = (await nav.getByRole('link').allTextContents()).map((label) => label.trim());
+    expect(labels.length).toBeGreaterThanOrEqual(3);
+    await page.keyboard.press('Escape');
+    for (const [index, label] of labels.entries()) {
+      await step(`15-phone-page-${String(index + 1)}`, async () => {
+        await toggle.click();
+        await nav.getByRole('link', { name: label, exact: true }).click();
+        expect(await toggle.getAttribute('aria-expanded')).toBe('false');
+        await page.locator('.main h1').first().waitFor();
+        await sleep(1000);
+        expect(await fitsWidth()).toBeLessThanOrEqual(390);
+        // The dark colour scheme has its own colours: checked as well.
+        // (Without transitions, so axe never measures a colour halfway between the two schemes.)
+        await page.emulateMedia({ colorScheme: 'dark', reducedMotion: 'reduce' });
+        await sleep(300);
+        await expectAccessible(page, `${label}, dark colour scheme`);
+        await page.emulateMedia({ colorScheme: 'light', reducedMotion: 'no-preference' });
+      });
+    }
     await page.setViewportSize({ width: 1366, height: 900 });
   });
 });

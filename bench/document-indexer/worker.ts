@@ -4,7 +4,7 @@
  * (the parent's embedded S3 server, reached as an external endpoint) and embedding endpoint.
  */
 import { join } from 'node:path';
-import { createDb, createPool, type Database } from '@arasul/db';
+import { createDb, createPool } from '@arasul/db';
 import { AmqpClient, HealthRegistry, Topology, createLogger } from '@arasul/service-kit';
 import { createServices } from '../../services/document-indexer/src/app';
 import { LlmQueueEmbedder } from '../../services/document-indexer/src/clients/embedding.client';
@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   const config = parseIndexerConfig({ ...env, NODE_ENV: 'production', LOG_LEVEL: 'warn' });
   const logger = createLogger({ service: 'bench-indexer', level: 'warn', format: 'json' });
   const pool = createPool({ connectionString: env.BENCH_DB_URL ?? '', max: 5 });
-  const db = createDb<Database>(pool);
+  const db = createDb(pool);
   const bus = new AmqpClient({
     url: config.RABBITMQ_URL,
     service: 'document-indexer',

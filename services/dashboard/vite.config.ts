@@ -11,10 +11,10 @@ const gateway = `http://127.0.0.1:${env.GATEWAY_PORT ?? '8080'}`;
 
 export default defineConfig({
   plugins: [react()],
-  // Shared HTTP DTOs (zod) come straight from the contracts' TypeScript source.
+  // The shared HTTP contracts are bundled from their TypeScript source (no prior build of the package).
   resolve: {
     alias: {
-      '@arasul/contracts/http': new URL('../../packages/contracts/src/http', import.meta.url).pathname,
+      '@arasul/contracts': new URL('../../packages/contracts/src/index.ts', import.meta.url).pathname,
     },
   },
   build: {

@@ -492,7 +492,10 @@ export function buildRequest(c: FuzzCase, target: FuzzTarget, identity: FuzzIden
   const headers: Record<string, string> = { ...c.headers, ...who.headers };
   let body: Built['body'];
   if (c.body.kind === 'json')
-    body = { contentType: 'application/json', data: Buffer.from(JSON.stringify(c.body.value) ?? 'null') };
+    body = {
+      contentType: 'application/json',
+      data: Buffer.from((JSON.stringify(c.body.value) as string | undefined) ?? 'null'),
+    };
   if (c.body.kind === 'raw')
     body = { contentType: c.body.contentType, data: Buffer.from(c.body.text, 'utf8') };
   if (c.body.kind === 'huge')

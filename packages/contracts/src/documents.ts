@@ -46,6 +46,10 @@ export const documentListSchema = z.object({
 });
 export type DocumentList = z.infer<typeof documentListSchema>;
 
+/** `GET /api/documents/events`: an SSE `document` event, the document after a change (`deleted`: gone). */
+export const documentChangeEventSchema = documentDtoSchema.extend({ deleted: z.boolean() });
+export type DocumentChangeEvent = z.infer<typeof documentChangeEventSchema>;
+
 export const uploadResultSchema = z.object({
   documents: z.array(documentDtoSchema),
 });
@@ -62,6 +66,13 @@ export const documentChunkDtoSchema = z.object({
   wordCount: z.number().int().nonnegative(),
 });
 export type DocumentChunkDto = z.infer<typeof documentChunkDtoSchema>;
+
+/** `GET /api/documents/:id/chunks`. */
+export const documentChunkPageSchema = z.object({
+  items: z.array(documentChunkDtoSchema),
+  total: z.number().int().nonnegative(),
+});
+export type DocumentChunkPage = z.infer<typeof documentChunkPageSchema>;
 
 export const documentStatsSchema = z.object({
   documents: z.number().int().nonnegative(),
@@ -85,6 +96,7 @@ export const spaceDtoSchema = z.object({
   updatedAt: z.string(),
 });
 export type SpaceDto = z.infer<typeof spaceDtoSchema>;
+export const spaceListSchema = z.object({ items: z.array(spaceDtoSchema) });
 
 export const spaceInputSchema = z
   .object({

@@ -6,7 +6,7 @@ import { format } from 'node:util';
  *   down --yes         revert every migration of both databases (developers only)
  * Exit codes: 0 done, 1 failed, 2 bad usage or environment. Failures print one line to stderr.
  */
-import { ConfigError, loadProvisionConfig } from './config';
+import { ConfigError, loadProvisionConfig, processEnvironment } from './config';
 import { describeError } from './describe-error';
 import { provision, revertAllMigrations } from './provision';
 
@@ -85,7 +85,7 @@ function oneLine(text: string): string {
 }
 
 if (require.main === module) {
-  runCli(process.argv.slice(2), process.env).then(
+  runCli(process.argv.slice(2), processEnvironment()).then(
     (code) => {
       process.exitCode = code;
     },

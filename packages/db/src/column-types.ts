@@ -34,7 +34,7 @@ export type Int8 = ColumnType<string, string | number, string | number>;
 
 export type JsonPrimitive = string | number | boolean | null;
 export type JsonValue = JsonPrimitive | JsonValue[] | { [key: string]: JsonValue };
-export type JsonObject = { [key: string]: JsonValue };
+export type JsonObject = Record<string, JsonValue>;
 
 /**
  * json/jsonb: selected already parsed. Written as JSON text (`JSON.stringify(value)`): node-postgres would

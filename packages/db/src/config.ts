@@ -133,3 +133,8 @@ function resolveSecret(
   }
   return content === '' ? undefined : content;
 }
+
+/** The process environment, for a command-line entry point that hands it on (the one place it is read). */
+export function processEnvironment(): NodeJS.ProcessEnv {
+  return process.env;
+}

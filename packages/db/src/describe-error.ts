@@ -9,5 +9,5 @@ export function describeError(error: unknown): string {
     return describeError(error.errors[0]);
   }
   if ('message' in error && typeof error.message === 'string' && error.message !== '') return error.message;
-  return String(error);
+  return JSON.stringify(error);
 }

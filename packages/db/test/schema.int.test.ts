@@ -17,7 +17,7 @@ const LAST_SEED_MIGRATION: Record<MigrationSet, string> = {
 
 async function migrateToSeedSchema(db: Kysely<unknown>, set: MigrationSet): Promise<void> {
   const { error } = await createMigrator(db, set).migrateTo(LAST_SEED_MIGRATION[set]);
-  if (error !== undefined) throw error;
+  if (error !== undefined) throw new Error('migrating to the seed schema failed', { cause: error });
 }
 
 /** The expected tables and columns, with what the database has for exactly those columns. */

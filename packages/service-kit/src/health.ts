@@ -4,7 +4,8 @@
  */
 export interface HealthCheck {
   name: string;
-  check: (signal: AbortSignal) => Promise<void | Record<string, unknown>>;
+  /** Resolves when up; an object it resolves with is shown as the check's details. */
+  check: (signal: AbortSignal) => Promise<unknown>;
   /** Non-critical checks are reported but do not make the service unready (e.g. an optional fallback). */
   critical?: boolean;
   timeoutMs?: number;
@@ -116,7 +117,7 @@ async function runCheck(c: HealthCheck): Promise<CheckResult> {
       }),
     ]);
     const result: CheckResult = { status: 'up', latencyMs: elapsed(started), critical };
-    if (info) result.info = info;
+    if (typeof info === 'object' && info !== null) result.info = info as Record<string, unknown>;
     return result;
   } catch (error) {
     return {

@@ -1,6 +1,9 @@
 import winston from 'winston';
 import { currentRequestId } from './context';
 
+/** A log field as text for the pretty format: strings as they are, anything else as JSON. */
+const text = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value));
+
 export type Logger = winston.Logger;
 export type LogLevel = 'error' | 'warn' | 'info' | 'http' | 'debug';
 
@@ -39,9 +42,9 @@ export function createLogger(options: LoggerOptions): Logger {
           winston.format.errors({ stack: true }),
           winston.format.colorize(),
           winston.format.printf(({ timestamp, level, message, service, module, stack, ...meta }) => {
-            const scope = module ? `${String(service)}/${String(module)}` : String(service);
+            const scope = module ? `${text(service)}/${text(module)}` : text(service);
             const rest = Object.keys(meta).length > 0 ? ` ${JSON.stringify(meta)}` : '';
-            return `${String(timestamp)} ${level} [${scope}] ${String(message)}${rest}${stack ? `\n${String(stack)}` : ''}`;
+            return `${text(timestamp)} ${level} [${scope}] ${text(message)}${rest}${stack ? `\n${text(stack)}` : ''}`;
           }),
         )
       : winston.format.combine(

@@ -50,7 +50,8 @@ export function redisHealthCheck(client: Redis, name = 'redis', critical = true)
     name,
     critical,
     check: async () => {
-      const answer = await client.ping();
+      // ioredis types the answer as 'PONG'; a proxy or a wrong server could still say something else.
+      const answer: string = await client.ping();
       if (answer !== 'PONG') throw new Error(`unexpected PING answer ${answer}`);
     },
   };

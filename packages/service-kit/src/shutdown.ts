@@ -1,7 +1,10 @@
 import type { Logger } from './logger';
 import { errorMeta } from './logger';
 
-type Step = { name: string; stop: () => Promise<void> | void };
+interface Step {
+  name: string;
+  stop: () => Promise<void> | void;
+}
 
 /**
  * Stops a service in the reverse order of start: the last thing opened closes first, so the HTTP server

@@ -32,7 +32,7 @@ afterAll(async () => {
     await rabbitmqctl('start_app'); // a no-op when it is running
     await rabbitmqctl('await_startup');
   } finally {
-    await client?.close();
+    await client.close();
     await deleteAmqpNamespace(RABBITMQ_URL, namespace);
     await scratch.drop();
   }

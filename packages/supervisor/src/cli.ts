@@ -1,4 +1,5 @@
 import { format } from 'node:util';
+import { processEnvironment } from './config';
 import { checkDependencies } from './dependencies';
 import type { ProcessStatus } from './managed-process';
 import type { SupervisorStatus } from './supervisor';
@@ -15,7 +16,7 @@ function complain(...parts: unknown[]): void {
  * `scripts/arasul status` and `start`'s wait: talks to the running supervisor's loopback API and checks
  * the servers the platform depends on. Output is for a person; the exit code is for scripts.
  */
-const port = Number(process.env.SUPERVISOR_PORT ?? 8099);
+const port = Number(processEnvironment().SUPERVISOR_PORT ?? 8099);
 
 async function fetchStatus(): Promise<SupervisorStatus | undefined> {
   try {
@@ -63,7 +64,10 @@ function table(rows: string[][]): string {
 }
 
 async function status(): Promise<number> {
-  const [supervisor, dependencies] = await Promise.all([fetchStatus(), checkDependencies(process.env)]);
+  const [supervisor, dependencies] = await Promise.all([
+    fetchStatus(),
+    checkDependencies(processEnvironment()),
+  ]);
   let healthy = true;
   if (!supervisor) {
     say('Arasul is not running (no supervisor answers on 127.0.0.1:%d).', port);

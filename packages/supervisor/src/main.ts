@@ -1,25 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { z } from 'zod';
-import { createLogger, env, listen, loadConfigOrExit, Shutdown, errorMeta } from '@arasul/service-kit';
+import { join } from 'node:path';
+import { createLogger, listen, Shutdown, errorMeta } from '@arasul/service-kit';
+import { loadSupervisorConfig, processEnvironment } from './config';
 import { createControlApp } from './control-server';
 import { discoverServices, serviceUrls, withTrustProxy } from './services';
 import { Supervisor } from './supervisor';
 
-const config = loadConfigOrExit(
-  z.object({
-    ARASUL_ROOT: z.string().default(resolve(__dirname, '..', '..', '..')),
-    /** Logs, pid and token files; `var/` in the checkout unless set (tests use a temp dir). */
-    ARASUL_VAR: z.string().optional(),
-    SUPERVISOR_PORT: env.port(8099),
-    SUPERVISOR_LOG_MAX_BYTES: env.int(10 * 1024 * 1024, 64 * 1024),
-    SUPERVISOR_LOG_FILES: env.int(3, 1, 20),
-    SUPERVISOR_STOP_TIMEOUT_MS: env.int(15_000, 500, 120_000),
-    LOG_LEVEL: env.logLevel(),
-    LOG_FORMAT: env.logFormat(),
-  }),
-);
+const config = loadSupervisorConfig();
 
 async function main(): Promise<void> {
   const logger = createLogger({ service: 'supervisor', level: config.LOG_LEVEL, format: config.LOG_FORMAT });
@@ -27,12 +15,13 @@ async function main(): Promise<void> {
   const runDir = join(varDir, 'run');
   mkdirSync(runDir, { recursive: true });
 
-  const definitions = withTrustProxy(discoverServices(config.ARASUL_ROOT, process.env), process.env);
+  const environment = processEnvironment();
+  const definitions = withTrustProxy(discoverServices(config.ARASUL_ROOT, environment), environment);
   const supervisor = new Supervisor(
     definitions,
     {
       root: config.ARASUL_ROOT,
-      env: { ...process.env, ...serviceUrls(definitions, process.env) },
+      env: { ...processEnvironment(), ...serviceUrls(definitions, processEnvironment()) },
       logDir: join(varDir, 'log'),
       logMaxBytes: config.SUPERVISOR_LOG_MAX_BYTES,
       logKeep: config.SUPERVISOR_LOG_FILES,

@@ -92,8 +92,8 @@ export class ManagedProcess {
     );
     this.child = child;
     this.startedAt = Date.now();
-    child.stdout?.on('data', (chunk: Buffer) => this.log.write(chunk));
-    child.stderr?.on('data', (chunk: Buffer) => this.log.write(chunk));
+    child.stdout.on('data', (chunk: Buffer) => this.log.write(chunk));
+    child.stderr.on('data', (chunk: Buffer) => this.log.write(chunk));
     child.once('spawn', () => {
       this.setState('running', child.pid ?? null);
       this.logger.info('service started', { service: this.name, pid: child.pid });
@@ -159,6 +159,11 @@ export class ManagedProcess {
     await this.log.close();
   }
 
+  /** Read again after an await (the state changes meanwhile; a plain comparison would stay narrowed). */
+  private isRunning(): boolean {
+    return this.state === 'running';
+  }
+
   /** Asks the service's own `/health/ready`; the answer (or why there was none) is kept for `status`. */
   async probeReadiness(): Promise<void> {
     if (this.state !== 'running') {
@@ -181,11 +186,11 @@ export class ManagedProcess {
       });
       const body: unknown = await response.json().catch(() => null);
       this.readiness = body;
-      if (this.state !== 'running') return; // stopped or crashed while we asked
+      if (!this.isRunning()) return; // stopped or crashed while we asked
       this.setReady(response.ok, response.ok ? null : describeUnready(body, response.status));
     } catch (error) {
       this.readiness = null;
-      if (this.state !== 'running') return;
+      if (!this.isRunning()) return;
       this.setReady(
         false,
         `no answer on port ${this.definition.port} (${error instanceof Error ? error.message : String(error)})`,

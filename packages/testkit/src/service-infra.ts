@@ -75,8 +75,9 @@ export async function createServiceTestInfra(
   const events = new CapturedEvents();
   const queue = `${service}-test.events`;
   await bus.subscribe(queue, eventPatterns);
-  await bus.consume(queue, z.unknown(), async ({ envelope }) => {
+  await bus.consume(queue, z.unknown(), ({ envelope }) => {
     events.received.push(envelope as Envelope<Record<string, unknown>>);
+    return Promise.resolve();
   });
   await bus.waitUntilConnected(10_000);
 

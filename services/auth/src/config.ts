@@ -47,3 +47,8 @@ export function parseAuthConfig(source: Env): AuthConfig {
 export function loadAuthConfig(source: Env = process.env): AuthConfig {
   return loadConfigOrExit(authEnvSchema, source);
 }
+
+/** The process environment, for a command-line entry point that hands it on (the one place it is read). */
+export function processEnvironment(): NodeJS.ProcessEnv {
+  return process.env;
+}

@@ -1,3 +1,4 @@
+import { apiKeyListSchema, createdApiKeySchema } from '@arasul/contracts';
 import { sql } from 'kysely';
 import request from 'supertest';
 import {
@@ -42,6 +43,7 @@ describe('creating keys', () => {
       description: 'for the workflows',
     });
     expect(res.status).toBe(201);
+    expect(createdApiKeySchema.safeParse(res.body).error).toBeUndefined();
     const key = res.body.key as string;
     expect(key).toMatch(/^aras_[A-Za-z0-9_-]{43}$/);
     expect(res.body.apiKey).toMatchObject({
@@ -66,6 +68,7 @@ describe('creating keys', () => {
 
     const list = await request(ctx.app).get('/api/api-keys').set(admin.headers);
     expect(list.status).toBe(200);
+    expect(apiKeyListSchema.safeParse(list.body).error).toBeUndefined();
     const text = JSON.stringify(list.body);
     expect(text).not.toContain(key);
     expect(text).not.toContain('argon2');

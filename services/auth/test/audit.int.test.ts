@@ -1,3 +1,4 @@
+import { auditLogPageSchema } from '@arasul/contracts';
 import request from 'supertest';
 import { type LoggedIn, type TestContext, createTestContext, createUser, login } from './helpers';
 
@@ -48,6 +49,7 @@ describe('GET /api/audit/logs', () => {
   it('filters by action, user and status, newest first, with the total', async () => {
     const created = await logs({ action: 'user.created' });
     expect(created.status).toBe(200);
+    expect(auditLogPageSchema.safeParse(created.body).error).toBeUndefined();
     expect(created.body.total).toBe(5);
     expect(created.body.items.map((i: { details: { username: string } }) => i.details.username)).toEqual([
       'user4',

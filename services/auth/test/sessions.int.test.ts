@@ -1,3 +1,4 @@
+import { meSchema, sessionListSchema } from '@arasul/contracts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import request from 'supertest';
 import { Redis } from 'ioredis';
@@ -213,6 +214,7 @@ describe('my sessions', () => {
     const b = await login(ctx.app, 'hank', 'hank-password-1', '198.51.100.41');
     const res = await request(ctx.app).get('/api/auth/sessions').set(b.headers);
     expect(res.status).toBe(200);
+    expect(sessionListSchema.safeParse(res.body).error).toBeUndefined();
     const items = res.body.items as { id: number; current: boolean; ipAddress: string }[];
     expect(items.find((s) => s.id === b.identity.sessionId)).toMatchObject({
       current: true,
@@ -243,6 +245,7 @@ describe('my sessions', () => {
     const hank = await login(ctx.app, 'hank', 'hank-password-1');
     const me = await request(ctx.app).get('/api/auth/me').set(hank.headers);
     expect(me.status).toBe(200);
+    expect(meSchema.safeParse(me.body).error).toBeUndefined();
     expect(me.body).toMatchObject({ username: 'hank', role: 'operator', sessionId: hank.identity.sessionId });
     expect((await request(ctx.app).get('/api/auth/me')).status).toBe(401);
     const forged = await request(ctx.app).get('/api/auth/me').set('X-Arasul-Identity', 'forged.token.value');

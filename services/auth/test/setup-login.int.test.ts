@@ -1,3 +1,4 @@
+import { loginResponseSchema } from '@arasul/contracts';
 import request from 'supertest';
 import { verifyAccessToken } from '@arasul/service-kit';
 import {
@@ -77,6 +78,7 @@ describe('login', () => {
       .send({ username: 'carol', password: 'carol-password-1' });
     expect(res.status).toBe(200);
     expect(Object.keys(res.body as object).sort()).toEqual(['accessToken', 'expiresIn', 'user']);
+    expect(loginResponseSchema.safeParse(res.body).error).toBeUndefined();
     expect(res.body.expiresIn).toBe(900);
     expect(res.body.user).toEqual({ id: expect.any(Number), username: 'Carol', role: 'operator' });
 

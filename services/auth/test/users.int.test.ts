@@ -1,3 +1,4 @@
+import { userListSchema, userSchema } from '@arasul/contracts';
 import { PassThrough } from 'node:stream';
 import request from 'supertest';
 import { runResetPassword } from '../src/cli/reset-password';
@@ -62,6 +63,7 @@ describe('user administration is for admins only', () => {
   it('lists users without password hashes', async () => {
     const res = await request(ctx.app).get('/api/users').set(admin.headers);
     expect(res.status).toBe(200);
+    expect(userListSchema.safeParse(res.body).error).toBeUndefined();
     expect(res.body.items.map((u: { username: string }) => u.username)).toEqual(['root', 'olga', 'vera']);
     expect(JSON.stringify(res.body)).not.toContain('argon2');
     expect(res.body.items[0]).toMatchObject({ role: 'admin', isActive: true, lockedUntil: null });
@@ -89,6 +91,7 @@ describe('create, update, delete', () => {
       email: 'newbie@example.com',
     });
     expect(res.status).toBe(201);
+    expect(userSchema.safeParse(res.body).error).toBeUndefined();
     expect(res.body).toMatchObject({
       username: 'newbie',
       role: 'operator',

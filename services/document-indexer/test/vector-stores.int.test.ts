@@ -22,7 +22,7 @@ vectorStoreContract('embedded (Postgres + usearch)', {
 
 let qdrant: FakeQdrant | undefined;
 const collection = `documents_${randomUUID().slice(0, 8)}`;
-vectorStoreContract(`qdrant (fake Qdrant REST ${'1.13'})`, {
+vectorStoreContract(`qdrant (fake Qdrant REST 1.13)`, {
   async open() {
     qdrant = await new FakeQdrant().start();
     return new QdrantVectorStore({ url: qdrant.url, collection });

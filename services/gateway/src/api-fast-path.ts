@@ -95,11 +95,11 @@ function staticHeadersOf(middleware: RequestHandler): [string, string][] {
     setHeader: (name: string, value: unknown) => collected.set(name, String(value)),
     removeHeader: (name: string) => collected.delete(name),
   };
-  let finished = false;
+  const run = { finished: false };
   void middleware({ headers: {} } as Request, fake as unknown as Response, () => {
-    finished = true;
+    run.finished = true;
   });
-  if (!finished) throw new Error('the security header middleware did not finish synchronously');
+  if (!run.finished) throw new Error('the security header middleware did not finish synchronously');
   return [...collected];
 }
 

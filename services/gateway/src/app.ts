@@ -78,7 +78,8 @@ function apiPipeline(c: GatewayComponents): RequestHandler {
     (req, res, next) => {
       if (req.path === '/api/health' && (req.method === 'GET' || req.method === 'HEAD'))
         return health(req, res, next);
-      return dispatch(c, req, res, next);
+      dispatch(c, req, res, next);
+      return undefined;
     },
   ];
   return pipeline(steps, rememberErrorForAudit);
@@ -92,8 +93,10 @@ function dispatch(
   next: Parameters<RequestHandler>[2],
 ): void {
   const route = matchRoute(req.path);
-  if (route === undefined)
-    return next(new NotFoundError(`No route for ${req.method} ${req.path}.`, 'route_not_found'));
+  if (route === undefined) {
+    next(new NotFoundError(`No route for ${req.method} ${req.path}.`, 'route_not_found'));
+    return;
+  }
   stateOf(req).route = route;
   c.proxy.forward(req, res, next, route);
 }

@@ -40,11 +40,11 @@ async function main(): Promise<void> {
     logger,
     connectionName: 'arasul-gateway',
   });
-  shutdown.add('redis', () => void redis.disconnect());
+  shutdown.add('redis', () => redis.disconnect());
   const subscriber = duplicateForSubscribe(redis);
-  shutdown.add('redis subscriber', () => void subscriber.disconnect());
+  shutdown.add('redis subscriber', () => subscriber.disconnect());
   const rateLimitRedis = createRateLimitRedis(redis, logger);
-  shutdown.add('redis rate limiter', () => void rateLimitRedis.disconnect());
+  shutdown.add('redis rate limiter', () => rateLimitRedis.disconnect());
 
   const components = createComponents(config, logger, { db, redis, subscriber, rateLimitRedis });
   await components.start();

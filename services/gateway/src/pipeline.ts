@@ -16,11 +16,16 @@ export function pipeline(
       done(error);
     };
     const next: NextFunction = (error?: unknown) => {
-      if (error !== undefined && error !== null && error !== 'route' && error !== 'router')
-        return fail(error);
+      if (error !== undefined && error !== null && error !== 'route' && error !== 'router') {
+        fail(error);
+        return;
+      }
       const step = steps[index];
       index += 1;
-      if (step === undefined) return done();
+      if (step === undefined) {
+        done();
+        return;
+      }
       try {
         const result: unknown = step(req, res, next);
         if (result instanceof Promise) result.catch(fail);

@@ -284,9 +284,7 @@ describe('audit writer', () => {
   });
 
   it('keeps a bounded buffer while the database is away, counts the drops and shows them in /health/ready', async () => {
-    const deadDb = createDb<Database>(
-      createPool({ connectionString: 'postgres://nobody@127.0.0.1:1/none', max: 1 }),
-    );
+    const deadDb = createDb(createPool({ connectionString: 'postgres://nobody@127.0.0.1:1/none', max: 1 }));
     const health = new HealthRegistry('t');
     const writer = new AuditWriter(deadDb, createSilentLogger(), health, {
       flushIntervalMs: 60_000,
@@ -303,9 +301,7 @@ describe('audit writer', () => {
   });
 
   it('backs off after a failed flush instead of retrying in a loop', async () => {
-    const deadDb = createDb<Database>(
-      createPool({ connectionString: 'postgres://nobody@127.0.0.1:1/none', max: 1 }),
-    );
+    const deadDb = createDb(createPool({ connectionString: 'postgres://nobody@127.0.0.1:1/none', max: 1 }));
     const health = new HealthRegistry('t');
     const writer = new AuditWriter(deadDb, createSilentLogger(), health, {
       flushIntervalMs: 100,

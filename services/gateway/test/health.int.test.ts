@@ -1,3 +1,4 @@
+import { platformHealthSchema } from '@arasul/contracts';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -88,6 +89,7 @@ describe('GET /api/health', () => {
   it('reports every service, the dependencies and the rate limiter, without secrets', async () => {
     const res = await request(gateway.app).get('/api/health');
     expect(res.status).toBe(200);
+    expect(platformHealthSchema.safeParse(res.body).error).toBeUndefined();
     expect(res.headers['cache-control']).toBe('no-store');
     expect(res.body).toEqual({
       status: 'degraded',

@@ -171,14 +171,19 @@ export async function startFakeAuth(keys: FakeKey[] = []): Promise<
       res.setHeader('content-type', 'application/json');
       res.end(JSON.stringify(body));
     };
-    if (req.url === '/health/ready')
-      return send(200, { status: 'ready', service: 'auth', uptimeSeconds: 1, checks: {}, loops: {} });
+    if (req.url === '/health/ready') {
+      send(200, { status: 'ready', service: 'auth', uptimeSeconds: 1, checks: {}, loops: {} });
+      return;
+    }
     if (req.url?.startsWith('/internal/')) {
-      if (req.headers.authorization !== `Bearer ${INTERNAL_SECRET}`)
-        return send(401, { error: { code: 'unauthorized' } });
+      if (req.headers.authorization !== `Bearer ${INTERNAL_SECRET}`) {
+        send(401, { error: { code: 'unauthorized' } });
+        return;
+      }
       if (req.url === '/internal/revocations') {
         calls.revocations += 1;
-        return send(200, revocations);
+        send(200, revocations);
+        return;
       }
       if (req.url === '/internal/api-keys/verify' && req.method === 'POST') {
         calls.verify += 1;
@@ -187,8 +192,10 @@ export async function startFakeAuth(keys: FakeKey[] = []): Promise<
         req.on('end', () => {
           const { key } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { key: string };
           const found = keys.find((k) => k.key === key);
-          if (!found || revocations.apiKeyIds.includes(found.apiKeyId))
-            return send(401, { error: { code: 'invalid_api_key' } });
+          if (!found || revocations.apiKeyIds.includes(found.apiKeyId)) {
+            send(401, { error: { code: 'invalid_api_key' } });
+            return;
+          }
           send(200, {
             identity: {
               userId: found.userId ?? 1,

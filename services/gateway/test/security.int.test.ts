@@ -108,7 +108,7 @@ describe('one canonical path per request', () => {
         db.db
           .selectFrom('api_audit_logs')
           .select(['response_status', 'target_endpoint'])
-          .where('id', '>', Number(lastRow?.id ?? 0))
+          .where('id', '>', lastRow?.id ?? 0)
           .executeTakeFirst(),
       );
       expect(row).toEqual({ response_status: 400, target_endpoint: path });

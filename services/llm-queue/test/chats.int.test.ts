@@ -1,4 +1,5 @@
 /** Conversations: CRUD, privacy (404 for other users), search, export, soft delete and purge. */
+import { conversationHitListSchema, conversationListSchema, messageListSchema } from '@arasul/contracts';
 import { sql } from 'kysely';
 import request from 'supertest';
 import { HealthRegistry } from '@arasul/service-kit';
@@ -28,6 +29,7 @@ describe('chats', () => {
     expect(created.body).toMatchObject({ title: 'Plans', messageCount: 0 });
 
     const list = await request(ctx.instance.url).get('/api/chats').set(alice.headers);
+    expect(conversationListSchema.safeParse(list.body).error).toBeUndefined();
     expect(list.body.items.map((c: { id: string }) => c.id)).toContain(id);
     const bobs = await request(ctx.instance.url).get('/api/chats').set(bob.headers);
     expect(bobs.body.items.map((c: { id: string }) => c.id)).not.toContain(id);
@@ -62,12 +64,14 @@ describe('chats', () => {
     await stream.waitForEnd();
     const id = String(stream.events[0]?.conversationId);
     const messages = await request(ctx.instance.url).get(`/api/chats/${id}/messages`).set(alice.headers);
+    expect(messageListSchema.safeParse(messages.body).error).toBeUndefined();
     expect(messages.body.items.map((m: { role: string; content: string }) => [m.role, m.content])).toEqual([
       ['user', 'Where is the Zebra invoice?'],
       ['assistant', 'Hello, world!'],
     ]);
 
     const found = await request(ctx.instance.url).get('/api/chats/search?q=zebra').set(alice.headers);
+    expect(conversationHitListSchema.safeParse(found.body).error).toBeUndefined();
     expect(found.body.items).toEqual([
       expect.objectContaining({ id, snippet: expect.stringContaining('Zebra') }),
     ]);

@@ -192,7 +192,7 @@ export class StreamClient {
         res.on('data', (text: string) => {
           client.body += text;
           buffer += text;
-          const sse = String(res.headers['content-type'] ?? '').includes('event-stream');
+          const sse = (res.headers['content-type'] ?? '').includes('event-stream');
           const separator = sse ? '\n\n' : '\n';
           let at = buffer.indexOf(separator);
           while (at >= 0) {

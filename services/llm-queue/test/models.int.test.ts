@@ -1,4 +1,5 @@
 /** The model catalog, installed models reconciled with Ollama, pulls, delete, default model. */
+import { installedModelsSchema } from '@arasul/contracts';
 import request from 'supertest';
 import { MODEL_CATALOG } from '../src/models/catalog';
 import {
@@ -38,6 +39,7 @@ describe('models', () => {
 
   it('lists the installed models as Ollama reports them, and follows changes', async () => {
     const first = await request(ctx.instance.url).get('/api/models/installed').set(viewer.headers);
+    expect(installedModelsSchema.safeParse(first.body).error).toBeUndefined();
     expect(first.body.backend).toBe('up');
     // No default chosen yet: the configured LLM_DEFAULT_MODEL (qwen3:8b in the test config) is marked.
     expect(

@@ -76,7 +76,7 @@ class SearchStub {
       });
     });
     await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${String((this.server?.address() as AddressInfo).port)}`;
+    this.url = `http://127.0.0.1:${String((this.server.address() as AddressInfo).port)}`;
   }
 
   close(): Promise<void> {

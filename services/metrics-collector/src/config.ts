@@ -30,6 +30,8 @@ export const metricsEnvSchema = z.object({
   METRICS_STREAM_HEARTBEAT_MS: env.int(15_000, 1000, 60_000),
   /** A live-stream client with more than this many unsent bytes is disconnected. */
   METRICS_STREAM_MAX_BUFFERED_BYTES: env.int(256 * 1024, 1024, 16 * 1024 * 1024),
+  /** Where `nvidia-smi` is looked for. */
+  PATH: z.string().optional(),
 });
 
 export type MetricsConfig = Readonly<z.output<typeof metricsEnvSchema>>;

@@ -40,6 +40,7 @@ async function main(): Promise<void> {
     gpuLoadPath: config.METRICS_GPU_LOAD_PATH,
     thermalRoot: config.METRICS_THERMAL_ROOT,
     nvidiaSmi: config.METRICS_NVIDIA_SMI,
+    pathEnv: config.PATH,
     probeTimeoutMs: Math.min(3000, Math.round(config.METRICS_INTERVAL_MS * 0.8)),
   });
   const sources = sampler.sources();

@@ -1,4 +1,5 @@
 /** The HTTP API: who may call what, the live snapshot, thresholds, acknowledgement and alert history. */
+import { alertListSchema, metricsSnapshotSchema, thresholdListSchema } from '@arasul/contracts';
 import { sql } from 'kysely';
 import request from 'supertest';
 import { createDb, createPool } from '@arasul/db';
@@ -101,6 +102,7 @@ describe('GET /api/metrics/live', () => {
   it('answers the latest snapshot from Redis, with the reason for every missing value', async () => {
     const res = await request(ctx.app).get('/api/metrics/live').set(asCaller(viewer));
     expect(res.status).toBe(200);
+    expect(metricsSnapshotSchema.safeParse(res.body).error).toBeUndefined();
     expect(res.body).toEqual({
       timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       cpu: 12.5,
@@ -145,6 +147,7 @@ describe('thresholds', () => {
   it('lists the six metrics with their defaults', async () => {
     const res = await request(ctx.app).get('/api/alerts/thresholds').set(asCaller(viewer));
     expect(res.status).toBe(200);
+    expect(thresholdListSchema.safeParse(res.body).error).toBeUndefined();
     const byMetric = Object.fromEntries(
       (res.body.items as { metric: string }[]).map(({ metric, ...rest }) => [metric, rest]),
     );
@@ -269,6 +272,7 @@ describe('alert history and acknowledgement', () => {
   it('keeps one row per alert; the open one is active', async () => {
     expect(alertIds).toHaveLength(4);
     const active = await request(ctx.app).get('/api/alerts/active').set(asCaller(viewer));
+    expect(alertListSchema.safeParse(active.body).error).toBeUndefined();
     expect(active.body.items).toEqual([
       expect.objectContaining({
         id: alertIds[3],

@@ -1,4 +1,5 @@
 /** History downsampling in SQL: shape, bounds, values, raw vs rollups, validation. */
+import { historySchema } from '@arasul/contracts';
 import { sql } from 'kysely';
 import request from 'supertest';
 import { HISTORY_RANGES, type HistoryRange, planBuckets } from '../src/metrics/history.service';
@@ -63,6 +64,7 @@ describe('GET /api/metrics/history', () => {
   it('returns at most `points` buckets of {t, avg, min, max}, oldest first, from raw samples', async () => {
     const res = await history({ metric: 'cpu', range: '1h', points: 12 });
     expect(res.status).toBe(200);
+    expect(historySchema.safeParse(res.body).error).toBeUndefined();
     expect(res.headers['x-metrics-source']).toBe('raw');
     const points = res.body as Point[];
     expect(points.length).toBeGreaterThanOrEqual(11);

@@ -145,7 +145,7 @@ describe('on a machine without GPU and thermal zones', () => {
       expect(sample[metric]).toBeGreaterThanOrEqual(0);
       expect(sample[metric]).toBeLessThanOrEqual(100);
     }
-    expect(sample.swap === null ? sample.unavailable.swap : sample.swap).toBeDefined();
+    expect(sample.swap ?? sample.unavailable.swap).toBeDefined();
     expect(sample.disk).toEqual({
       used: expect.any(Number),
       free: expect.any(Number),

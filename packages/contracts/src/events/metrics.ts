@@ -12,8 +12,8 @@ const alertSchema = z.object({
   alertId: z.number().int().positive(),
   metric: alertMetric,
   /** Percent for cpu/ram/swap/gpu/disk, °C for temperature. */
-  value: z.number().finite(),
-  threshold: z.number().finite(),
+  value: z.number(),
+  threshold: z.number(),
   severity: alertSeverity,
   /** When the threshold was crossed (fired) or the value went back under it (resolved). */
   at: isoTimestamp,

@@ -2,7 +2,7 @@ import type { Insertable, Selectable, Updateable } from 'kysely';
 import type { Generated, Int8, Json, TimeOfDay, Timestamp } from '../column-types';
 
 /** The documented shape of telegram_config.alert_thresholds (values in percent, temperatures in °C). */
-export type TelegramAlertThresholds = {
+export interface TelegramAlertThresholds {
   cpu_warning: number;
   cpu_critical: number;
   ram_warning: number;
@@ -19,10 +19,10 @@ export type TelegramAlertThresholds = {
   notify_on_self_healing: boolean;
   /** Minimum minutes between repeats of the same alert. */
   cooldown_minutes: number;
-};
+}
 
 /** The documented shape of telegram_config.notification_preferences; quiet hours are 'HH:MM'. */
-export type TelegramNotificationPreferences = {
+export interface TelegramNotificationPreferences {
   system_alerts: boolean;
   self_healing_events: boolean;
   service_status_changes: boolean;
@@ -31,7 +31,7 @@ export type TelegramNotificationPreferences = {
   quiet_hours_enabled: boolean;
   quiet_hours_start: string;
   quiet_hours_end: string;
-};
+}
 
 /** The Telegram bot configuration: a singleton row, `id` is always 1 (CHECK). Upsert it with ON CONFLICT (id). */
 export interface TelegramConfigTable {

@@ -3,21 +3,10 @@ import jwt from 'jsonwebtoken';
 import { z } from 'zod';
 import { ForbiddenError, UnauthorizedError } from '../errors';
 
-export const ROLES = ['viewer', 'operator', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
+import { API_SCOPES, ROLES, type ApiScope, type Role } from '@arasul/contracts';
 
-/** Scopes an API key can hold. No wildcard: a key gets exactly what it needs. */
-export const API_SCOPES = [
-  'llm:chat',
-  'llm:models',
-  'documents:read',
-  'documents:write',
-  'tables:read',
-  'tables:write',
-  'metrics:read',
-  'webhooks:n8n',
-] as const;
-export type ApiScope = (typeof API_SCOPES)[number];
+// Roles and API-key scopes are part of the HTTP contract; re-exported here for the services' guards.
+export { API_SCOPES, ROLES, type ApiScope, type Role };
 
 /** Who is calling, as verified by the gateway: a signed-in user or an API key acting for its creator. */
 export interface Identity {
@@ -87,11 +76,15 @@ declare global {
 export function identityMiddleware(internalSecret: string): RequestHandler {
   return (req, _res, next) => {
     const token = req.get(IDENTITY_HEADER);
-    if (!token) return next();
+    if (!token) {
+      next();
+      return;
+    }
     try {
       req.identity = verifyIdentity(token, internalSecret);
     } catch {
-      return next(new UnauthorizedError('The forwarded identity is not valid.', 'invalid_identity'));
+      next(new UnauthorizedError('The forwarded identity is not valid.', 'invalid_identity'));
+      return;
     }
     next();
   };
@@ -117,10 +110,13 @@ export function userRoleAtLeast(identity: Identity | null | undefined, minimum: 
 export function authorize(requirement: { role: Role; scope?: ApiScope }): RequestHandler {
   return (req, _res, next) => {
     const identity = req.identity;
-    if (!identity) return next(new UnauthorizedError());
+    if (!identity) {
+      next(new UnauthorizedError());
+      return;
+    }
     if (identity.authType === 'api_key') {
       if (!requirement.scope || !identity.scopes.includes(requirement.scope)) {
-        return next(
+        next(
           new ForbiddenError(
             requirement.scope
               ? `This API key lacks the scope "${requirement.scope}".`
@@ -128,11 +124,14 @@ export function authorize(requirement: { role: Role; scope?: ApiScope }): Reques
             'insufficient_scope',
           ),
         );
+        return;
       }
-      return next();
+      next();
+      return;
     }
     if (!roleAtLeast(identity.role, requirement.role)) {
-      return next(new ForbiddenError(`This needs the ${requirement.role} role.`, 'insufficient_role'));
+      next(new ForbiddenError(`This needs the ${requirement.role} role.`, 'insufficient_role'));
+      return;
     }
     next();
   };

@@ -32,7 +32,10 @@ export function listen(app: RequestListener, port: number, host = '127.0.0.1'): 
 
 function closeServer(server: Server, graceMs: number): Promise<void> {
   return new Promise((resolve) => {
-    if (!server.listening) return resolve();
+    if (!server.listening) {
+      resolve();
+      return;
+    }
     const timer = setTimeout(() => server.closeAllConnections(), graceMs);
     timer.unref();
     server.close(() => {

@@ -274,8 +274,10 @@ export class FakeDockerEngine {
       res.writeHead(200, { 'content-type': 'text/plain', 'api-version': FAKE_DOCKER_API_VERSION });
       return void res.end('OK');
     }
-    if (path === '/version')
-      return json(200, { Version: '27.5.1', ApiVersion: FAKE_DOCKER_API_VERSION, MinAPIVersion: '1.24' });
+    if (path === '/version') {
+      json(200, { Version: '27.5.1', ApiVersion: FAKE_DOCKER_API_VERSION, MinAPIVersion: '1.24' });
+      return;
+    }
     if (path === '/events' && method === 'GET') {
       const filters = parseFilters(url.searchParams.get('filters'));
       res.writeHead(200, { 'content-type': 'application/json', 'api-version': FAKE_DOCKER_API_VERSION });
@@ -288,23 +290,36 @@ export class FakeDockerEngine {
     if (path === '/containers/json' && method === 'GET') {
       const all = url.searchParams.get('all') === 'true' || url.searchParams.get('all') === '1';
       const filters = parseFilters(url.searchParams.get('filters'));
-      return json(
+      json(
         200,
         [...this.containers.values()]
           .filter((c) => all || c.status === 'running')
           .filter((c) => matches(filters, { labels: this.labels(c) }))
           .map((c) => this.summary(c)),
       );
+      return;
     }
     const match = /^\/containers\/([^/]+)\/(json|start|stop|restart|kill|update)$/.exec(path);
-    if (!match) return fail(404, 'page not found');
+    if (!match) {
+      fail(404, 'page not found');
+      return;
+    }
     const [, ref = '', op = ''] = match;
     const c = [...this.containers.values()].find(
       (x) => x.id === ref || x.id.startsWith(ref) || x.name === `/${ref}`,
     );
-    if (!c) return fail(404, `No such container: ${ref}`);
-    if (op === 'json' && method === 'GET') return json(200, this.inspect(c));
-    if (method !== 'POST') return fail(405, 'method not allowed');
+    if (!c) {
+      fail(404, `No such container: ${ref}`);
+      return;
+    }
+    if (op === 'json' && method === 'GET') {
+      json(200, this.inspect(c));
+      return;
+    }
+    if (method !== 'POST') {
+      fail(405, 'method not allowed');
+      return;
+    }
     switch (op) {
       case 'start':
         if (c.status === 'running') {
@@ -343,7 +358,8 @@ export class FakeDockerEngine {
             c.status = 'exited';
           }
         }
-        return json(200, { Warnings: [] });
+        json(200, { Warnings: [] });
+        return;
       }
     }
     res.writeHead(204);

@@ -155,7 +155,7 @@ export class FakeOllama {
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(this.portNumber || this.options.port || 0, '127.0.0.1', () => {
+      server.listen(this.portNumber || (this.options.port ?? 0), '127.0.0.1', () => {
         server.off('error', reject);
         resolve();
       });
@@ -215,7 +215,7 @@ export class FakeOllama {
   /** Holds every generation stream before its next chunk until `resume()`. */
   pause(): void {
     if (this.gate) return;
-    let open = () => undefined as void;
+    let open: () => void = () => undefined;
     const promise = new Promise<void>((resolve) => (open = resolve));
     this.gate = { promise, open };
   }
@@ -269,7 +269,8 @@ export class FakeOllama {
       body = raw === '' ? {} : (JSON.parse(raw) as Record<string, unknown>);
       record.body = body;
     } catch {
-      return sendJson(res, 400, { error: 'invalid request body' });
+      sendJson(res, 400, { error: 'invalid request body' });
+      return;
     }
 
     const route = `${record.method} ${path}`;
@@ -278,12 +279,16 @@ export class FakeOllama {
       case 'HEAD /':
         res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
         return void res.end('Ollama is running');
-      case 'GET /api/version':
-        return sendJson(res, 200, { version: FAKE_OLLAMA_VERSION });
-      case 'GET /api/tags':
-        return sendJson(res, 200, { models: [...this.models.values()].map((m) => this.describe(m)) });
-      case 'GET /api/ps':
-        return sendJson(res, 200, {
+      case 'GET /api/version': {
+        sendJson(res, 200, { version: FAKE_OLLAMA_VERSION });
+        return;
+      }
+      case 'GET /api/tags': {
+        sendJson(res, 200, { models: [...this.models.values()].map((m) => this.describe(m)) });
+        return;
+      }
+      case 'GET /api/ps': {
+        sendJson(res, 200, {
           models: [...this.loaded.keys()].flatMap((name) => {
             const model = this.models.get(name);
             if (!model) return [];
@@ -301,8 +306,12 @@ export class FakeOllama {
             ];
           }),
         });
-      case 'POST /api/show':
-        return this.show(body, res);
+        return;
+      }
+      case 'POST /api/show': {
+        this.show(body, res);
+        return;
+      }
       case 'POST /api/chat':
       case 'POST /api/generate':
         return this.generate(path === '/api/chat' ? 'chat' : 'generate', body, record, res);
@@ -312,8 +321,10 @@ export class FakeOllama {
         return this.pull(body, res);
       case 'DELETE /api/delete': {
         const name = modelOf(body);
-        if (!name || !this.models.has(normalizeModelName(name)))
-          return sendJson(res, 404, { error: `model '${name ?? ''}' not found` });
+        if (!name || !this.models.has(normalizeModelName(name))) {
+          sendJson(res, 404, { error: `model '${name ?? ''}' not found` });
+          return;
+        }
         this.models.delete(normalizeModelName(name));
         this.loaded.delete(normalizeModelName(name));
         res.writeHead(200);
@@ -346,7 +357,10 @@ export class FakeOllama {
   private show(body: Record<string, unknown>, res: ServerResponse): void {
     const name = modelOf(body);
     const model = name === undefined ? undefined : this.models.get(normalizeModelName(name));
-    if (!model) return sendJson(res, 404, { error: `model '${name ?? ''}' not found` });
+    if (!model) {
+      sendJson(res, 404, { error: `model '${name ?? ''}' not found` });
+      return;
+    }
     const described = this.describe(model);
     sendJson(res, 200, {
       modelfile: `FROM ${model.name}`,
@@ -393,7 +407,10 @@ export class FakeOllama {
     res: ServerResponse,
   ): Promise<void> {
     const requested = modelOf(body);
-    if (!requested) return sendJson(res, 400, { error: 'model is required' });
+    if (!requested) {
+      sendJson(res, 400, { error: 'model is required' });
+      return;
+    }
     const model = normalizeModelName(requested);
     const messages = Array.isArray(body.messages)
       ? (body.messages as { role?: string; content?: string }[])
@@ -404,23 +421,35 @@ export class FakeOllama {
 
     if (!this.models.has(model)) {
       // A load/unload of an unknown model is also a 404 in Ollama.
-      return sendJson(res, 404, { error: `model '${requested}' not found` });
+      sendJson(res, 404, { error: `model '${requested}' not found` });
+      return;
     }
     if (isLoadRequest) {
       if (unload) {
         this.loaded.delete(model);
-        return sendJson(res, 200, doneChunk(kind, model, 'unload', {}));
+        sendJson(res, 200, doneChunk(kind, model, 'unload', {}));
+        return;
       }
       const loadMs = await this.load(model);
-      return sendJson(res, 200, { ...doneChunk(kind, model, 'load', {}), load_duration: ms(loadMs) });
+      sendJson(res, 200, { ...doneChunk(kind, model, 'load', {}), load_duration: ms(loadMs) });
+      return;
     }
 
     const reply = this.takeReply(model);
     const failure = reply.failure;
-    if (failure?.kind === 'not_found') return sendJson(res, 404, { error: `model '${requested}' not found` });
+    if (failure?.kind === 'not_found') {
+      sendJson(res, 404, { error: `model '${requested}' not found` });
+      return;
+    }
     if (failure && (failure.afterTokens ?? 0) === 0) {
-      if (failure.kind === 'oom') return sendJson(res, 500, { error: OOM_MESSAGE });
-      if (failure.kind === 'http') return sendJson(res, failure.status, { error: failure.message });
+      if (failure.kind === 'oom') {
+        sendJson(res, 500, { error: OOM_MESSAGE });
+        return;
+      }
+      if (failure.kind === 'http') {
+        sendJson(res, failure.status, { error: failure.message });
+        return;
+      }
       if (failure.kind === 'drop') return void res.socket?.destroy();
     }
 
@@ -444,8 +473,14 @@ export class FakeOllama {
       if (firstDelay > 0) await sleep(firstDelay);
       await this.gate?.promise;
       if (failure?.kind === 'drop') return void res.socket?.destroy();
-      if (failure?.kind === 'oom') return sendJson(res, 500, { error: OOM_STREAM_MESSAGE });
-      if (failure?.kind === 'http') return sendJson(res, failure.status, { error: failure.message });
+      if (failure?.kind === 'oom') {
+        sendJson(res, 500, { error: OOM_STREAM_MESSAGE });
+        return;
+      }
+      if (failure?.kind === 'http') {
+        sendJson(res, failure.status, { error: failure.message });
+        return;
+      }
       if (failure?.kind === 'hang') return;
       record.tokensSent = tokens.length;
       const final = doneChunk(kind, model, doneReason, {
@@ -456,7 +491,7 @@ export class FakeOllama {
       });
       const text = tokens.join('');
       const thought = thinking.join('');
-      return sendJson(
+      sendJson(
         res,
         200,
         kind === 'chat'
@@ -466,6 +501,7 @@ export class FakeOllama {
             }
           : { ...final, response: text, ...(thought ? { thinking: thought } : {}) },
       );
+      return;
     }
 
     res.writeHead(200, { 'content-type': 'application/x-ndjson' });
@@ -510,17 +546,30 @@ export class FakeOllama {
 
   private async embed(body: Record<string, unknown>, res: ServerResponse): Promise<void> {
     const requested = modelOf(body);
-    if (!requested) return sendJson(res, 400, { error: 'model is required' });
+    if (!requested) {
+      sendJson(res, 400, { error: 'model is required' });
+      return;
+    }
     const model = normalizeModelName(requested);
-    if (!this.models.has(model)) return sendJson(res, 404, { error: `model '${requested}' not found` });
+    if (!this.models.has(model)) {
+      sendJson(res, 404, { error: `model '${requested}' not found` });
+      return;
+    }
     const reply = this.takeReply(model);
-    if (reply.failure?.kind === 'oom') return sendJson(res, 500, { error: OOM_MESSAGE });
+    if (reply.failure?.kind === 'oom') {
+      sendJson(res, 500, { error: OOM_MESSAGE });
+      return;
+    }
     if (reply.failure?.kind === 'drop') return void res.socket?.destroy();
-    if (reply.failure?.kind === 'http')
-      return sendJson(res, reply.failure.status, { error: reply.failure.message });
+    if (reply.failure?.kind === 'http') {
+      sendJson(res, reply.failure.status, { error: reply.failure.message });
+      return;
+    }
     const started = Date.now();
     const loadMs = await this.load(model);
-    const inputs = Array.isArray(body.input) ? body.input.map(String) : [String(body.input ?? '')];
+    const inputs = Array.isArray(body.input)
+      ? body.input.map(String)
+      : [typeof body.input === 'string' ? body.input : ''];
     const dims = this.options.embeddingDimensions ?? 8;
     sendJson(res, 200, {
       model,
@@ -533,7 +582,10 @@ export class FakeOllama {
 
   private async pull(body: Record<string, unknown>, res: ServerResponse): Promise<void> {
     const requested = modelOf(body);
-    if (!requested) return sendJson(res, 400, { error: 'model is required' });
+    if (!requested) {
+      sendJson(res, 400, { error: 'model is required' });
+      return;
+    }
     const model = normalizeModelName(requested);
     const behaviour = this.pullBehaviour;
     const steps = behaviour.steps ?? 4;

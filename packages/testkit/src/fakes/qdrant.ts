@@ -196,7 +196,8 @@ export class FakeQdrant {
         const sorted = [...c.points.values()]
           .filter((p) => passes(p, body.filter as Filter))
           .sort((a, b) => String(a.id).localeCompare(String(b.id)));
-        const offset = body.offset === undefined || body.offset === null ? null : String(body.offset);
+        const offset =
+          typeof body.offset === 'string' || typeof body.offset === 'number' ? String(body.offset) : null;
         const start = offset === null ? 0 : sorted.findIndex((p) => String(p.id) >= offset);
         const limit = typeof body.limit === 'number' ? body.limit : 10;
         const page = start < 0 ? [] : sorted.slice(start, start + limit);

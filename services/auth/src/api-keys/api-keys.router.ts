@@ -1,42 +1,11 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { API_SCOPES, authorize, identityOf, parseInput } from '@arasul/service-kit';
+import { type ApiScope, createApiKeyRequestSchema } from '@arasul/contracts';
+import { authorize, identityOf, parseInput } from '@arasul/service-kit';
 import { requestMeta } from '../shared/request-meta';
 import type { ApiKeysService } from './api-keys.service';
 
-const scope = z.string().refine((s) => (API_SCOPES as readonly string[]).includes(s), {
-  error: (issue) =>
-    issue.input === '*' || String(issue.input).includes('*')
-      ? 'wildcard scopes are not allowed; name each scope'
-      : `unknown scope; one of ${API_SCOPES.join(', ')}`,
-});
-
-const createBody = z
-  .object({
-    name: z.string().trim().min(1).max(100),
-    description: z.string().max(1000).optional(),
-    scopes: z
-      .array(scope)
-      .min(1)
-      .max(API_SCOPES.length * 2),
-    expiresAt: z.iso
-      .datetime({ offset: true })
-      .refine((value) => new Date(value).getTime() > Date.now(), 'must be in the future')
-      .optional(),
-    rateLimitPerMinute: z.number().int().min(1).max(100_000).default(60),
-    allowedEndpoints: z
-      .array(
-        z
-          .string()
-          .regex(/^\/[A-Za-z0-9/_.*:-]*$/, 'must be a path like /api/llm/*')
-          .max(255),
-      )
-      .min(1)
-      .max(50)
-      .nullable()
-      .optional(),
-  })
-  .strict();
+const createBody = createApiKeyRequestSchema;
 
 const idParams = z.object({ id: z.coerce.number().int().positive().max(2_147_483_647) });
 
@@ -54,7 +23,7 @@ export function apiKeysRouter(apiKeys: ApiKeysService): Router {
     const created = await apiKeys.create(
       {
         ...body,
-        scopes: body.scopes as (typeof API_SCOPES)[number][],
+        scopes: body.scopes as ApiScope[],
         expiresAt: body.expiresAt === undefined ? undefined : new Date(body.expiresAt),
       },
       identityOf(req),

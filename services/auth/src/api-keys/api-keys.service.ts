@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { ApiKeyDto, ApiKeyStatus } from '@arasul/contracts';
 import type { Database } from '@arasul/db';
 import { API_SCOPES, type ApiScope, type Identity } from '@arasul/service-kit';
 import type { AuditService } from '../audit/audit.service';
@@ -25,26 +26,7 @@ export interface CreateApiKeyInput {
   allowedEndpoints?: string[] | null | undefined;
 }
 
-export type ApiKeyStatus = 'active' | 'rotating' | 'expired' | 'revoked';
-
-export interface ApiKeyDto {
-  id: number;
-  name: string;
-  description: string | null;
-  prefix: string;
-  scopes: ApiScope[];
-  status: ApiKeyStatus;
-  isActive: boolean;
-  lastUsedAt: string | null;
-  expiresAt: string | null;
-  rateLimitPerMinute: number;
-  allowedEndpoints: string[] | null;
-  createdBy: { id: number; username: string | null } | null;
-  createdAt: string;
-  revokedAt: string | null;
-  rotatedFromId: number | null;
-  graceExpiresAt: string | null;
-}
+export type { ApiKeyDto, ApiKeyStatus };
 
 export interface VerifiedApiKey {
   identity: Identity;

@@ -1,19 +1,10 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import { auditLogsQuerySchema } from '@arasul/contracts';
 import { authorize, parseInput } from '@arasul/service-kit';
-import { AUDIT_ACTIONS, type AuditService } from './audit.service';
+import type { AuditService } from './audit.service';
 
-const logsQuery = z
-  .object({
-    userId: z.coerce.number().int().positive().optional(),
-    action: z.enum(AUDIT_ACTIONS).optional(),
-    status: z.enum(['success', 'failure']).optional(),
-    from: z.iso.datetime({ offset: true }).optional(),
-    to: z.iso.datetime({ offset: true }).optional(),
-    limit: z.coerce.number().int().min(1).max(200).default(50),
-    offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
-  })
-  .strict();
+const logsQuery = auditLogsQuerySchema;
 
 const day = z.iso.date();
 const dailyQuery = z

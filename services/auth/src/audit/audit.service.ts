@@ -1,30 +1,10 @@
 import type { Kysely } from 'kysely';
+import { AUDIT_ACTIONS, type AuditAction, type AuditLogDto } from '@arasul/contracts';
 import type { Database } from '@arasul/db';
 import type { RequestMeta } from '../shared/request-meta';
 import { type AuditQuery, auditRepository } from './audit.repository';
 
-/** Every action the security audit records. */
-export const AUDIT_ACTIONS = [
-  'auth.setup',
-  'auth.login.success',
-  'auth.login.failure',
-  'auth.login.locked',
-  'auth.account.locked',
-  'auth.logout',
-  'auth.logout_all',
-  'auth.session.revoked',
-  'auth.refresh.reused',
-  'auth.password.changed',
-  'auth.password.reset',
-  'user.created',
-  'user.updated',
-  'user.deleted',
-  'user.unlocked',
-  'api_key.created',
-  'api_key.revoked',
-  'api_key.rotated',
-] as const;
-export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+export { AUDIT_ACTIONS, type AuditAction, type AuditLogDto };
 
 export interface AuditEntry {
   /** Who acted (the actor), or null (unknown username, the CLI). */
@@ -35,19 +15,6 @@ export interface AuditEntry {
   meta?: RequestMeta | null;
   /** Never secrets: no passwords, keys or tokens. */
   details?: Record<string, unknown>;
-}
-
-export interface AuditLogDto {
-  id: number;
-  userId: number | null;
-  username: string | null;
-  action: string;
-  status: string | null;
-  resourceType: string | null;
-  resourceId: string | null;
-  details: unknown;
-  ipAddress: string | null;
-  createdAt: string;
 }
 
 const toNumber = (value: string | number | null): number | null => (value === null ? null : Number(value));

@@ -1,26 +1,23 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import {
+  type LoginResponse,
+  changePasswordRequestSchema as changePasswordBody,
+  loginRequestSchema as loginBody,
+  setupRequestSchema as setupBody,
+} from '@arasul/contracts';
 import { authorize, identityOf, parseInput } from '@arasul/service-kit';
 import type { SessionsService, IssuedSession } from '../sessions/sessions.service';
 import { InvalidRefreshTokenError } from '../sessions/sessions.errors';
 import { clearSessionCookies, readRefreshCookie, setSessionCookies } from '../shared/cookies';
 import { requestMeta } from '../shared/request-meta';
-import { passwordSchema, emailSchema, usernameSchema } from '../users/users.schemas';
 import type { UsersService } from '../users/users.service';
 import type { AuthService } from './auth.service';
 
-const setupBody = z
-  .object({ username: usernameSchema, password: passwordSchema, email: emailSchema.nullish() })
-  .strict();
-// Not the username pattern: any string is "a username that does not exist", answered like a wrong password.
-const loginBody = z.object({ username: z.string().min(1).max(50), password: passwordSchema }).strict();
-const changePasswordBody = z
-  .object({ currentPassword: passwordSchema, newPassword: passwordSchema })
-  .strict();
 const idParams = z.object({ id: z.coerce.number().int().positive().max(2_147_483_647) });
 
 /** The public part of a login; the refresh token and CSRF token travel only as cookies. */
-function loginResponse(session: IssuedSession) {
+function loginResponse(session: IssuedSession): LoginResponse {
   return {
     accessToken: session.accessToken,
     expiresIn: session.expiresIn,

@@ -3,14 +3,14 @@ import type { Database } from '@arasul/db';
 import { type Identity, type Logger, errorMeta } from '@arasul/service-kit';
 import type { AuditService } from '../audit/audit.service';
 import type { ActiveLock, LockoutService, LoginSubject } from '../lockout/lockout.service';
-import { lockoutRepository } from '../lockout/lockout.repository';
+import { loginAttempts } from '../lockout/lockout.port';
 import type { IssuedSession, SessionsService } from '../sessions/sessions.service';
 import { SessionRevokedError } from '../sessions/sessions.errors';
 import type { PasswordHasher } from '../shared/password-hasher';
 import type { RequestMeta } from '../shared/request-meta';
 import { assertPasswordRules } from '../users/password-policy';
 import { NotAUserSessionError, UserNotFoundError } from '../users/users.errors';
-import { type UserRow, usersRepository } from '../users/users.repository';
+import { type UserRow, userAccounts } from '../users/users.port';
 import { toUserDto, type UserDto } from '../users/users.service';
 import { KeyedMutex } from '../shared/keyed-mutex';
 import {
@@ -49,7 +49,7 @@ export class AuthService {
   }
 
   async needsSetup(): Promise<boolean> {
-    return !(await usersRepository.anyExists(this.db));
+    return !(await userAccounts.anyExists(this.db));
   }
 
   /**
@@ -64,22 +64,22 @@ export class AuthService {
     assertPasswordRules(input.password, input.username);
     const passwordHash = await this.hasher.hash(input.password);
     return this.db.transaction().execute(async (trx) => {
-      await usersRepository.lockSetup(trx);
-      if (await usersRepository.anyExists(trx)) throw new SetupDoneError();
-      const user = await usersRepository.insert(trx, {
+      await userAccounts.lockSetup(trx);
+      if (await userAccounts.anyExists(trx)) throw new SetupDoneError();
+      const user = await userAccounts.insert(trx, {
         username: input.username,
         passwordHash,
         email: input.email ?? null,
         role: 'admin',
       });
       if (!user) throw new SetupDoneError();
-      await lockoutRepository.insertAttempt(trx, {
+      await loginAttempts.insertAttempt(trx, {
         username: user.username.toLowerCase(),
         ip: meta.ip,
         userAgent: meta.userAgent,
         outcome: 'success',
       });
-      await usersRepository.recordLoginSuccess(trx, user.id);
+      await userAccounts.recordLoginSuccess(trx, user.id);
       const session = await this.sessions.start(trx, user, meta);
       await this.audit.record(
         {
@@ -105,7 +105,7 @@ export class AuthService {
   login(input: { username: string; password: string }, meta: RequestMeta): Promise<IssuedSession> {
     const username = input.username.toLowerCase();
     return this.attempts.run(username, async () => {
-      const user = (await usersRepository.findByUsername(this.db, username)) ?? null;
+      const user = (await userAccounts.findByUsername(this.db, username)) ?? null;
       const subject: LoginSubject = { username, ip: meta.ip, userAgent: meta.userAgent, user };
       const lock = await this.lockout.check(subject);
       if (lock) throw lockedError(lock);
@@ -160,7 +160,7 @@ export class AuthService {
     if (identity.sessionId !== undefined && !(await this.sessions.isLive(identity.sessionId))) {
       throw new SessionRevokedError();
     }
-    const user = await usersRepository.findById(this.db, identity.userId);
+    const user = await userAccounts.findById(this.db, identity.userId);
     if (!user) throw new UserNotFoundError();
     return { ...toUserDto(user), sessionId: identity.sessionId ?? null };
   }
@@ -168,7 +168,7 @@ export class AuthService {
   private async completeLogin(user: UserRow, subject: LoginSubject, password: string, meta: RequestMeta) {
     const session = await this.db.transaction().execute(async (trx) => {
       await this.lockout.succeed(trx, subject);
-      await usersRepository.recordLoginSuccess(trx, user.id);
+      await userAccounts.recordLoginSuccess(trx, user.id);
       const started = await this.sessions.start(trx, user, meta);
       await this.audit.record(
         {
@@ -191,7 +191,7 @@ export class AuthService {
   private async upgradeHash(userId: number, password: string): Promise<void> {
     await this.hasher
       .hash(password)
-      .then((hash) => usersRepository.setPasswordHash(this.db, userId, hash))
+      .then((hash) => userAccounts.setPasswordHash(this.db, userId, hash))
       .catch((error: unknown) =>
         this.log.warn('password hash upgrade failed', { userId, ...errorMeta(error) }),
       );

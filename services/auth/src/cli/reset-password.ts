@@ -2,7 +2,7 @@ import type { Readable, Writable } from 'node:stream';
 import { createDb, createPool } from '@arasul/db';
 import { type Env, AppError, ConfigError, createLogger, createRedis, postgresUrl } from '@arasul/service-kit';
 import { createServices } from '../app';
-import { parseAuthConfig } from '../config';
+import { parseAuthConfig, processEnvironment } from '../config';
 
 /**
  * `node services/auth/dist/cli/reset-password.js <username>` — the way back in for a locked-out admin
@@ -96,8 +96,14 @@ function readHidden(io: CliIo, prompt: string): Promise<string> {
     io.stdin.setEncoding('utf8');
     const onData = (chunk: string) => {
       for (const char of chunk) {
-        if (char === '\r' || char === '\n' || char === '\u0004') return finish(value);
-        if (char === '\u0003') return finish('');
+        if (char === '\r' || char === '\n' || char === '\u0004') {
+          finish(value);
+          return;
+        }
+        if (char === '\u0003') {
+          finish('');
+          return;
+        }
         if (char === '\u007f' || char === '\b') value = value.slice(0, -1);
         else if (value.length < MAX_INPUT) value += char;
       }
@@ -115,7 +121,7 @@ function readHidden(io: CliIo, prompt: string): Promise<string> {
 }
 
 if (require.main === module) {
-  runResetPassword(process.argv.slice(2), process.env, {
+  runResetPassword(process.argv.slice(2), processEnvironment(), {
     stdin: process.stdin,
     stdout: process.stdout,
     stderr: process.stderr,

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '@arasul/db';
 import type { AuditService } from '../audit/audit.service';
 import type { EventPublisher } from '@arasul/service-kit';
-import { usersRepository } from '../users/users.repository';
+import { userAccounts } from '../users/users.port';
 import { type LockTier, lockoutRepository as repo } from './lockout.repository';
 
 export interface LockoutPolicy {
@@ -129,7 +129,7 @@ export class LockoutService {
         userAgent: subject.userAgent,
         outcome: 'invalid_credentials',
       });
-      if (subject.user) await usersRepository.incrementFailedLogins(trx, subject.user.id);
+      if (subject.user) await userAccounts.incrementFailedLogins(trx, subject.user.id);
       await this.audit.record(
         {
           userId: subject.user?.id ?? null,
@@ -167,11 +167,11 @@ export class LockoutService {
     if (user?.locked_until && user.locked_until > now)
       return { tier: 'account', lockedUntil: user.locked_until };
     const accountLock = await repo.latestLock(trx, username, 'account');
-    if (accountLock && accountLock.released_at === null && accountLock.locked_until > now) {
+    if (accountLock?.released_at === null && accountLock.locked_until > now) {
       return { tier: 'account', lockedUntil: accountLock.locked_until };
     }
     const ipLock = ip === null ? undefined : await repo.latestLock(trx, username, 'ip', ip);
-    if (ipLock && ipLock.released_at === null && ipLock.locked_until > now) {
+    if (ipLock?.released_at === null && ipLock.locked_until > now) {
       return { tier: 'ip', lockedUntil: ipLock.locked_until };
     }
 
@@ -192,7 +192,7 @@ export class LockoutService {
         lockedAt: now,
         lockedUntil,
       });
-      if (user) await usersRepository.setLockedUntil(trx, user.id, lockedUntil);
+      if (user) await userAccounts.setLockedUntil(trx, user.id, lockedUntil);
       await this.audit.record(
         {
           userId: user?.id ?? null,

@@ -1,12 +1,7 @@
 import type { Kysely } from 'kysely';
+import type { SessionDto, SessionUser } from '@arasul/contracts';
 import type { Database } from '@arasul/db';
-import {
-  type Identity,
-  type Role,
-  csrfTokenFor,
-  signAccessToken,
-  userRoleAtLeast,
-} from '@arasul/service-kit';
+import { type Identity, csrfTokenFor, signAccessToken, userRoleAtLeast } from '@arasul/service-kit';
 import type { AuditService } from '../audit/audit.service';
 import type { RequestMeta } from '../shared/request-meta';
 import { type RevocationPublisher, sessionRevocations } from '../shared/revocations';
@@ -25,11 +20,7 @@ export interface SessionPolicy {
   absoluteTimeoutSeconds: number;
 }
 
-export interface SessionUser {
-  id: number;
-  username: string;
-  role: Role;
-}
+export type { RevokedToken, SessionUser };
 
 /** What a login, setup or refresh hands out. The router turns the secrets into cookies. */
 export interface IssuedSession {
@@ -44,16 +35,7 @@ export interface IssuedSession {
   user: SessionUser;
 }
 
-export interface SessionDto {
-  id: number;
-  current: boolean;
-  ipAddress: string | null;
-  userAgent: string | null;
-  createdAt: string;
-  lastActivity: string;
-  expiresAt: string;
-  absoluteExpiresAt: string;
-}
+export type { SessionDto };
 
 type RefreshOutcome =
   | { kind: 'ok'; session: IssuedSession }
@@ -106,7 +88,7 @@ export class SessionsService {
   async refresh(refreshToken: string, meta: RequestMeta): Promise<IssuedSession> {
     const outcome = await this.db.transaction().execute(async (trx): Promise<RefreshOutcome> => {
       const row = await repo.findRefreshTokenForUpdate(trx, sha256Hex(refreshToken));
-      if (!row || row.revoked_at !== null || !row.is_active) return { kind: 'invalid' };
+      if (row?.revoked_at !== null || !row.is_active) return { kind: 'invalid' };
       if (row.rotated_at !== null) {
         const revoked = await this.revokeInTransaction(trx, { sessionId: row.id }, 'refresh_reused');
         await this.audit.record(

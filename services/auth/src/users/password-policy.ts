@@ -9,7 +9,7 @@ export const PASSWORD_HISTORY_DEPTH = 5;
 
 /** The rules that need no hash: length, and not the username (in any letter case). */
 export function assertPasswordRules(password: string, username: string): void {
-  if ([...password].length < PASSWORD_MIN_LENGTH) {
+  if (Array.from(password).length < PASSWORD_MIN_LENGTH) {
     throw new PasswordPolicyError(
       'password_too_short',
       `The password needs at least ${PASSWORD_MIN_LENGTH} characters.`,

@@ -1,30 +1,12 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import {
+  createUserRequestSchema as createBody,
+  updateUserRequestSchema as updateBody,
+} from '@arasul/contracts';
 import { authorize, identityOf, parseInput } from '@arasul/service-kit';
 import { requestMeta } from '../shared/request-meta';
-import { emailSchema, passwordSchema, roleSchema, usernameSchema } from './users.schemas';
 import type { UsersService } from './users.service';
-
-const createBody = z
-  .object({
-    username: usernameSchema,
-    password: passwordSchema,
-    role: roleSchema,
-    email: emailSchema.nullish(),
-  })
-  .strict();
-
-const updateBody = z
-  .object({
-    role: roleSchema.optional(),
-    isActive: z.boolean().optional(),
-    email: emailSchema.nullable().optional(),
-  })
-  .strict()
-  .refine(
-    (body) => Object.values(body).some((v) => v !== undefined),
-    'name at least one of role, isActive, email',
-  );
 
 const idParams = z.object({ id: z.coerce.number().int().positive().max(2_147_483_647) });
 

@@ -1,10 +1,11 @@
 import type { Kysely } from 'kysely';
+import type { UserDto } from '@arasul/contracts';
 import type { Database } from '@arasul/db';
 import { ROLES, type Identity, type Role } from '@arasul/service-kit';
 import type { ApiKeysService } from '../api-keys/api-keys.service';
 import type { AuditService } from '../audit/audit.service';
 import type { LockoutService } from '../lockout/lockout.service';
-import type { RevokedToken } from '../sessions/sessions.repository';
+import type { RevokedToken } from '../sessions/sessions.service';
 import type { SessionsService } from '../sessions/sessions.service';
 import type { PasswordHasher } from '../shared/password-hasher';
 import type { RequestMeta } from '../shared/request-meta';
@@ -17,19 +18,7 @@ import {
 } from './users.errors';
 import { type UserRow, usersRepository as repo } from './users.repository';
 
-export interface UserDto {
-  id: number;
-  username: string;
-  email: string | null;
-  role: Role;
-  isActive: boolean;
-  createdAt: string;
-  updatedAt: string;
-  lastLogin: string | null;
-  /** Set while the account tier of the lockout holds the account. */
-  lockedUntil: string | null;
-  failedLoginAttempts: number;
-}
+export type { UserDto };
 
 export interface CreateUserInput {
   username: string;

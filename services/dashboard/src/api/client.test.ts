@@ -1,4 +1,6 @@
-import { ApiClient, type LoginResponse } from './client';
+import { z } from 'zod';
+import { type LoginResponse, userListSchema } from '@arasul/contracts';
+import { ApiClient } from './client';
 import { ApiError } from './errors';
 
 /** A scripted gateway: each call is recorded, answers come from `handler`. */
@@ -7,10 +9,10 @@ function fakeGateway(handler: (call: Call) => Response | Promise<Response>) {
   const fetchImpl = (async (input: RequestInfo | URL, init?: RequestInit) => {
     const headers = (init?.headers ?? {}) as Record<string, string>;
     const call: Call = {
-      url: String(input),
+      url: input instanceof Request ? input.url : input.toString(),
       method: init?.method ?? 'GET',
       headers,
-      body: init?.body === undefined ? undefined : JSON.parse(String(init.body)),
+      body: init?.body === undefined ? undefined : JSON.parse(init.body as string),
     };
     calls.push(call);
     return handler(call);
@@ -43,7 +45,19 @@ function client(fetchImpl: typeof fetch, cookies: Record<string, string> = { ara
   });
 }
 
+/** These tests are about transport (tokens, refresh, CSRF), so any JSON body is accepted. */
+const anything = z.unknown();
+
 describe('ApiClient', () => {
+  it('parses answers with their contract schema and reports a mismatch as invalid_response', async () => {
+    const gw = fakeGateway(() => json(200, { items: [{ id: 1, username: 'anna' }] }));
+    const api = client(gw.fetchImpl);
+    const error = await api.request('/api/users', userListSchema).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error).toMatchObject({ code: 'invalid_response' });
+    expect((error as ApiError).message).toContain('items.0.role');
+  });
+
   it('keeps the token from login in memory and sends it as a Bearer header', async () => {
     const gw = fakeGateway((call) =>
       call.url === '/api/auth/login' ? json(200, session('token-a')) : json(200, { ok: true }),
@@ -52,7 +66,7 @@ describe('ApiClient', () => {
     const user = await api.login('anna', 'correct horse battery');
     expect(user.username).toBe('anna');
     expect(gw.calls[0]?.headers.Authorization).toBeUndefined();
-    await api.request('/api/auth/me');
+    await api.request('/api/auth/me', anything);
     expect(gw.calls[1]?.headers.Authorization).toBe('Bearer token-a');
   });
 
@@ -70,7 +84,7 @@ describe('ApiClient', () => {
     });
     const api = client(gw.fetchImpl);
     await api.login('anna', 'pw');
-    await expect(api.request('/api/users')).resolves.toEqual({ items: [1] });
+    await expect(api.request('/api/users', anything)).resolves.toEqual({ items: [1] });
     expect(refreshes).toBe(1);
     expect(gw.calls.map((c) => `${c.method} ${c.url} ${c.headers.Authorization ?? '-'}`)).toEqual([
       'POST /api/auth/login -',
@@ -99,7 +113,11 @@ describe('ApiClient', () => {
     });
     const api = client(gw.fetchImpl);
     await api.login('anna', 'pw');
-    const results = Promise.all([api.request('/a'), api.request('/b'), api.request('/c')]);
+    const results = Promise.all([
+      api.request('/a', anything),
+      api.request('/b', anything),
+      api.request('/c', anything),
+    ]);
     await new Promise((resolve) => setTimeout(resolve, 10));
     release();
     await expect(results).resolves.toEqual([{ url: '/a' }, { url: '/b' }, { url: '/c' }]);
@@ -117,7 +135,7 @@ describe('ApiClient', () => {
     const seen: (string | null)[] = [];
     api.onSessionChange((user) => seen.push(user?.username ?? null));
     await api.login('anna', 'pw');
-    const error = await api.request('/api/auth/me').catch((e: unknown) => e);
+    const error = await api.request('/api/auth/me', anything).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApiError);
     expect(error).toMatchObject({ status: 401, code: 'session_revoked' });
     expect(api.currentUser).toBeNull();
@@ -128,9 +146,9 @@ describe('ApiClient', () => {
   it('sends the CSRF cookie as X-CSRF-Token on unsafe requests only', async () => {
     const gw = fakeGateway(() => json(200, {}));
     const api = client(gw.fetchImpl, { arasul_csrf: 'csrf-xyz' });
-    await api.request('/api/x');
-    await api.request('/api/x', { method: 'POST', body: { a: 1 } });
-    await api.request('/api/x', { method: 'DELETE' });
+    await api.request('/api/x', anything);
+    await api.request('/api/x', anything, { method: 'POST', body: { a: 1 } });
+    await api.request('/api/x', anything, { method: 'DELETE' });
     expect(gw.calls.map((c) => c.headers['X-CSRF-Token'])).toEqual([undefined, 'csrf-xyz', 'csrf-xyz']);
     expect(gw.calls[1]?.headers['Content-Type']).toBe('application/json');
     expect(gw.calls[1]?.body).toEqual({ a: 1 });
@@ -157,32 +175,33 @@ describe('ApiClient', () => {
     });
     const api = client(gw.fetchImpl);
     await api.login('anna', 'pw');
-    const error = await api.request('/x').catch((e: unknown) => e);
+    const error = await api.request('/x', anything).catch((e: unknown) => e);
     expect(error).toMatchObject({ status: 0, code: 'network_error' });
     expect(api.currentUser?.username).toBe('anna');
   });
 
   it('turns a failed fetch into ApiError(network_error) and keeps an abort an AbortError', async () => {
-    const api = client((async () => {
-      throw new TypeError('Failed to fetch');
-    }) as typeof fetch);
-    await expect(api.request('/x', { auth: false })).rejects.toMatchObject({
+    const api = client((() => Promise.reject(new TypeError('Failed to fetch'))) as typeof fetch);
+    await expect(api.request('/x', anything, { auth: false })).rejects.toMatchObject({
       status: 0,
       code: 'network_error',
     });
-    const aborting = client((async () => {
-      throw new DOMException('aborted', 'AbortError');
-    }) as typeof fetch);
-    await expect(aborting.request('/x', { auth: false })).rejects.toMatchObject({ name: 'AbortError' });
+    const aborting = client((() =>
+      Promise.reject(new DOMException('aborted', 'AbortError'))) as typeof fetch);
+    await expect(aborting.request('/x', anything, { auth: false })).rejects.toMatchObject({
+      name: 'AbortError',
+    });
   });
 
   it('reads the body of an accepted error status (503 from /api/health)', async () => {
     const gw = fakeGateway(() => json(503, { status: 'down' }));
     const api = client(gw.fetchImpl);
-    await expect(api.request('/api/health', { auth: false, accept: [503] })).resolves.toEqual({
+    await expect(api.request('/api/health', anything, { auth: false, accept: [503] })).resolves.toEqual({
       status: 'down',
     });
-    await expect(api.request('/api/health', { auth: false })).rejects.toMatchObject({ status: 503 });
+    await expect(api.request('/api/health', anything, { auth: false })).rejects.toMatchObject({
+      status: 503,
+    });
   });
 
   it('logs out on the server with token and CSRF header, then forgets the session', async () => {

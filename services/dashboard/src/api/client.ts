@@ -1,3 +1,10 @@
+import type { z } from 'zod';
+import {
+  type LoginResponse,
+  type SessionUser,
+  type SetupRequest,
+  loginResponseSchema,
+} from '@arasul/contracts';
 import { ApiError } from './errors';
 import { withTabLock } from './lock';
 
@@ -13,19 +20,6 @@ import { withTabLock } from './lock';
  *   double-submit check for cookie-authenticated calls such as refresh and logout).
  * - Every non-2xx answer becomes an `ApiError` (see errors.ts); nothing else is thrown at callers.
  */
-export type Role = 'viewer' | 'operator' | 'admin';
-
-export interface SessionUser {
-  id: number;
-  username: string;
-  role: Role;
-}
-
-export interface LoginResponse {
-  accessToken: string;
-  expiresIn: number;
-  user: SessionUser;
-}
 
 export interface RequestOptions {
   method?: string;
@@ -98,13 +92,35 @@ export class ApiClient {
     return () => this.listeners.delete(listener);
   }
 
-  /** JSON request; resolves with the parsed body (undefined for 204). */
-  async request<T>(path: string, options: RequestOptions = {}): Promise<T> {
+  /**
+   * JSON request whose answer is checked against its contract schema; a body that does not match becomes
+   * an `ApiError` with code `invalid_response` (a renamed field fails here, not somewhere in a page).
+   */
+  async request<S extends z.ZodType>(
+    path: string,
+    schema: S,
+    options: RequestOptions = {},
+  ): Promise<z.output<S>> {
     const response = await this.send(path, options);
-    if (response.status === 204) return undefined as T;
-    const type = response.headers.get('Content-Type') ?? '';
-    if (!type.includes('json')) return (await response.text()) as T;
-    return (await response.json()) as T;
+    let body: unknown;
+    try {
+      body = await response.json();
+    } catch {
+      throw ApiError.invalidResponse(path, 'not JSON');
+    }
+    const parsed = schema.safeParse(body);
+    if (!parsed.success) {
+      throw ApiError.invalidResponse(
+        path,
+        parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '),
+      );
+    }
+    return parsed.data;
+  }
+
+  /** A request whose answer has no body the dashboard reads (204, or an acknowledgement). */
+  async call(path: string, options: RequestOptions = {}): Promise<void> {
+    await this.send(path, options);
   }
 
   /**
@@ -130,8 +146,8 @@ export class ApiClient {
   }
 
   /** First-run setup: creates the first administrator and signs in. */
-  async setup(input: { username: string; password: string; email?: string }): Promise<SessionUser> {
-    const body = await this.request<LoginResponse>('/api/auth/setup', {
+  async setup(input: SetupRequest): Promise<SessionUser> {
+    const body = await this.request('/api/auth/setup', loginResponseSchema, {
       method: 'POST',
       body: input,
       auth: false,
@@ -141,7 +157,7 @@ export class ApiClient {
   }
 
   async login(username: string, password: string): Promise<SessionUser> {
-    const body = await this.request<LoginResponse>('/api/auth/login', {
+    const body = await this.request('/api/auth/login', loginResponseSchema, {
       method: 'POST',
       body: { username, password },
       auth: false,
@@ -185,7 +201,9 @@ export class ApiClient {
       throw error instanceof ApiError ? error : ApiError.network(error);
     }
     if (response.ok) {
-      this.setSession((await response.json()) as LoginResponse);
+      const parsed = loginResponseSchema.safeParse(await response.json());
+      if (!parsed.success) throw ApiError.invalidResponse('/api/auth/refresh', parsed.error.message);
+      this.setSession(parsed.data);
       return true;
     }
     if (response.status === 401 || response.status === 403) {

@@ -35,6 +35,11 @@ export class ApiError extends Error {
     return new ApiError({ status: 0, code: 'network_error', message });
   }
 
+  /** A 2xx answer whose body does not match the contract (a service and the dashboard disagree). */
+  static invalidResponse(path: string, issues: string): ApiError {
+    return new ApiError({ status: 0, code: 'invalid_response', message: `${path}: ${issues}` });
+  }
+
   /** Reads the error body of a non-2xx response (never throws). */
   static async fromResponse(response: Response): Promise<ApiError> {
     const retryAfterSeconds = parseRetryAfter(response.headers.get('Retry-After'));

@@ -1,6 +1,7 @@
 import { Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Navigate, Route, Routes, useLocation, useNavigate } from 'react-router';
-import type { ApiClient, SessionUser } from '../api/client';
+import type { SessionUser } from '@arasul/contracts';
+import type { ApiClient } from '../api/client';
 import type { Api } from '../api/endpoints';
 import { LoginPage } from '../features/login/LoginPage';
 import { SetupPage } from '../features/setup/SetupPage';

@@ -1,25 +1,15 @@
 import { type ReactNode, useState } from 'react';
-import { NavLink } from 'react-router';
 import { useI18n } from '../i18n/i18n';
 import { Button } from '../ui/components';
-import { hasRole, useApp } from './context';
+import { useApp } from './context';
 import { LanguageSwitch } from './LanguageSwitch';
-import { PAGES } from './routes';
-
-export function Icon({ path }: { path: string }) {
-  return (
-    <svg className="icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
-      <path d={path} />
-    </svg>
-  );
-}
+import { MainNav } from './MainNav';
 
 /** The frame around every signed-in page: navigation, the user, language, sign-out. */
 export function Shell({ children }: { children: ReactNode }) {
   const { user, logout } = useApp();
   const { t } = useI18n();
   const [busy, setBusy] = useState(false);
-  const pages = PAGES.filter((p) => hasRole(user, p.minRole));
 
   return (
     <div className="shell">
@@ -31,19 +21,7 @@ export function Shell({ children }: { children: ReactNode }) {
           <img src="/favicon.svg" alt="" width="28" height="28" />
           <span className="brand-name">Arasul</span>
         </div>
-        <nav className="nav" aria-label={t('nav.label')}>
-          {pages.map((page) => (
-            <NavLink
-              key={page.label}
-              to={page.to}
-              end={page.to === '/'}
-              className={({ isActive }) => `nav-link${isActive ? ' active' : ''}`}
-            >
-              <Icon path={page.icon} />
-              <span>{t(page.label)}</span>
-            </NavLink>
-          ))}
-        </nav>
+        <MainNav user={user} />
         <div className="topbar-end">
           <LanguageSwitch />
           <span className="user-chip" data-testid="current-user">
@@ -57,7 +35,9 @@ export function Shell({ children }: { children: ReactNode }) {
             data-testid="logout"
             onClick={() => {
               setBusy(true);
-              void logout().finally(() => setBusy(false));
+              void logout().finally(() => {
+                setBusy(false);
+              });
             }}
           >
             {t('app.logout')}

@@ -1,14 +1,15 @@
 import { createContext, useContext } from 'react';
-import type { ApiClient, SessionUser } from '../api/client';
+import type { SessionUser } from '@arasul/contracts';
+import type { ApiClient } from '../api/client';
 import type { Api } from '../api/endpoints';
-import type { Role } from '../api/types';
+import type { Role } from '@arasul/contracts';
 
 export interface AppContextValue {
   client: ApiClient;
   api: Api;
   user: SessionUser;
   /** Signs out on the server, then shows the login page. */
-  logout(): Promise<void>;
+  logout: () => Promise<void>;
 }
 
 export const AppContext = createContext<AppContextValue | null>(null);

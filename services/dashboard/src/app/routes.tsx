@@ -1,6 +1,6 @@
 import { lazy } from 'react';
 import type { MessageKey } from '../i18n/de';
-import type { Role } from '../api/types';
+import type { Role } from '@arasul/contracts';
 
 /**
  * The pages of the signed-in shell. Each is its own chunk (loaded on first visit), so the first load

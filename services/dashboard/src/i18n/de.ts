@@ -9,6 +9,7 @@ export const de = {
   'app.unreachable': 'Arasul antwortet gerade nicht.',
 
   'nav.label': 'Hauptnavigation',
+  'nav.menu': 'Menü',
   'nav.overview': 'Übersicht',
   'nav.chat': 'Chat',
   'nav.documents': 'Dokumente',
@@ -72,6 +73,7 @@ export const de = {
   'login.expired': 'Ihre Sitzung ist abgelaufen. Bitte melden Sie sich erneut an.',
 
   'overview.title': 'Übersicht',
+  'overview.liveValues': 'Live-Werte',
   'overview.time': 'Zeit',
   'overview.history': 'Verlauf',
   'overview.range': 'Zeitraum',
@@ -361,6 +363,8 @@ export const de = {
   'errors.stream_capacity_reached': 'Zu viele Live-Verbindungen. Es wird gleich erneut versucht.',
   'errors.payload_too_large': 'Die Eingabe ist zu groß.',
   'errors.network_error': 'Keine Verbindung zu Arasul. Bitte prüfen Sie das Netzwerk.',
+  'errors.invalid_response':
+    'Arasul hat unerwartete Daten gesendet. Bitte laden Sie die Seite neu; hilft das nicht, wenden Sie sich an den Administrator.',
   'errors.aborted': 'Abgebrochen.',
   'errors.validation': 'Die Eingabe wurde nicht angenommen: {message}',
   'errors.conflict': 'Das geht so nicht: {message}',

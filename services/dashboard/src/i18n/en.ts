@@ -11,6 +11,7 @@ export const en: Record<MessageKey, string> = {
   'app.unreachable': 'Arasul is not answering right now.',
 
   'nav.label': 'Main navigation',
+  'nav.menu': 'Menu',
   'nav.overview': 'Overview',
   'nav.chat': 'Chat',
   'nav.documents': 'Documents',
@@ -71,6 +72,7 @@ export const en: Record<MessageKey, string> = {
   'login.expired': 'Your session has ended. Please sign in again.',
 
   'overview.title': 'Overview',
+  'overview.liveValues': 'Live values',
   'overview.time': 'Time',
   'overview.history': 'History',
   'overview.range': 'Time range',
@@ -357,6 +359,8 @@ export const en: Record<MessageKey, string> = {
   'errors.stream_capacity_reached': 'Too many live connections. Trying again shortly.',
   'errors.payload_too_large': 'The input is too large.',
   'errors.network_error': 'No connection to Arasul. Please check the network.',
+  'errors.invalid_response':
+    'Arasul sent unexpected data. Please reload the page; if that does not help, tell your administrator.',
   'errors.aborted': 'Cancelled.',
   'errors.validation': 'The input was not accepted: {message}',
   'errors.conflict': 'That does not work: {message}',

@@ -18,18 +18,18 @@ const LOCALES: Record<Lang, string> = { de: 'de-DE', en: 'en-GB' };
 export interface I18n {
   lang: Lang;
   locale: string;
-  t(key: MessageKey, params?: Params): string;
+  t: (key: MessageKey, params?: Params) => string;
   /** For keys built at run time (error codes, metric names): the key itself when unknown. */
-  tx(key: string, params?: Params): string;
-  has(key: string): boolean;
-  number(value: number, digits?: number): string;
-  dateTime(iso: string | number | Date): string;
-  time(iso: string | number | Date): string;
+  tx: (key: string, params?: Params) => string;
+  has: (key: string) => boolean;
+  number: (value: number, digits?: number) => string;
+  dateTime: (iso: string | number | Date) => string;
+  time: (iso: string | number | Date) => string;
   /** "vor 3 Minuten" / "3 minutes ago". */
-  relative(iso: string | number | Date, now?: number): string;
+  relative: (iso: string | number | Date, now?: number) => string;
   /** A wait: "45 Sekunden", "15 Minuten", "2 Stunden". */
-  duration(seconds: number): string;
-  bytes(value: number): string;
+  duration: (seconds: number) => string;
+  bytes: (value: number) => string;
 }
 
 export function interpolate(text: string, params?: Params): string {
@@ -101,7 +101,7 @@ export function createI18n(lang: Lang): I18n {
   };
 }
 
-const I18nContext = createContext<(I18n & { setLang(lang: Lang): void }) | null>(null);
+const I18nContext = createContext<(I18n & { setLang: (lang: Lang) => void }) | null>(null);
 
 function initialLang(): Lang {
   try {
@@ -130,7 +130,7 @@ export function I18nProvider({ children }: { children: ReactNode }) {
   return <I18nContext.Provider value={value}>{children}</I18nContext.Provider>;
 }
 
-export function useI18n(): I18n & { setLang(lang: Lang): void } {
+export function useI18n(): I18n & { setLang: (lang: Lang) => void } {
   const value = useContext(I18nContext);
   if (!value) throw new Error('useI18n outside I18nProvider');
   return value;

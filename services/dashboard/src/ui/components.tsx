@@ -4,7 +4,6 @@ import {
   type ReactNode,
   useEffect,
   useId,
-  useRef,
   useState,
 } from 'react';
 import { describeError } from '../api/errors';
@@ -25,7 +24,7 @@ export function Button({
     <button
       type={type}
       className={`btn btn-${variant}${className ? ` ${className}` : ''}`}
-      disabled={disabled || busy}
+      disabled={(disabled ?? false) || busy}
       aria-busy={busy || undefined}
       {...rest}
     >
@@ -187,81 +186,6 @@ export function EmptyState({ title, children }: { title: ReactNode; children?: R
   );
 }
 
-/** A modal dialog (native <dialog>: focus trap and Escape come from the browser). */
-export function Dialog({
-  open,
-  title,
-  onClose,
-  children,
-  footer,
-}: {
-  open: boolean;
-  title: ReactNode;
-  onClose: () => void;
-  children: ReactNode;
-  footer?: ReactNode;
-}) {
-  const ref = useRef<HTMLDialogElement>(null);
-  const titleId = useId();
-  useEffect(() => {
-    const dialog = ref.current;
-    if (!dialog) return;
-    if (open && !dialog.open) dialog.showModal();
-    if (!open && dialog.open) dialog.close();
-  }, [open]);
-  return (
-    <dialog ref={ref} className="dialog" onClose={onClose} aria-labelledby={titleId}>
-      {open && (
-        <div className="dialog-body">
-          <h2 className="dialog-title" id={titleId}>
-            {title}
-          </h2>
-          {children}
-          {footer && <div className="dialog-footer">{footer}</div>}
-        </div>
-      )}
-    </dialog>
-  );
-}
-
-/** Asks before something that cannot be undone. */
-export function ConfirmDialog({
-  open,
-  title,
-  message,
-  confirmLabel,
-  onConfirm,
-  onCancel,
-  busy,
-}: {
-  open: boolean;
-  title: string;
-  message: ReactNode;
-  confirmLabel: string;
-  onConfirm: () => void;
-  onCancel: () => void;
-  busy?: boolean;
-}) {
-  const { t } = useI18n();
-  return (
-    <Dialog
-      open={open}
-      title={title}
-      onClose={onCancel}
-      footer={
-        <>
-          <Button onClick={onCancel}>{t('common.cancel')}</Button>
-          <Button variant="danger" onClick={onConfirm} busy={busy ?? false}>
-            {confirmLabel}
-          </Button>
-        </>
-      }
-    >
-      <p>{message}</p>
-    </Dialog>
-  );
-}
-
 export function CopyButton({ text, label }: { text: string; label?: string }) {
   const { t } = useI18n();
   const [copied, setCopied] = useState(false);
@@ -282,6 +206,8 @@ export function CopyButton({ text, label }: { text: string; label?: string }) {
       area.style.opacity = '0';
       document.body.append(area);
       area.select();
+      // Deprecated, and still the only copy that works on a plain-http page (no async clipboard there).
+      // eslint-disable-next-line @typescript-eslint/no-deprecated
       document.execCommand('copy');
       area.remove();
     }

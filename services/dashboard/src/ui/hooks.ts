@@ -1,4 +1,4 @@
-import { type DependencyList, useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 
 /** True while the page is visible; polling and streams pause in a background tab. */
 export function useDocumentVisible(): boolean {
@@ -15,57 +15,55 @@ export interface Loaded<T> {
   data: T | undefined;
   error: unknown;
   loading: boolean;
-  reload(): void;
+  reload: () => void;
 }
 
 /**
- * Loads with `load` when `deps` change and, with `intervalMs`, again every interval while the page is
- * visible. Keeps the last good data when a reload fails (the error is reported next to it).
+ * Loads with `load` and, with `intervalMs`, again every interval while the page is visible. Keeps the last
+ * good data when a reload fails (the error is reported next to it).
+ *
+ * `load` is the dependency: wrap it in `useCallback` with what it reads, so the lint rule checks that list
+ * at the caller. A new `load` (e.g. another conversation) starts empty, so old data never shows for it.
  */
-export function useLoad<T>(
-  load: (signal: AbortSignal) => Promise<T>,
-  deps: DependencyList,
-  intervalMs?: number,
-): Loaded<T> {
+export function useLoad<T>(load: (signal: AbortSignal) => Promise<T>, intervalMs?: number): Loaded<T> {
   const [data, setData] = useState<T>();
   const [error, setError] = useState<unknown>();
   const [loading, setLoading] = useState(true);
   const [tick, setTick] = useState(0);
+  const [current, setCurrent] = useState(() => load);
   const visible = useDocumentVisible();
-  const loadRef = useRef(load);
-  loadRef.current = load;
 
-  useEffect(() => {
+  // Adjusting state while rendering (React's pattern for "reset when an input changes"): no stale frame.
+  if (current !== load) {
+    setCurrent(() => load);
     setData(undefined);
+    setError(undefined);
     setLoading(true);
-  }, deps); // eslint-disable-line react-hooks/exhaustive-deps
+  }
 
   useEffect(() => {
     if (!visible && tick > 0) return undefined;
     const controller = new AbortController();
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const run = () => {
-      loadRef.current(controller.signal).then(
-        (value) => {
-          if (controller.signal.aborted) return;
-          setData(value);
-          setError(undefined);
-          setLoading(false);
-        },
-        (reason: unknown) => {
-          if (controller.signal.aborted) return;
-          setError(reason);
-          setLoading(false);
-        },
-      );
-      if (intervalMs && visible) timer = setTimeout(() => setTick((n) => n + 1), intervalMs);
-    };
-    run();
+    load(controller.signal).then(
+      (value) => {
+        if (controller.signal.aborted) return;
+        setData(value);
+        setError(undefined);
+        setLoading(false);
+      },
+      (reason: unknown) => {
+        if (controller.signal.aborted) return;
+        setError(reason);
+        setLoading(false);
+      },
+    );
+    if (intervalMs !== undefined && visible) timer = setTimeout(() => setTick((n) => n + 1), intervalMs);
     return () => {
       controller.abort();
       clearTimeout(timer);
     };
-  }, [...deps, tick, visible, intervalMs]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [load, tick, visible, intervalMs]);
 
   const reload = useCallback(() => setTick((n) => n + 1), []);
   return { data, error, loading, reload };

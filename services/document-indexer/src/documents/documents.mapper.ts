@@ -1,4 +1,4 @@
-import { type DocumentDto, type FailedPart, failedPartSchema } from '@arasul/contracts';
+import { type DocumentDto, failedPartSchema } from '@arasul/contracts';
 import type { Document } from '@arasul/db';
 import { z } from 'zod';
 
@@ -23,7 +23,7 @@ export function toDocumentDto(row: Document): DocumentDto {
     attempts: row.attempts,
     errorCode: row.error_code,
     errorMessage: row.error_message,
-    failedParts: failedParts.parse(row.failed_parts) as FailedPart[],
+    failedParts: failedParts.parse(row.failed_parts),
     dense: row.dense_status,
     contentSha256: row.content_sha256,
     uploadedBy: row.uploaded_by,

@@ -70,7 +70,7 @@ export async function openObjectStore(options: ObjectStoreOptions): Promise<Obje
       );
       return;
     }
-    void handle(req, res);
+    handle(req, res);
   });
   const address = await new Promise<AddressInfo>((resolve, reject) => {
     server.once('error', reject);

@@ -16,7 +16,7 @@ export function maskSecrets(value: unknown, depth = 0): JsonValue {
   if (depth >= MAX_DEPTH) return '[too deep]';
   if (Array.isArray(value)) return value.map((item) => maskSecrets(item, depth + 1));
   if (typeof value === 'object') {
-    const out: { [key: string]: JsonValue } = {};
+    const out: Record<string, JsonValue> = {};
     for (const [key, inner] of Object.entries(value as Record<string, unknown>)) {
       out[storableText(key)] = SECRET_KEY.test(key) ? MASK : maskSecrets(inner, depth + 1);
     }

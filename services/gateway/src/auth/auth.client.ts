@@ -10,12 +10,12 @@ const verifiedKeySchema = z.object({
   expiresAt: z.string().nullable(),
 });
 
-export type VerifiedApiKey = {
+export interface VerifiedApiKey {
   identity: Identity;
   rateLimitPerMinute: number;
   allowedEndpoints: string[] | null;
   expiresAt: string | null;
-};
+}
 
 const revocationsSchema = z.object({
   sessions: z.array(z.object({ jti: z.string().min(1), expiresAt: z.iso.datetime({ offset: true }) })),

@@ -43,7 +43,10 @@ export interface AuthenticateDeps {
  * forwarded, an invalid one is ignored so an expired token cannot block /api/auth/refresh).
  */
 export function authenticate(deps: AuthenticateDeps): RequestHandler {
-  type Resolved = { holder: SignedIdentityHolder; apiKey?: ApiKeyEntry };
+  interface Resolved {
+    holder: SignedIdentityHolder;
+    apiKey?: ApiKeyEntry;
+  }
 
   /** Synchronous for JWTs and known keys (the hot path); a promise only when auth must be asked. */
   const resolve = (req: Request, credential: Credential): Resolved | Promise<Resolved> => {
@@ -85,8 +88,9 @@ export function authenticate(deps: AuthenticateDeps): RequestHandler {
     state.anonymousRoute = isAnonymousRoute(routeKey(req.method, req.path));
     const credential = credentialOf(req);
     if (credential === null) {
-      if (state.anonymousRoute) return next();
-      throw new UnauthorizedError();
+      if (!state.anonymousRoute) throw new UnauthorizedError();
+      next();
+      return undefined;
     }
 
     if (state.anonymousRoute) {
@@ -109,5 +113,6 @@ export function authenticate(deps: AuthenticateDeps): RequestHandler {
     }
     accept(req, resolved);
     next();
+    return undefined;
   };
 }

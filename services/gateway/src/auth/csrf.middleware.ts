@@ -18,13 +18,25 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  */
 export function csrfProtection(jwtSecret: string): RequestHandler {
   return (req, _res, next) => {
-    if (SAFE_METHODS.has(req.method)) return next();
+    if (SAFE_METHODS.has(req.method)) {
+      next();
+      return;
+    }
     const cookieHeader = req.headers.cookie;
-    if (cookieHeader === undefined || !cookieHeader.includes(REFRESH_COOKIE)) return next();
-    if (stateOf(req).credential !== undefined) return next();
+    if (!cookieHeader?.includes(REFRESH_COOKIE)) {
+      next();
+      return;
+    }
+    if (stateOf(req).credential !== undefined) {
+      next();
+      return;
+    }
     const cookies = parseCookies(cookieHeader);
     const refreshToken = cookies[REFRESH_COOKIE];
-    if (refreshToken === undefined) return next();
+    if (refreshToken === undefined) {
+      next();
+      return;
+    }
     // The header must carry the token bound to this refresh cookie (readable only via our `arasul_csrf` cookie).
     const given = req.headers[CSRF_HEADER];
     if (typeof given !== 'string' || !isCsrfTokenFor(given, refreshToken, jwtSecret)) throw new CsrfError();

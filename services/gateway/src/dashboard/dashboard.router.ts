@@ -18,18 +18,22 @@ export function dashboardRouter(dashboardDir: string): Router {
       setHeaders: (res, path) => {
         res.setHeader(
           'Cache-Control',
-          path.includes(`${join(dashboardDir, 'assets')}`)
-            ? 'public, max-age=31536000, immutable'
-            : 'no-cache',
+          path.includes(join(dashboardDir, 'assets')) ? 'public, max-age=31536000, immutable' : 'no-cache',
         );
       },
     }),
   );
 
   router.get(/.*/, (req, res, next) => {
-    if (!req.accepts('html')) return next();
+    if (!req.accepts('html')) {
+      next();
+      return;
+    }
     res.setHeader('Cache-Control', 'no-cache');
-    if (existsSync(indexFile)) return res.sendFile(indexFile);
+    if (existsSync(indexFile)) {
+      res.sendFile(indexFile);
+      return;
+    }
     res.status(200).type('html').send(NOT_BUILT_PAGE);
   });
   return router;

@@ -4,30 +4,17 @@ import { z } from 'zod';
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type { Redis } from 'ioredis';
+import type {
+  DependencyStatus,
+  PlatformHealth,
+  PlatformServiceHealth as ServiceHealth,
+} from '@arasul/contracts';
 import type { Database } from '@arasul/db';
 import type { RateLimiter, RateLimiterMode } from '../ratelimit/rate-limiter';
 import { UPSTREAMS, type UpstreamName } from '../routing/route-table';
 import { probeAmqp } from './amqp-probe';
 
-export type ServiceStatus = 'up' | 'degraded' | 'down' | 'not_installed';
-export type DependencyStatus = 'up' | 'down';
-
-export interface ServiceHealth {
-  status: ServiceStatus;
-  latencyMs: number;
-  /** Names of the service's own readiness checks with up/down only (no errors, no details). */
-  checks?: Record<string, DependencyStatus>;
-  /** Embedded stand-ins the service runs on instead of the appliance component (native mode). */
-  fallbacks?: string[];
-}
-
-export interface PlatformHealth {
-  status: 'ok' | 'degraded' | 'down';
-  services: Record<string, ServiceHealth>;
-  dependencies: { postgres: DependencyStatus; redis: DependencyStatus; rabbitmq: DependencyStatus };
-  rateLimiter: RateLimiterMode;
-  version: string;
-}
+export type { DependencyStatus, PlatformHealth, ServiceHealth };
 
 /** The parts of a service-kit readiness report we read; anything else in it stays private. */
 const readinessSchema = z.object({
@@ -103,7 +90,11 @@ export class PlatformHealthService {
       }),
       this.probe(() => probeAmqp(this.deps.rabbitmqUrl, this.timeoutMs)),
     ]);
-    const services = Object.fromEntries(names.map((name, i) => [name, serviceResults[i] as ServiceHealth]));
+    const services: Record<string, ServiceHealth> = {};
+    names.forEach((name, i) => {
+      const result = serviceResults[i];
+      if (result) services[name] = result;
+    });
     const rateLimiter = this.deps.rateLimiter.mode();
     const value: PlatformHealth = {
       status: overallStatus(services, postgres, redis, rabbitmq, rateLimiter),

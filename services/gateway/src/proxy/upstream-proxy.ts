@@ -85,7 +85,8 @@ export class UpstreamProxy {
     if (declared !== undefined && Number(declared) > limit) {
       state.bodyNote = `declared ${declared} bytes, over the limit`;
       res.setHeader('Connection', 'close');
-      return next(new PayloadTooLargeError(`The request body is larger than ${limit} bytes.`));
+      next(new PayloadTooLargeError(`The request body is larger than ${limit} bytes.`));
+      return;
     }
 
     prepareUpstreamHeaders(req);
@@ -194,7 +195,7 @@ export class UpstreamProxy {
 
 function prepareUpstreamHeaders(req: Request): void {
   const headers = req.headers;
-  for (const name of DROP_REQUEST_HEADERS) delete headers[name];
+  for (const name of DROP_REQUEST_HEADERS) Reflect.deleteProperty(headers, name);
   // One value each, the gateway's verdict: the services trust exactly one proxy hop (us).
   headers['x-forwarded-for'] = stateOf(req).ip;
   headers['x-forwarded-proto'] = req.protocol;

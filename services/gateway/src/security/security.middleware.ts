@@ -55,7 +55,9 @@ const CLIENT_ARASUL_HEADERS = new Set(['x-arasul-timestamp', 'x-arasul-signature
 export function stripInternalHeaders(): RequestHandler {
   return (req, _res, next) => {
     for (const name of Object.keys(req.headers)) {
-      if (name.startsWith('x-arasul-') && !CLIENT_ARASUL_HEADERS.has(name)) delete req.headers[name];
+      if (name.startsWith('x-arasul-') && !CLIENT_ARASUL_HEADERS.has(name)) {
+        Reflect.deleteProperty(req.headers, name);
+      }
     }
     next();
   };

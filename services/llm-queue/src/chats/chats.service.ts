@@ -1,28 +1,10 @@
 import type { Kysely } from 'kysely';
+import { type ConversationDto, type MessageDto, type RagSource, ragSourceSchema } from '@arasul/contracts';
 import type { Database } from '@arasul/db';
 import { ConversationNotFoundError } from './chats.errors';
 import { type ConversationRow, type MessageRow, chatsRepository } from './chats.repository';
 
-export interface ConversationDto {
-  id: string;
-  title: string | null;
-  messageCount: number;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface MessageDto {
-  id: string;
-  conversationId: string;
-  role: string;
-  content: string;
-  thinking: string | null;
-  sources: unknown;
-  status: string;
-  jobId: string | null;
-  model: string | null;
-  createdAt: string;
-}
+export type { ConversationDto, MessageDto };
 
 export function toConversationDto(row: ConversationRow): ConversationDto {
   return {
@@ -34,6 +16,15 @@ export function toConversationDto(row: ConversationRow): ConversationDto {
   };
 }
 
+const storedSourcesSchema = ragSourceSchema.array();
+
+/** `chat_messages.sources` (jsonb): the sources a RAG answer was given; null for a plain answer. */
+function sourcesOf(stored: unknown): RagSource[] | null {
+  if (stored === null) return null;
+  const parsed = storedSourcesSchema.safeParse(stored);
+  return parsed.success ? parsed.data : null;
+}
+
 export function toMessageDto(row: MessageRow): MessageDto {
   return {
     id: row.id,
@@ -41,7 +32,7 @@ export function toMessageDto(row: MessageRow): MessageDto {
     role: row.role,
     content: row.content,
     thinking: row.thinking,
-    sources: row.sources,
+    sources: sourcesOf(row.sources),
     status: row.status,
     jobId: row.job_id,
     model: row.model,

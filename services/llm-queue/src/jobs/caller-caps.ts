@@ -69,7 +69,10 @@ export class StreamCaps {
   /** Express middleware for the long-lived routes; callers without an identity pass to `authorize`. */
   middleware(): RequestHandler {
     return (req, res, next) => {
-      if (req.identity === undefined) return next();
+      if (req.identity === undefined) {
+        next();
+        return;
+      }
       const release = this.acquire(req.identity);
       res.once('close', release);
       next();

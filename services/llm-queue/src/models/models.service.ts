@@ -1,3 +1,4 @@
+import type { InstalledModelDto, InstalledModels } from '@arasul/contracts';
 import type { Kysely } from 'kysely';
 import type { Database } from '@arasul/db';
 import { type Logger, errorMeta } from '@arasul/service-kit';
@@ -18,20 +19,7 @@ export function normalizeModelName(name: string): string {
 
 const DEFAULT_CACHE_MS = 5000;
 
-export interface InstalledModelDto {
-  name: string;
-  status: string;
-  downloadProgress: number;
-  sizeBytes: number | null;
-  digest: string | null;
-  isDefault: boolean;
-  loaded: boolean;
-  lastUsedAt: string | null;
-  usageCount: number;
-  downloadedAt: string | null;
-  error: string | null;
-  catalog: { id: string; name: string; category: string | null; ramRequiredGb: number | null } | null;
-}
+export type { InstalledModelDto };
 
 /** The model catalog, what Ollama has installed, pulls, the default model. */
 export class ModelsService {
@@ -90,7 +78,7 @@ export class ModelsService {
   }
 
   /** Installed models, reconciled with Ollama when it answers (else the last known state, flagged). */
-  async installed(): Promise<{ backend: 'up' | 'down'; reason: string | null; items: InstalledModelDto[] }> {
+  async installed(): Promise<InstalledModels> {
     let backend: 'up' | 'down' = 'up';
     let reason: string | null = null;
     try {

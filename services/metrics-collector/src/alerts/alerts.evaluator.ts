@@ -274,7 +274,10 @@ export class AlertEvaluator implements SampleSink {
       }
       return ok;
     });
-    if (!changed) return this.forget(metric, open);
+    if (!changed) {
+      this.forget(metric, open);
+      return;
+    }
     this.log.warn('alert severity changed', {
       alertId: open.id,
       metric,

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import { thresholdPatchSchema } from '@arasul/contracts';
 import { alertSeverity } from '@arasul/contracts';
 import { authorize, identityOf, parseInput } from '@arasul/service-kit';
 import { METRIC_NAMES, type MetricName } from '../sampling/sample';
@@ -22,19 +23,7 @@ const historyQuery = z
 const idParams = z.object({ id: z.coerce.number().int().positive().max(2_147_483_647) });
 const metricParams = z.object({ metric: metricEnum });
 
-const thresholdBody = z
-  .object({
-    warningThreshold: z.number().finite().optional(),
-    criticalThreshold: z.number().finite().optional(),
-    enabled: z.boolean().optional(),
-    cooldownSeconds: z.number().int().min(0).max(86_400).optional(),
-    forSamples: z.number().int().min(1).max(100).optional(),
-    clearDelta: z.number().finite().min(0).max(50).optional(),
-  })
-  .strict()
-  .refine((body) => Object.values(body).some((v) => v !== undefined), {
-    message: 'name at least one setting to change',
-  });
+const thresholdBody = thresholdPatchSchema;
 
 const read = authorize({ role: 'viewer', scope: 'metrics:read' });
 const operate = authorize({ role: 'operator' });

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
-import type { AlertSeverity } from '@arasul/contracts';
+import type { z } from 'zod';
+import type { AlertDto, ThresholdDto, thresholdPatchSchema } from '@arasul/contracts';
 import type { AlertThresholdUpdate, Database } from '@arasul/db';
 import type { Identity, Logger } from '@arasul/service-kit';
 import { METRIC_NAMES, type MetricName, unitOf } from '../sampling/sample';
@@ -12,47 +13,8 @@ import {
 } from './alerts.repository';
 import { assertValidThresholds, toThresholdSettings } from './thresholds';
 
-export interface AlertDto {
-  id: number;
-  metric: MetricName;
-  status: 'active' | 'resolved';
-  severity: AlertSeverity;
-  initialSeverity: AlertSeverity;
-  /** The value that fired it; `threshold` is the one of the current severity. */
-  value: number;
-  threshold: number;
-  peakValue: number | null;
-  resolvedValue: number | null;
-  unit: '%' | '°C';
-  triggeredAt: string;
-  severityChangedAt: string | null;
-  resolvedAt: string | null;
-  /** The fired event reached the broker (the notification path). */
-  notificationSent: boolean;
-  acknowledged: { at: string; by: { id: number | null; username: string | null } } | null;
-}
-
-export interface ThresholdDto {
-  metric: MetricName;
-  displayName: string;
-  unit: '%' | '°C';
-  warningThreshold: number;
-  criticalThreshold: number;
-  enabled: boolean;
-  cooldownSeconds: number;
-  forSamples: number;
-  clearDelta: number;
-  updatedAt: string;
-}
-
-export interface ThresholdPatch {
-  warningThreshold?: number | undefined;
-  criticalThreshold?: number | undefined;
-  enabled?: boolean | undefined;
-  cooldownSeconds?: number | undefined;
-  forSamples?: number | undefined;
-  clearDelta?: number | undefined;
-}
+export type { AlertDto, ThresholdDto };
+export type ThresholdPatch = z.output<typeof thresholdPatchSchema>;
 
 const num = (value: string | null): number | null => (value === null ? null : Number(value));
 

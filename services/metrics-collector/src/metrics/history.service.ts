@@ -1,7 +1,8 @@
+import type { HistoryPoint } from '@arasul/contracts';
 import type { Kysely } from 'kysely';
 import type { Database } from '@arasul/db';
 import { type MetricName, round2 } from '../sampling/sample';
-import { samplesRepository } from '../storage/samples.repository';
+import { sampleStore } from '../storage/samples.port';
 
 /**
  * Up to a day is read from raw samples (at most 86,400 rows at 1 s sampling). Longer ranges read the
@@ -19,13 +20,7 @@ export const HISTORY_RANGES = {
 export type HistoryRange = keyof typeof HISTORY_RANGES;
 export const HISTORY_RANGE_NAMES = Object.keys(HISTORY_RANGES) as [HistoryRange, ...HistoryRange[]];
 
-export interface HistoryPointDto {
-  /** Start of the bucket (ISO-8601). */
-  t: string;
-  avg: number;
-  min: number;
-  max: number;
-}
+export type HistoryPointDto = HistoryPoint;
 
 export interface BucketPlan {
   from: Date;
@@ -76,8 +71,8 @@ export class HistoryService {
     const query = { metric, from: plan.from, until: plan.until, widthSeconds: plan.widthSeconds };
     const rows =
       spec.source === 'raw'
-        ? await samplesRepository.rawBuckets(this.db, query)
-        : await samplesRepository.rollupBuckets(this.db, query);
+        ? await sampleStore.rawBuckets(this.db, query)
+        : await sampleStore.rollupBuckets(this.db, query);
     return {
       source: spec.source,
       bucketSeconds: plan.widthSeconds,

@@ -2,8 +2,8 @@ import type { Kysely } from 'kysely';
 import type { Database } from '@arasul/db';
 import { type HealthRegistry, type Logger, PeriodicTask } from '@arasul/service-kit';
 import { METRIC_NAMES, type MetricName } from '../sampling/sample';
-import { samplesRepository as samples } from '../storage/samples.repository';
-import { alertsRepository } from '../alerts/alerts.repository';
+import { sampleStore as samples } from '../storage/samples.port';
+import { alertOutbox } from '../alerts/alerts.port';
 
 export interface RetentionPolicy {
   rawDays: number;
@@ -104,7 +104,7 @@ export class RetentionJob {
     );
     const eventCutoff = new Date(this.now() - this.policy.eventDays * 24 * HOUR_MS);
     deleted.alertEvents = await this.inBatches((batch) =>
-      alertsRepository.deletePublishedEventsBatch(this.db, eventCutoff, batch),
+      alertOutbox.deletePublishedEventsBatch(this.db, eventCutoff, batch),
     );
     return { startedAt, finishedAt: new Date(this.now()).toISOString(), rolledUpHours, deleted };
   }

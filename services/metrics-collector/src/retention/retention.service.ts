@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '@arasul/db';
 import { METRIC_NAMES, type MetricName, unitOf } from '../sampling/sample';
 import { RAW_TABLES } from '../storage/raw-tables';
-import { samplesRepository } from '../storage/samples.repository';
+import { sampleStore } from '../storage/samples.port';
 import type { RetentionJob } from './retention.job';
 
 export interface MetricRetentionDto {
@@ -43,8 +43,8 @@ export class RetentionService {
 
   async report(): Promise<RetentionDto> {
     const [raw, rollups] = await Promise.all([
-      Promise.all(METRIC_NAMES.map((metric) => samplesRepository.rawStats(this.db, metric))),
-      samplesRepository.rollupStats(this.db),
+      Promise.all(METRIC_NAMES.map((metric) => sampleStore.rawStats(this.db, metric))),
+      sampleStore.rollupStats(this.db),
     ]);
     const { policy } = this.job;
     return {

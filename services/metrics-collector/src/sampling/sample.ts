@@ -1,4 +1,4 @@
-import type { AlertMetric } from '@arasul/contracts';
+import type { AlertMetric, DiskUsage, MetricsSnapshot } from '@arasul/contracts';
 
 /** The metrics the collector samples (the same names as the alert metrics). */
 export type MetricName = AlertMetric;
@@ -8,12 +8,7 @@ export function unitOf(metric: MetricName): '%' | '°C' {
   return metric === 'temperature' ? '°C' : '%';
 }
 
-export interface DiskUsage {
-  /** Bytes. */
-  used: number;
-  free: number;
-  percent: number;
-}
+export type { DiskUsage };
 
 /** One sampling cycle. A value is `null` exactly when `unavailable` says why; it is never a made-up 0. */
 export interface Sample {
@@ -30,17 +25,7 @@ export interface Sample {
 }
 
 /** The JSON form of a sample: `GET /api/metrics/live`, every SSE event, the Redis snapshot. */
-export interface SnapshotDto {
-  timestamp: string;
-  cpu: number | null;
-  ram: number | null;
-  swap: number | null;
-  gpu: number | null;
-  temperature: number | null;
-  disk: DiskUsage | null;
-  unavailable: Partial<Record<MetricName, string>>;
-  sources: Partial<Record<MetricName, string>>;
-}
+export type SnapshotDto = MetricsSnapshot;
 
 /** The single number alerts and history use for a metric (disk: its percent). */
 export function valueOf(sample: Sample, metric: MetricName): number | null {

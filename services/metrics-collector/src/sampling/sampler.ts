@@ -28,6 +28,8 @@ export interface SystemSamplerOptions {
   probeTimeoutMs: number;
   /** `/proc/stat`, or null to use systeminformation (non-Linux); tests may point it elsewhere. */
   procStatPath?: string | null;
+  /** `PATH`, to find `nvidia-smi`. */
+  pathEnv?: string | undefined;
 }
 
 /**
@@ -72,7 +74,7 @@ export class SystemSampler implements Sampler {
         loadPath: options.gpuLoadPath,
         ...(options.gpuLoadCandidates ? { candidates: options.gpuLoadCandidates } : {}),
         nvidiaSmi: options.nvidiaSmi,
-        pathEnv: process.env.PATH,
+        pathEnv: options.pathEnv,
       }),
       discoverThermalZones(options.thermalRoot),
     ]);

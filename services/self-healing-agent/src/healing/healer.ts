@@ -402,7 +402,7 @@ export class Healer {
     if (down.length === 0) return { wait: false, dependency: null };
     for (const d of down) {
       const dep = this.tracked.get(d);
-      if (!dep || dep.svc.ready !== true) return { wait: true, dependency: d };
+      if (dep?.svc.ready !== true) return { wait: true, dependency: d };
     }
     return { wait: false, dependency: down.find((d) => !this.isLeftAlone(d)) ?? null };
   }

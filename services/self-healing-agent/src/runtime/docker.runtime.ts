@@ -220,14 +220,14 @@ export class DockerRuntime implements Runtime {
     let delay = 250;
     while (!this.abort.signal.aborted) {
       try {
-        const stream = (await this.docker.getEvents({
+        const stream = await this.docker.getEvents({
           filters: {
             type: ['container'],
             event: ['start', 'die', 'oom', 'health_status', 'stop', 'restart', 'pause', 'unpause'],
             label: [`${PROJECT_LABEL}=${this.options.project}`],
           },
           abortSignal: this.abort.signal,
-        })) as NodeJS.ReadableStream;
+        });
         listener({ type: 'snapshot', services: await this.list() });
         this.isConnected = true;
         delay = 250;
@@ -244,7 +244,7 @@ export class DockerRuntime implements Runtime {
         }
         throw new Error('docker event stream ended');
       } catch (error) {
-        if (this.abort.signal.aborted) break;
+        if (aborted(this.abort.signal)) break;
         if (this.isConnected) {
           this.log.warn('docker event stream lost, reconnecting', errorMeta(error));
           listener({ type: 'disconnected', reason: error instanceof Error ? error.message : String(error) });
@@ -310,4 +310,9 @@ export class DockerRuntime implements Runtime {
     }
     return [];
   }
+}
+
+/** Read through a call: the signal is aborted while the stream is awaited (no stale narrowing). */
+function aborted(signal: AbortSignal): boolean {
+  return signal.aborted;
 }

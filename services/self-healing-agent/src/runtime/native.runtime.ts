@@ -202,7 +202,7 @@ export class NativeRuntime implements Runtime {
         }
         throw new Error('event stream ended');
       } catch (error) {
-        if (this.abort.signal.aborted) break;
+        if (aborted(this.abort.signal)) break;
         if (this.isConnected) {
           this.log.warn('supervisor event stream lost, reconnecting', errorMeta(error));
           listener({ type: 'disconnected', reason: error instanceof Error ? error.message : String(error) });
@@ -242,4 +242,9 @@ export class NativeRuntime implements Runtime {
         return undefined; // quarantine echoes and future event types
     }
   }
+}
+
+/** Read through a call: the signal is aborted while the stream is awaited (no stale narrowing). */
+function aborted(signal: AbortSignal): boolean {
+  return signal.aborted;
 }

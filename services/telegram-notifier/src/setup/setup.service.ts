@@ -73,11 +73,11 @@ export class SetupService {
 
   /** One more chat (a group, a colleague) for the configured bot. */
   async link(identity: Identity): Promise<TelegramSetup> {
-    const bot = await this.account.current();
-    if (!bot || bot.username === null) throw new TelegramNotConfiguredError();
+    const username = (await this.account.current())?.username ?? null;
+    if (username === null) throw new TelegramNotConfiguredError();
     const session = await insertSession(this.db, {
       setup_token: randomBytes(16).toString('hex'),
-      bot_username: bot.username,
+      bot_username: username,
       user_id: identity.userId,
       status: 'token_valid',
       kind: 'link',
@@ -106,7 +106,7 @@ export class SetupService {
     botToken: string,
   ): Promise<boolean> {
     const session = await findSession(this.db, code);
-    if (!session || session.status !== 'token_valid') return false;
+    if (session?.status !== 'token_valid') return false;
     const done = await this.db.transaction().execute(async (trx) => {
       if (!(await completeSession(trx, session.id, chat.id, chat.title))) return false;
       if (session.kind === 'setup') {

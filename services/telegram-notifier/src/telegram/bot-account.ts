@@ -33,9 +33,12 @@ export class BotAccount {
       .select(['bot_token_encrypted', 'bot_token_iv', 'bot_token_tag', 'bot_username', 'enabled'])
       .where('id', '=', 1)
       .executeTakeFirst();
+    if (row === undefined) {
+      this.cached = null;
+      return null;
+    }
     if (
       !this.box ||
-      row === undefined ||
       row.bot_token_encrypted === null ||
       row.bot_token_iv === null ||
       row.bot_token_tag === null ||

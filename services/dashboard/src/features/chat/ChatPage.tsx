@@ -1,229 +1,71 @@
-import {
-  type FormEvent,
-  type KeyboardEvent,
-  useCallback,
-  useEffect,
-  useLayoutEffect,
-  useRef,
-  useState,
-} from 'react';
+import { useCallback, useLayoutEffect, useRef, useState } from 'react';
 import { useNavigate, useParams } from 'react-router';
-import { ApiError } from '../../api/errors';
-import type { JobEvent, MessageDto, RagSourceDto } from '../../api/types';
+import type { MessageDto, RagSource, SpaceDto } from '@arasul/contracts';
 import { useApp } from '../../app/context';
 import { useI18n } from '../../i18n/i18n';
-import { Button, EmptyState, ErrorNotice, Notice, Spinner } from '../../ui/components';
+import { EmptyState, ErrorNotice, Notice, Spinner } from '../../ui/components';
 import { useDebounced, useLoad } from '../../ui/hooks';
-import {
-  type LiveAnswer,
-  applyJobEvent,
-  isFinished,
-  newAnswer,
-  rememberRunningJob,
-  runningJob,
-  streamAnswer,
-} from './chat-stream';
+import { ChatHeader } from './ChatHeader';
+import { Composer } from './Composer';
 import { ConversationList } from './ConversationList';
 import { LiveMessage, StoredMessage, UserMessage } from './MessageView';
+import { RagOptions } from './RagOptions';
 import { useSourceOpener } from './Sources';
+import { useLiveAnswer } from './use-live-answer';
 
-/** A broken stream of a job that is still running is followed again this many times. */
-const MAX_RECONNECTS = 5;
-const UNFINISHED = new Set(['queued', 'streaming']);
-
+/** Chat: the conversations on the left, the open conversation with its streaming answer on the right. */
 export default function ChatPage() {
   const { api } = useApp();
-  const i18n = useI18n();
-  const { t } = i18n;
+  const { t } = useI18n();
   const navigate = useNavigate();
   const { conversationId } = useParams();
   const [search, setSearch] = useState('');
   const query = useDebounced(search.trim(), 250);
   const conversations = useLoad(
-    (signal) => (query ? api.searchConversations(query, signal) : api.conversations()),
-    [api, query],
+    useCallback(
+      (signal: AbortSignal) => (query ? api.searchConversations(query, signal) : api.conversations()),
+      [api, query],
+    ),
   );
-  const models = useLoad(() => api.installedModels(), [api]);
+  const models = useLoad(useCallback(() => api.installedModels(), [api]));
   const messages = useLoad(
-    (signal) => (conversationId ? api.messages(conversationId, signal) : Promise.resolve([] as MessageDto[])),
-    [api, conversationId],
+    useCallback(
+      (signal: AbortSignal) =>
+        conversationId ? api.messages(conversationId, signal) : Promise.resolve<MessageDto[]>([]),
+      [api, conversationId],
+    ),
   );
   const [model, setModel] = useState('');
   // "Dokumente verwenden": answer from the documents (all spaces, or one).
   const [useDocuments, setUseDocuments] = useState(false);
   const [ragSpace, setRagSpace] = useState('');
   const spaces = useLoad(
-    (signal) => (useDocuments ? api.ragSpaces(signal) : Promise.resolve([])),
-    [api, useDocuments],
+    useCallback(
+      (signal: AbortSignal) => (useDocuments ? api.ragSpaces(signal) : Promise.resolve<SpaceDto[]>([])),
+      [api, useDocuments],
+    ),
   );
   const sourceOpener = useSourceOpener();
   const openSourceRef = useRef(sourceOpener.open);
-  openSourceRef.current = sourceOpener.open;
-  const openSource = useCallback((source: RagSourceDto) => void openSourceRef.current(source), []);
-  const [draft, setDraft] = useState('');
-  const [live, setLive] = useState<LiveAnswer | null>(null);
-  const [sendError, setSendError] = useState<unknown>();
-  const stream = useRef<AbortController | null>(null);
-  const stopRequested = useRef(false);
-  const here = useRef(conversationId);
-  here.current = conversationId;
-  const reloadConversations = conversations.reload;
-  const reloadMessages = messages.reload;
-
-  /** Runs one job stream to its end, following the job again when the connection breaks. */
-  const run = useCallback(
-    async (
-      request:
-        | {
-            kind: 'start';
-            conversationId?: string;
-            message: string;
-            model?: string;
-            rag?: { spaceIds?: string[] };
-          }
-        | { kind: 'follow'; jobId: string },
-      initial: LiveAnswer,
-    ) => {
-      stream.current?.abort();
-      const controller = new AbortController();
-      stream.current = controller;
-      stopRequested.current = false;
-      let state = initial;
-      setLive(state);
-      const onEvent = (event: JobEvent) => {
-        const hadJob = state.jobId !== null;
-        state = applyJobEvent(state, event);
-        if (!hadJob && state.jobId) {
-          rememberRunningJob({ jobId: state.jobId, conversationId: state.conversationId });
-          if (stopRequested.current) void api.cancelJob(state.jobId).catch(() => undefined);
-        }
-        // A new conversation got its id: show it in the address, so a reload comes back here. (An answer
-        // from the documents that found nothing has no job, only a conversation.)
-        if (!here.current && state.conversationId) {
-          here.current = state.conversationId;
-          void navigate(`/chat/${state.conversationId}`, { replace: true });
-          reloadConversations();
-        }
-        if (isFinished(state)) rememberRunningJob(null);
-        setLive(state);
-      };
-      let attempt = 0;
-      let current = request;
-      for (;;) {
-        try {
-          await streamAnswer(api, current, onEvent, controller.signal);
-          if (isFinished(state) || controller.signal.aborted) break;
-          // The server closed without a terminal event (e.g. a restart): follow again.
-          throw new Error('stream ended early');
-        } catch (error) {
-          if (controller.signal.aborted) return;
-          if (error instanceof ApiError && error.status !== 0 && !(error.status >= 500 && state.jobId)) {
-            if (error.status === 404 && current.kind === 'follow') {
-              rememberRunningJob(null);
-              setLive(null);
-              reloadMessages();
-              return;
-            }
-            state = { ...state, phase: 'error', error: { code: error.code, message: error.message } };
-            setLive(state);
-            rememberRunningJob(null);
-            return;
-          }
-          if (!state.jobId || attempt >= MAX_RECONNECTS) {
-            state = { ...state, phase: 'error', error: { code: 'stream_broken', message: String(error) } };
-            setLive(state);
-            return;
-          }
-          attempt += 1;
-          const jobId = state.jobId;
-          state = { ...state, phase: 'disconnected' };
-          setLive(state);
-          await new Promise((resolve) => setTimeout(resolve, Math.min(8000, 500 * 2 ** attempt)));
-          if (controller.signal.aborted) return;
-          current = { kind: 'follow', jobId };
-        }
-      }
-      if (controller.signal.aborted) return;
-      reloadConversations();
-      reloadMessages();
+  useLayoutEffect(() => {
+    openSourceRef.current = sourceOpener.open;
+  });
+  const openSource = useCallback((source: RagSource) => void openSourceRef.current(source), []);
+  const openConversation = useCallback(
+    (id: string) => {
+      void navigate(`/chat/${id}`, { replace: true });
     },
-    [api, navigate, reloadConversations, reloadMessages],
+    [navigate],
   );
-
-  // After a reload in the middle of an answer: follow the job that was running.
-  useEffect(() => {
-    const job = runningJob();
-    if (!job) return;
-    if (job.conversationId && job.conversationId !== here.current)
-      void navigate(`/chat/${job.conversationId}`, { replace: true });
-    void run(
-      { kind: 'follow', jobId: job.jobId },
-      { ...newAnswer(null, job.conversationId, null), jobId: job.jobId, phase: 'running' },
-    );
-    // eslint-disable-next-line react-hooks/exhaustive-deps -- once, on arrival
-  }, []);
-
-  // A conversation whose last answer is still being written (another tab, lost session storage): follow it.
-  useEffect(() => {
-    const last = messages.data?.[messages.data.length - 1];
-    if (!last || last.role !== 'assistant' || !last.jobId || !UNFINISHED.has(last.status)) return;
-    if (live && live.jobId === last.jobId) return;
-    if (live && !isFinished(live)) return;
-    void run(
-      { kind: 'follow', jobId: last.jobId },
-      {
-        ...newAnswer(null, last.conversationId, last.model),
-        jobId: last.jobId,
-        phase: 'running',
-        content: last.content,
-      },
-    );
-    // eslint-disable-next-line react-hooks/exhaustive-deps -- reacts to loaded messages only
-  }, [messages.data]);
-
-  // Finished answers are replaced by the stored message once it is loaded.
-  useEffect(() => {
-    if (live?.phase !== 'done' && live?.phase !== 'cancelled') return;
-    if (messages.data?.some((m) => m.jobId === live.jobId && !UNFINISHED.has(m.status))) setLive(null);
-  }, [messages.data, live]);
-
-  useEffect(() => () => stream.current?.abort(), []);
-
-  const busy = live !== null && !isFinished(live);
-  const send = async (event?: FormEvent) => {
-    event?.preventDefault();
-    const message = draft.trim();
-    if (!message || busy) return;
-    setSendError(undefined);
-    setDraft('');
-    await run(
-      {
-        kind: 'start',
-        message,
-        ...(conversationId ? { conversationId } : {}),
-        ...(model ? { model } : {}),
-        ...(useDocuments ? { rag: ragSpace ? { spaceIds: [ragSpace] } : {} } : {}),
-      },
-      newAnswer(message, conversationId ?? null, model || null),
-    );
-  };
-
-  const stop = async () => {
-    stopRequested.current = true;
-    if (!live?.jobId) return;
-    try {
-      await api.cancelJob(live.jobId);
-    } catch (error) {
-      setSendError(error);
-    }
-  };
-
-  const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
-    if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
-      event.preventDefault();
-      void send();
-    }
-  };
+  const answer = useLiveAnswer({
+    api,
+    conversationId,
+    messages: messages.data,
+    openConversation,
+    reloadConversations: conversations.reload,
+    reloadMessages: messages.reload,
+  });
+  const { live } = answer;
 
   // Keep the newest text in view while it streams, unless the reader scrolled up.
   const scroller = useRef<HTMLDivElement>(null);
@@ -236,15 +78,12 @@ export default function ChatPage() {
   const showLive = live !== null && (live.conversationId ?? undefined) === conversationId;
   const shown = (messages.data ?? []).filter(
     (m) =>
-      !(
-        showLive &&
-        live &&
-        ((live.jobId !== null && m.jobId === live.jobId) || m.id === live.assistantMessageId)
-      ),
+      !(showLive && ((live.jobId !== null && m.jobId === live.jobId) || m.id === live.assistantMessageId)),
   );
-  const questionStored = showLive && live?.userMessageId && shown.some((m) => m.id === live.userMessageId);
-  const installed = models.data?.items.filter((m) => m.status === 'available') ?? [];
-  const defaultModel = installed.find((m) => m.isDefault);
+  const questionStored = showLive && live.userMessageId && shown.some((m) => m.id === live.userMessageId);
+  const title =
+    conversations.data?.find((c) => c.id === conversationId)?.title ??
+    t(conversationId ? 'chat.untitled' : 'chat.new');
 
   return (
     <div className="chat-page">
@@ -257,10 +96,10 @@ export default function ChatPage() {
         error={conversations.error}
         onNew={() => {
           void navigate('/chat');
-          setLive((current) => (current && isFinished(current) ? null : current));
+          answer.clearFinished();
         }}
-        onRename={async (id, title) => {
-          await api.renameConversation(id, title);
+        onRename={async (id, newTitle) => {
+          await api.renameConversation(id, newTitle);
           conversations.reload();
         }}
         onDelete={async (id) => {
@@ -270,64 +109,21 @@ export default function ChatPage() {
         }}
       />
       <section className="chat-main" aria-label={t('chat.conversation')}>
-        <header className="chat-header">
-          <h1 className="chat-title">
-            {conversations.data?.find((c) => c.id === conversationId)?.title ??
-              t(conversationId ? 'chat.untitled' : 'chat.new')}
-          </h1>
-          <label className="model-picker">
-            <span>{t('chat.model')}</span>
-            <select
-              value={model}
-              onChange={(e) => setModel(e.target.value)}
-              data-testid="model-picker"
-              disabled={busy}
-            >
-              <option value="">
-                {defaultModel
-                  ? t('chat.defaultModelNamed', { name: defaultModel.name })
-                  : t('chat.defaultModel')}
-              </option>
-              {installed.map((m) => (
-                <option key={m.name} value={m.name}>
-                  {m.catalog?.name ? `${m.catalog.name} (${m.name})` : m.name}
-                  {m.isDefault ? ` · ${t('chat.default')}` : ''}
-                </option>
-              ))}
-            </select>
-          </label>
-        </header>
-        <div className="rag-options">
-          <label className="switch">
-            <input
-              type="checkbox"
-              role="switch"
-              checked={useDocuments}
-              onChange={(e) => setUseDocuments(e.target.checked)}
-              disabled={busy}
-              data-testid="rag-switch"
-            />
-            <span>{t('rag.useDocuments')}</span>
-          </label>
-          {useDocuments && (
-            <label className="model-picker">
-              <span>{t('rag.space')}</span>
-              <select
-                value={ragSpace}
-                onChange={(e) => setRagSpace(e.target.value)}
-                disabled={busy}
-                data-testid="rag-space"
-              >
-                <option value="">{t('rag.allSpaces')}</option>
-                {(spaces.data ?? []).map((s) => (
-                  <option key={s.id} value={s.id}>
-                    {s.name}
-                  </option>
-                ))}
-              </select>
-            </label>
-          )}
-        </div>
+        <ChatHeader
+          title={title}
+          models={models.data}
+          model={model}
+          onModel={setModel}
+          disabled={answer.busy}
+        />
+        <RagOptions
+          enabled={useDocuments}
+          onEnabled={setUseDocuments}
+          space={ragSpace}
+          onSpace={setRagSpace}
+          spaces={spaces.data}
+          disabled={answer.busy}
+        />
         {sourceOpener.view}
         {models.data?.backend === 'down' && <Notice kind="warning">{t('chat.backendDown')}</Notice>}
         <div
@@ -350,35 +146,22 @@ export default function ChatPage() {
           {shown.map((m) => (
             <StoredMessage key={m.id} message={m} onOpenSource={openSource} />
           ))}
-          {showLive && live && live.question && !questionStored && <UserMessage text={live.question} />}
-          {showLive && live && <LiveMessage answer={live} onOpenSource={openSource} />}
+          {showLive && live.question && !questionStored && <UserMessage text={live.question} />}
+          {showLive && <LiveMessage answer={live} onOpenSource={openSource} />}
         </div>
-        <form className="composer" onSubmit={(e) => void send(e)}>
-          {sendError !== undefined && <ErrorNotice error={sendError} />}
-          {busy && !showLive && <Notice kind="info">{t('chat.busyElsewhere')}</Notice>}
-          <div className="composer-row">
-            <textarea
-              className="input composer-input"
-              rows={2}
-              value={draft}
-              onChange={(e) => setDraft(e.target.value)}
-              onKeyDown={onKeyDown}
-              placeholder={t('chat.placeholder')}
-              aria-label={t('chat.placeholder')}
-              data-testid="chat-input"
-            />
-            {busy ? (
-              <Button variant="danger" onClick={() => void stop()} data-testid="chat-stop">
-                {t('chat.stop')}
-              </Button>
-            ) : (
-              <Button type="submit" variant="primary" disabled={!draft.trim()} data-testid="chat-send">
-                {t('chat.send')}
-              </Button>
-            )}
-          </div>
-          <p className="muted small">{t('chat.hint')}</p>
-        </form>
+        <Composer
+          busy={answer.busy}
+          busyElsewhere={answer.busy && !showLive}
+          error={answer.error}
+          onSend={(message) =>
+            void answer.start(
+              message,
+              model,
+              useDocuments ? (ragSpace ? { spaceIds: [ragSpace] } : {}) : undefined,
+            )
+          }
+          onStop={() => void answer.stop()}
+        />
       </section>
     </div>
   );

@@ -1,12 +1,13 @@
-import { type FormEvent, useState } from 'react';
+import { type SubmitEvent, useState } from 'react';
 import { NavLink } from 'react-router';
-import type { ConversationDto } from '../../api/types';
+import type { ConversationDto, ConversationHitDto } from '@arasul/contracts';
 import { useI18n } from '../../i18n/i18n';
-import { Icon } from '../../app/Shell';
-import { Button, ConfirmDialog, ErrorNotice, TextInput } from '../../ui/components';
+import { Icon } from '../../ui/Icon';
+import { Button, ErrorNotice, TextInput } from '../../ui/components';
+import { ConfirmDialog } from '../../ui/Dialog';
 
 interface Props {
-  items: ConversationDto[] | undefined;
+  items: (ConversationDto | ConversationHitDto)[] | undefined;
   searching: boolean;
   search: string;
   onSearch: (text: string) => void;
@@ -27,7 +28,7 @@ export function ConversationList(props: Props) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
 
-  const saveRename = async (event: FormEvent, id: string) => {
+  const saveRename = async (event: SubmitEvent, id: string) => {
     event.preventDefault();
     setBusy(true);
     try {
@@ -73,7 +74,7 @@ export function ConversationList(props: Props) {
       </div>
       {props.error !== undefined && <ErrorNotice error={props.error} />}
       {error !== undefined && <ErrorNotice error={error} />}
-      {props.items && props.items.length === 0 && (
+      {props.items?.length === 0 && (
         <p className="muted small pad">{props.searching ? t('chat.noMatches') : t('chat.noConversations')}</p>
       )}
       <ul className="conversation-list" data-testid="conversation-list">
@@ -99,7 +100,7 @@ export function ConversationList(props: Props) {
               <>
                 <NavLink to={`/chat/${c.id}`} className="conversation-link">
                   <span className="conversation-title">{c.title ?? t('chat.untitled')}</span>
-                  {c.snippet ? (
+                  {'snippet' in c && c.snippet ? (
                     <span className="conversation-snippet">{c.snippet}</span>
                   ) : (
                     <span className="conversation-meta">{i18n.relative(c.updatedAt)}</span>

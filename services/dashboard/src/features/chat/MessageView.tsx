@@ -1,6 +1,6 @@
 import { memo } from 'react';
 import { describeError, ApiError } from '../../api/errors';
-import type { MessageDto, RagSourceDto } from '../../api/types';
+import type { MessageDto, RagSource } from '@arasul/contracts';
 import { useI18n } from '../../i18n/i18n';
 import type { LiveAnswer } from './chat-stream';
 import { Markdown } from './Markdown';
@@ -12,8 +12,8 @@ function Cited({
   onOpenSource,
   children,
 }: {
-  sources: RagSourceDto[] | null | undefined;
-  onOpenSource: (source: RagSourceDto) => void;
+  sources: RagSource[] | null | undefined;
+  onOpenSource: (source: RagSource) => void;
   children: React.ReactNode;
 }) {
   if (!sources || sources.length === 0) return <>{children}</>;
@@ -55,7 +55,7 @@ export const StoredMessage = memo(function StoredMessage({
   onOpenSource,
 }: {
   message: MessageDto;
-  onOpenSource: (source: RagSourceDto) => void;
+  onOpenSource: (source: RagSource) => void;
 }) {
   const { t } = useI18n();
   if (message.role === 'user') return <UserMessage text={message.content} />;
@@ -83,7 +83,7 @@ export function LiveMessage({
   onOpenSource,
 }: {
   answer: LiveAnswer;
-  onOpenSource: (source: RagSourceDto) => void;
+  onOpenSource: (source: RagSource) => void;
 }) {
   const i18n = useI18n();
   const { t } = i18n;

@@ -1,8 +1,9 @@
 import { Fragment, createContext, useContext, useEffect, useRef, useState } from 'react';
-import type { RagSourceDto } from '../../api/types';
+import type { RagSource } from '@arasul/contracts';
 import { useApp } from '../../app/context';
 import { useI18n } from '../../i18n/i18n';
-import { Button, Dialog, ErrorNotice, Spinner } from '../../ui/components';
+import { Button, ErrorNotice, Spinner } from '../../ui/components';
+import { Dialog } from '../../ui/Dialog';
 
 /** Opens source n of the answer being rendered (set around a RAG answer's text). */
 export const CitationContext = createContext<{ count: number; open: (n: number) => void } | null>(null);
@@ -41,7 +42,7 @@ export function CitedText({ text }: { text: string }) {
   return <>{parts}</>;
 }
 
-function pageText(source: RagSourceDto, t: ReturnType<typeof useI18n>['t']): string {
+function pageText(source: RagSource, t: ReturnType<typeof useI18n>['t']): string {
   if (source.page === null) return '';
   return source.pageEnd !== null && source.pageEnd !== source.page
     ? t('rag.pages', { from: source.page, to: source.pageEnd })
@@ -53,8 +54,8 @@ export function SourcesPanel({
   sources,
   onOpen,
 }: {
-  sources: RagSourceDto[];
-  onOpen: (source: RagSourceDto) => void;
+  sources: RagSource[];
+  onOpen: (source: RagSource) => void;
 }) {
   const i18n = useI18n();
   const { t } = i18n;
@@ -89,9 +90,9 @@ export function SourcesPanel({
  */
 export function useSourceOpener() {
   const { api } = useApp();
-  const [textSource, setTextSource] = useState<RagSourceDto | null>(null);
+  const [textSource, setTextSource] = useState<RagSource | null>(null);
   const [error, setError] = useState<unknown>();
-  const open = async (source: RagSourceDto) => {
+  const open = async (source: RagSource) => {
     setError(undefined);
     if (source.mimeType !== 'application/pdf') {
       setTextSource(source);
@@ -119,7 +120,7 @@ export function useSourceOpener() {
   return { open, view };
 }
 
-function SourceTextDialog({ source, onClose }: { source: RagSourceDto | null; onClose: () => void }) {
+function SourceTextDialog({ source, onClose }: { source: RagSource | null; onClose: () => void }) {
   const { api } = useApp();
   const { t } = useI18n();
   const [chunks, setChunks] = useState<{ id: string; content: string }[] | null>(null);

@@ -1,4 +1,4 @@
-import type { JobEvent } from '../../api/types';
+import type { JobStreamEvent as JobEvent } from '@arasul/contracts';
 import { applyJobEvent, isFinished, newAnswer } from './chat-stream';
 
 const fold = (events: JobEvent[]) => events.reduce(applyJobEvent, newAnswer('Hallo?', null, null));
@@ -37,7 +37,7 @@ describe('applyJobEvent', () => {
       {
         type: 'done',
         usage: { promptTokens: 3, completionTokens: 2, totalTokens: 5 },
-        timings: { totalMs: 10, tokensPerSecond: 12.5 },
+        timings: { totalMs: 10, loadMs: 1, promptEvalMs: 2, evalMs: 7, tokensPerSecond: 12.5 },
         doneReason: 'stop',
         jobId: 'j1',
       },
@@ -106,7 +106,7 @@ describe('applyJobEvent', () => {
       {
         type: 'done',
         usage: { promptTokens: 0, completionTokens: 0, totalTokens: 0 },
-        timings: { totalMs: 0, tokensPerSecond: null },
+        timings: { totalMs: 0, loadMs: 0, promptEvalMs: 0, evalMs: 0, tokensPerSecond: null },
         doneReason: 'no_result',
       },
     ]);

@@ -1,6 +1,6 @@
 import type { Api } from '../../api/endpoints';
 import { readSse } from '../../api/sse';
-import type { JobEvent, RagSourceDto } from '../../api/types';
+import { type JobStreamEvent as JobEvent, type RagSource, jobStreamEventSchema } from '@arasul/contracts';
 
 /** An answer being produced: what the job stream has told us so far. */
 export interface LiveAnswer {
@@ -28,7 +28,7 @@ export interface LiveAnswer {
   error: { code: string; message: string } | null;
   tokensPerSecond: number | null;
   /** A RAG answer's sources (sent before the first token); null for a plain chat. */
-  sources: RagSourceDto[] | null;
+  sources: RagSource[] | null;
 }
 
 export function newAnswer(
@@ -163,13 +163,15 @@ export async function consumeJobStream(
   await readSse(
     response,
     (sse) => {
-      let event: JobEvent;
+      let data: unknown;
       try {
-        event = JSON.parse(sse.data) as JobEvent;
+        data = JSON.parse(sse.data);
       } catch {
         return;
       }
-      if (typeof event.type === 'string') onEvent(event);
+      // Events this dashboard does not know yet (a newer service) are skipped, not guessed at.
+      const event = jobStreamEventSchema.safeParse(data);
+      if (event.success) onEvent(event.data);
     },
     signal,
   );

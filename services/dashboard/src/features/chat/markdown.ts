@@ -67,7 +67,7 @@ function splitRow(line: string): string[] {
       cells.push(cell.trim());
       cell = '';
     } else {
-      cell += row[i];
+      cell += row[i] ?? '';
     }
   }
   cells.push(cell.trim());
@@ -88,7 +88,7 @@ export function parseMarkdown(source: string, depth = 0): Block[] {
     const fence = FENCE.exec(line);
     if (fence) {
       const marker = fence[1] ?? '```';
-      const close = new RegExp(`^ {0,3}${marker[0] === '`' ? '`' : '~'}{${marker.length},}\\s*$`);
+      const close = new RegExp(`^ {0,3}${marker.startsWith('`') ? '`' : '~'}{${marker.length},}\\s*$`);
       const body: string[] = [];
       let closed = false;
       i += 1;
@@ -229,7 +229,7 @@ export function parseInline(text: string, depth = 0): Inline[] {
     const rest = () => text.slice(i);
 
     if (ch === '\\' && ESCAPABLE.test(text[i + 1] ?? '')) {
-      buffer += text[i + 1];
+      buffer += text[i + 1] ?? '';
       i += 2;
       continue;
     }

@@ -1,4 +1,4 @@
-import { type DragEvent, type FormEvent, useEffect, useMemo, useRef, useState } from 'react';
+import { type DragEvent, type SubmitEvent, useEffect, useMemo, useRef, useState, useCallback } from 'react';
 import { readSse } from '../../api/sse';
 import { hasRole, useApp } from '../../app/context';
 import { useI18n } from '../../i18n/i18n';
@@ -6,17 +6,23 @@ import {
   Badge,
   Button,
   Card,
-  ConfirmDialog,
-  Dialog,
   EmptyState,
   ErrorNotice,
   Field,
   TextInput,
   useErrorText,
 } from '../../ui/components';
+import { ConfirmDialog, Dialog } from '../../ui/Dialog';
 import { useLoad } from '../../ui/hooks';
 import { DocumentSearch } from '../search/DocumentSearch';
-import { type ChunkDto, type DocumentDto, type SpaceDto, TRANSIENT, documentsApi } from './documents-api';
+import { documentChangeEventSchema } from '@arasul/contracts';
+import {
+  type DocumentChunkDto,
+  type DocumentDto,
+  type SpaceDto,
+  TRANSIENT,
+  documentsApi,
+} from './documents-api';
 
 const TONE = {
   indexed: 'ok',
@@ -56,15 +62,20 @@ export default function DocumentsPage() {
   const [actionError, setActionError] = useState<unknown>();
   const [confirmDelete, setConfirmDelete] = useState<DocumentDto | null>(null);
   const [editing, setEditing] = useState<DocumentDto | null>(null);
-  const [preview, setPreview] = useState<{ doc: DocumentDto; chunks: ChunkDto[] } | null>(null);
+  const [preview, setPreview] = useState<{ doc: DocumentDto; chunks: DocumentChunkDto[] } | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
   const fileInput = useRef<HTMLInputElement>(null);
 
-  const spaces = useLoad((signal) => docs.spaces(signal), [docs]);
+  const spaces = useLoad(useCallback((signal: AbortSignal) => docs.spaces(signal), [docs]));
   const list = useLoad(
-    (signal) =>
-      docs.list({ ...(filterSpace ? { spaceId: filterSpace } : {}), ...(query ? { q: query } : {}) }, signal),
-    [docs, filterSpace, query],
+    useCallback(
+      (signal: AbortSignal) =>
+        docs.list(
+          { ...(filterSpace ? { spaceId: filterSpace } : {}), ...(query ? { q: query } : {}) },
+          signal,
+        ),
+      [docs, filterSpace, query],
+    ),
     30_000,
   );
   useEffect(() => {
@@ -82,7 +93,9 @@ export default function DocumentsPage() {
             response,
             (event) => {
               if (event.event !== 'document') return;
-              const doc = JSON.parse(event.data) as DocumentDto;
+              const parsed = documentChangeEventSchema.safeParse(JSON.parse(event.data));
+              if (!parsed.success) return;
+              const doc = parsed.data;
               setRows((current) => {
                 const next = new Map(current);
                 if (doc.deleted) next.delete(doc.id);
@@ -253,7 +266,7 @@ export default function DocumentsPage() {
         {sorted.length === 0 && !list.loading ? (
           <EmptyState title={t('documents.empty')} />
         ) : (
-          <div className="table-scroll">
+          <div className="table-scroll" role="region" aria-label={t('documents.list')} tabIndex={0}>
             <table className="table" data-testid="documents">
               <thead>
                 <tr>
@@ -417,7 +430,7 @@ function NewSpace({
   const [name, setName] = useState('');
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
-  const submit = async (event: FormEvent) => {
+  const submit = async (event: SubmitEvent) => {
     event.preventDefault();
     setBusy(true);
     setError(undefined);

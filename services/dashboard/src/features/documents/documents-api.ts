@@ -1,54 +1,18 @@
+import {
+  type DocumentDto,
+  type DocumentPatch,
+  type DocumentStatus,
+  documentChunkPageSchema,
+  documentDtoSchema,
+  documentListSchema,
+  spaceDtoSchema,
+  spaceListSchema,
+  uploadResultSchema,
+} from '@arasul/contracts';
 import type { ApiClient } from '../../api/client';
 import { ApiError } from '../../api/errors';
 
-/** Shapes of the document-indexer (`/api/documents`, `/api/spaces`); see @arasul/contracts `documents.ts`. */
-export type DocumentStatus =
-  | 'pending'
-  | 'indexing'
-  | 'parsing'
-  | 'ocr'
-  | 'chunking'
-  | 'embedding'
-  | 'indexed'
-  | 'partial'
-  | 'failed';
-
-export interface DocumentDto {
-  id: string;
-  originalName: string;
-  mimeType: string | null;
-  sizeBytes: number;
-  spaceId: string;
-  status: DocumentStatus;
-  stage: string | null;
-  progress: number;
-  pageCount: number | null;
-  chunkCount: number;
-  errorCode: string | null;
-  errorMessage: string | null;
-  dense: 'pending' | 'ready' | 'none';
-  createdAt: string;
-  /** Set on the last SSE event about a deleted document. */
-  deleted?: boolean;
-}
-
-export interface SpaceDto {
-  id: string;
-  name: string;
-  slug: string;
-  color: string | null;
-  isDefault: boolean;
-  documentCount: number;
-}
-
-export interface ChunkDto {
-  id: string;
-  chunkIndex: number;
-  content: string;
-  pageStart: number | null;
-  pageEnd: number | null;
-  headingPath: string[];
-}
+export type { DocumentChunkDto, DocumentDto, DocumentStatus, SpaceDto } from '@arasul/contracts';
 
 export const TRANSIENT: readonly DocumentStatus[] = [
   'pending',
@@ -62,22 +26,18 @@ export const TRANSIENT: readonly DocumentStatus[] = [
 export function documentsApi(client: ApiClient) {
   return {
     list: (query: { spaceId?: string; q?: string }, signal?: AbortSignal) =>
-      client.request<{ items: DocumentDto[]; nextCursor: string | null }>('/api/documents', {
-        query: { limit: 200, ...query },
-        signal,
-      }),
+      client.request('/api/documents', documentListSchema, { query: { limit: 200, ...query }, signal }),
     spaces: (signal?: AbortSignal) =>
-      client.request<{ items: SpaceDto[] }>('/api/spaces', { signal }).then((r) => r.items),
+      client.request('/api/spaces', spaceListSchema, { signal }).then((r) => r.items),
     createSpace: (name: string) =>
-      client.request<SpaceDto>('/api/spaces', { method: 'POST', body: { name } }),
+      client.request('/api/spaces', spaceDtoSchema, { method: 'POST', body: { name } }),
     chunks: (id: string) =>
-      client.request<{ items: ChunkDto[]; total: number }>(`/api/documents/${id}/chunks`, {
-        query: { limit: 50 },
-      }),
-    reindex: (id: string) => client.request<DocumentDto>(`/api/documents/${id}/reindex`, { method: 'POST' }),
-    patch: (id: string, patch: { originalName?: string; spaceId?: string }) =>
-      client.request<DocumentDto>(`/api/documents/${id}`, { method: 'PATCH', body: patch }),
-    remove: (id: string) => client.request<void>(`/api/documents/${id}`, { method: 'DELETE' }),
+      client.request(`/api/documents/${id}/chunks`, documentChunkPageSchema, { query: { limit: 50 } }),
+    reindex: (id: string) =>
+      client.request(`/api/documents/${id}/reindex`, documentDtoSchema, { method: 'POST' }),
+    patch: (id: string, patch: DocumentPatch) =>
+      client.request(`/api/documents/${id}`, documentDtoSchema, { method: 'PATCH', body: patch }),
+    remove: (id: string) => client.call(`/api/documents/${id}`, { method: 'DELETE' }),
     events: (signal: AbortSignal) =>
       client.send('/api/documents/events', { headers: { Accept: 'text/event-stream' }, signal }),
     download: async (id: string, name: string) => {
@@ -94,7 +54,7 @@ export function documentsApi(client: ApiClient) {
      * fresh first by a cheap authenticated call.
      */
     upload: async (file: File, spaceId: string | undefined, onProgress: (fraction: number) => void) => {
-      await client.request('/api/spaces');
+      await client.call('/api/spaces');
       const token = client.token;
       return new Promise<DocumentDto>((resolve, reject) => {
         const xhr = new XMLHttpRequest();
@@ -112,7 +72,8 @@ export function documentsApi(client: ApiClient) {
             body = undefined;
           }
           if (xhr.status === 201) {
-            const created = (body as { documents: DocumentDto[] }).documents[0];
+            const parsed = uploadResultSchema.safeParse(body);
+            const created = parsed.success ? parsed.data.documents[0] : undefined;
             if (created) resolve(created);
             else reject(new ApiError({ status: xhr.status, code: 'unexpected', message: 'no document' }));
             return;

@@ -1,4 +1,4 @@
-import { type FormEvent, useEffect, useRef, useState } from 'react';
+import { type SubmitEvent, useEffect, useRef, useState } from 'react';
 import { useNavigate, useSearchParams } from 'react-router';
 import type { ApiClient } from '../../api/client';
 import { ApiError } from '../../api/errors';
@@ -41,7 +41,7 @@ export function LoginPage({ client }: { client: ApiClient }) {
     }
   }, [blockedUntil, now]);
 
-  const submit = async (event: FormEvent) => {
+  const submit = async (event: SubmitEvent) => {
     event.preventDefault();
     if (busy || remaining > 0) return;
     setBusy(true);
@@ -71,7 +71,16 @@ export function LoginPage({ client }: { client: ApiClient }) {
     error === undefined || (blocked !== null && !applies)
       ? undefined
       : error instanceof ApiError && remaining > 0
-        ? errorText(new ApiError({ ...error, message: error.message, retryAfterSeconds: remaining }))
+        ? errorText(
+            new ApiError({
+              status: error.status,
+              code: error.code,
+              message: error.message,
+              details: error.details,
+              requestId: error.requestId,
+              retryAfterSeconds: remaining,
+            }),
+          )
         : errorText(error);
 
   return (

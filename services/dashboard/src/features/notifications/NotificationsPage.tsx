@@ -1,4 +1,4 @@
-import { type FormEvent, useEffect, useMemo, useRef, useState } from 'react';
+import { type SubmitEvent, useEffect, useMemo, useRef, useState, useCallback } from 'react';
 import {
   type NotificationSettings,
   type NotificationSeverityLevel,
@@ -6,20 +6,11 @@ import {
   type QuietHours,
   type TelegramSetup,
   WEEKDAYS,
-} from '@arasul/contracts/http/notifications';
+} from '@arasul/contracts';
 import { useApp } from '../../app/context';
 import { useI18n } from '../../i18n/i18n';
-import {
-  Badge,
-  Button,
-  Card,
-  ConfirmDialog,
-  CopyButton,
-  ErrorNotice,
-  Field,
-  Notice,
-  TextInput,
-} from '../../ui/components';
+import { Badge, Button, Card, CopyButton, ErrorNotice, Field, Notice, TextInput } from '../../ui/components';
+import { ConfirmDialog } from '../../ui/Dialog';
 import { useLoad } from '../../ui/hooks';
 import { type NotificationsApi, notificationsApi } from './notifications-api';
 
@@ -41,8 +32,7 @@ function SetupProgress({
   const [finished, setFinished] = useState(false);
   // Polls every 2 s only while waiting for Start; stops once the session is completed or expired.
   const progress = useLoad(
-    (signal) => api.setup(setup.code, signal),
-    [api, setup.code],
+    useCallback((signal: AbortSignal) => api.setup(setup.code, signal), [api, setup.code]),
     finished ? undefined : 2000,
   );
   const current = progress.data ?? setup;
@@ -84,7 +74,10 @@ function SetupProgress({
 function TelegramCard({ api }: { api: NotificationsApi }) {
   const i18n = useI18n();
   const { t } = i18n;
-  const status = useLoad((signal) => api.status(signal), [api], 10_000);
+  const status = useLoad(
+    useCallback((signal: AbortSignal) => api.status(signal), [api]),
+    10_000,
+  );
   const [token, setToken] = useState('');
   const [setup, setSetup] = useState<TelegramSetup | null>(null);
   const [busy, setBusy] = useState(false);
@@ -103,7 +96,7 @@ function TelegramCard({ api }: { api: NotificationsApi }) {
       setBusy(false);
     }
   };
-  const submit = (event: FormEvent) => {
+  const submit = (event: SubmitEvent) => {
     event.preventDefault();
     void run(async () => {
       setSetup(await api.startSetup(token.trim()));
@@ -214,7 +207,7 @@ function TelegramCard({ api }: { api: NotificationsApi }) {
 function SettingsCard({ api }: { api: NotificationsApi }) {
   const i18n = useI18n();
   const { t } = i18n;
-  const loaded = useLoad((signal) => api.settings(signal), [api]);
+  const loaded = useLoad(useCallback((signal: AbortSignal) => api.settings(signal), [api]));
   const [draft, setDraft] = useState<NotificationSettings | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
@@ -231,7 +224,7 @@ function SettingsCard({ api }: { api: NotificationsApi }) {
 
   const setDay = (day: keyof QuietHours, value: QuietHours[keyof QuietHours]) =>
     setDraft({ ...draft, quietHours: { ...draft.quietHours, [day]: value } });
-  const save = async (event: FormEvent) => {
+  const save = async (event: SubmitEvent) => {
     event.preventDefault();
     setBusy(true);
     setError(undefined);
@@ -318,10 +311,10 @@ function SettingsCard({ api }: { api: NotificationsApi }) {
           </Field>
         </div>
         {/* min-width 0: a fieldset is as wide as its content by default, which would push the table past a phone screen */}
-        <fieldset style={{ minWidth: 0 }}>
+        <fieldset className="quiet-hours">
           <legend>{t('notify.quiet.title')}</legend>
           <p className="muted small">{t('notify.quiet.hint')}</p>
-          <div className="table-scroll">
+          <div className="table-scroll" role="region" aria-label={t('notify.quiet.title')} tabIndex={0}>
             <table className="table" data-testid="quiet-hours">
               <thead>
                 <tr>
@@ -385,7 +378,7 @@ function SettingsCard({ api }: { api: NotificationsApi }) {
 function RulesCard({ api }: { api: NotificationsApi }) {
   const i18n = useI18n();
   const { t } = i18n;
-  const rules = useLoad((signal) => api.rules(signal), [api]);
+  const rules = useLoad(useCallback((signal: AbortSignal) => api.rules(signal), [api]));
   const [name, setName] = useState('');
   const [eventType, setEventType] = useState('');
   const [minSeverity, setMinSeverity] = useState<NotificationSeverityLevel>('warning');
@@ -408,7 +401,7 @@ function RulesCard({ api }: { api: NotificationsApi }) {
       <p className="muted small">{t('notify.rules.hint')}</p>
       {rules.error !== undefined && <ErrorNotice error={rules.error} onRetry={rules.reload} />}
       {error !== undefined && <ErrorNotice error={error} />}
-      {rules.data && rules.data.length === 0 && <p className="muted">{t('notify.rules.none')}</p>}
+      {rules.data?.length === 0 && <p className="muted">{t('notify.rules.none')}</p>}
       {rules.data && rules.data.length > 0 && (
         <ul data-testid="notification-rules">
           {rules.data.map((rule) => (
@@ -476,7 +469,7 @@ function RulesCard({ api }: { api: NotificationsApi }) {
 function WebhooksCard({ api }: { api: NotificationsApi }) {
   const i18n = useI18n();
   const { t } = i18n;
-  const hooks = useLoad((signal) => api.webhooks(signal), [api]);
+  const hooks = useLoad(useCallback((signal: AbortSignal) => api.webhooks(signal), [api]));
   const [name, setName] = useState('');
   const [url, setUrl] = useState('');
   const [secret, setSecret] = useState<string | null>(null);
@@ -580,8 +573,10 @@ function OutboxCard({ api }: { api: NotificationsApi }) {
   const { t } = i18n;
   const [status, setStatus] = useState<OutboxStatus | ''>('');
   const page = useLoad(
-    (signal) => api.outbox(status === '' ? undefined : status, signal),
-    [api, status],
+    useCallback(
+      (signal: AbortSignal) => api.outbox(status === '' ? undefined : status, signal),
+      [api, status],
+    ),
     5000,
   );
   const [error, setError] = useState<unknown>();
@@ -617,9 +612,9 @@ function OutboxCard({ api }: { api: NotificationsApi }) {
     >
       {page.error !== undefined && <ErrorNotice error={page.error} onRetry={page.reload} />}
       {error !== undefined && <ErrorNotice error={error} />}
-      {page.data && page.data.items.length === 0 && <p className="muted">{t('notify.outbox.none')}</p>}
+      {page.data?.items.length === 0 && <p className="muted">{t('notify.outbox.none')}</p>}
       {page.data && page.data.items.length > 0 && (
-        <div className="table-scroll">
+        <div className="table-scroll" role="region" aria-label={t('notify.outbox.title')} tabIndex={0}>
           <table className="table" data-testid="notification-outbox">
             <thead>
               <tr>

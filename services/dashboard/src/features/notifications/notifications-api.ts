@@ -21,57 +21,51 @@ import {
   telegramStatusSchema,
   webhookListSchema,
   webhookTestResultSchema,
-} from '@arasul/contracts/http/notifications';
+} from '@arasul/contracts';
+import type { z } from 'zod';
 import type { ApiClient } from '../../api/client';
 
 /** The telegram-notifier's API, parsed with the same zod schemas the service answers with. */
 export function notificationsApi(client: ApiClient) {
-  const get = async (
+  const get = <S extends z.ZodType>(
     path: string,
+    schema: S,
     signal?: AbortSignal,
     query?: Record<string, string | number | undefined>,
-  ) => client.request<unknown>(path, { signal, query });
-  const send = async (method: string, path: string, body?: unknown) =>
-    client.request<unknown>(path, { method, body });
+  ) => client.request(path, schema, { signal, query });
+  const send = <S extends z.ZodType>(method: string, path: string, schema: S, body?: unknown) =>
+    client.request(path, schema, { method, body });
+  const call = (method: string, path: string, body?: unknown) => client.call(path, { method, body });
   return {
-    status: async (signal?: AbortSignal): Promise<TelegramStatus> =>
-      telegramStatusSchema.parse(await get('/api/telegram/status', signal)),
-    startSetup: async (token: string): Promise<TelegramSetup> =>
-      telegramSetupSchema.parse(await send('POST', '/api/telegram/setup', { token })),
-    linkChat: async (): Promise<TelegramSetup> =>
-      telegramSetupSchema.parse(await send('POST', '/api/telegram/chats/link')),
-    setup: async (code: string, signal?: AbortSignal): Promise<TelegramSetup> =>
-      telegramSetupSchema.parse(await get(`/api/telegram/setup/${encodeURIComponent(code)}`, signal)),
-    forget: async (): Promise<void> => {
-      await send('DELETE', '/api/telegram');
-    },
-    settings: async (signal?: AbortSignal): Promise<NotificationSettings> =>
-      notificationSettingsSchema.parse(await get('/api/notifications/settings', signal)),
-    saveSettings: async (change: UpdateNotificationSettings): Promise<NotificationSettings> =>
-      notificationSettingsSchema.parse(await send('PUT', '/api/notifications/settings', change)),
+    status: (signal?: AbortSignal): Promise<TelegramStatus> =>
+      get('/api/telegram/status', telegramStatusSchema, signal),
+    startSetup: (token: string): Promise<TelegramSetup> =>
+      send('POST', '/api/telegram/setup', telegramSetupSchema, { token }),
+    linkChat: (): Promise<TelegramSetup> => send('POST', '/api/telegram/chats/link', telegramSetupSchema),
+    setup: (code: string, signal?: AbortSignal): Promise<TelegramSetup> =>
+      get(`/api/telegram/setup/${encodeURIComponent(code)}`, telegramSetupSchema, signal),
+    forget: (): Promise<void> => call('DELETE', '/api/telegram'),
+    settings: (signal?: AbortSignal): Promise<NotificationSettings> =>
+      get('/api/notifications/settings', notificationSettingsSchema, signal),
+    saveSettings: (change: UpdateNotificationSettings): Promise<NotificationSettings> =>
+      send('PUT', '/api/notifications/settings', notificationSettingsSchema, change),
     rules: async (signal?: AbortSignal): Promise<NotificationRule[]> =>
-      notificationRuleListSchema.parse(await get('/api/notifications/rules', signal)).items,
-    createRule: async (rule: CreateNotificationRule): Promise<NotificationRule> =>
-      notificationRuleSchema.parse(await send('POST', '/api/notifications/rules', rule)),
-    deleteRule: async (id: number): Promise<void> => {
-      await send('DELETE', `/api/notifications/rules/${String(id)}`);
-    },
-    outbox: async (status: OutboxStatus | undefined, signal?: AbortSignal): Promise<OutboxPage> =>
-      outboxPageSchema.parse(await get('/api/notifications/events', signal, { status, limit: 50 })),
-    retry: async (id: number): Promise<OutboxEntry> =>
-      outboxEntrySchema.parse(await send('POST', `/api/notifications/events/${String(id)}/retry`)),
-    test: async (): Promise<void> => {
-      await send('POST', '/api/notifications/test', {});
-    },
+      (await get('/api/notifications/rules', notificationRuleListSchema, signal)).items,
+    createRule: (rule: CreateNotificationRule): Promise<NotificationRule> =>
+      send('POST', '/api/notifications/rules', notificationRuleSchema, rule),
+    deleteRule: (id: number): Promise<void> => call('DELETE', `/api/notifications/rules/${String(id)}`),
+    outbox: (status: OutboxStatus | undefined, signal?: AbortSignal): Promise<OutboxPage> =>
+      get('/api/notifications/events', outboxPageSchema, signal, { status, limit: 50 }),
+    retry: (id: number): Promise<OutboxEntry> =>
+      send('POST', `/api/notifications/events/${String(id)}/retry`, outboxEntrySchema),
+    test: (): Promise<void> => call('POST', '/api/notifications/test', {}),
     webhooks: async (signal?: AbortSignal): Promise<Webhook[]> =>
-      webhookListSchema.parse(await get('/api/notifications/webhooks', signal)).items,
-    createWebhook: async (name: string, url: string): Promise<CreatedWebhook> =>
-      createdWebhookSchema.parse(await send('POST', '/api/notifications/webhooks', { name, url })),
-    testWebhook: async (id: number): Promise<WebhookTestResult> =>
-      webhookTestResultSchema.parse(await send('POST', `/api/notifications/webhooks/${String(id)}/test`)),
-    deleteWebhook: async (id: number): Promise<void> => {
-      await send('DELETE', `/api/notifications/webhooks/${String(id)}`);
-    },
+      (await get('/api/notifications/webhooks', webhookListSchema, signal)).items,
+    createWebhook: (name: string, url: string): Promise<CreatedWebhook> =>
+      send('POST', '/api/notifications/webhooks', createdWebhookSchema, { name, url }),
+    testWebhook: (id: number): Promise<WebhookTestResult> =>
+      send('POST', `/api/notifications/webhooks/${String(id)}/test`, webhookTestResultSchema),
+    deleteWebhook: (id: number): Promise<void> => call('DELETE', `/api/notifications/webhooks/${String(id)}`),
   };
 }
 

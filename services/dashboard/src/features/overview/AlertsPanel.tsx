@@ -1,6 +1,6 @@
-import { useState } from 'react';
+import { useState, useCallback } from 'react';
 import type { Api } from '../../api/endpoints';
-import type { AlertDto } from '../../api/types';
+import type { AlertDto } from '@arasul/contracts';
 import { hasRole, useApp } from '../../app/context';
 import { useI18n } from '../../i18n/i18n';
 import { Badge, Button, Card, ErrorNotice, Notice } from '../../ui/components';
@@ -10,7 +10,10 @@ export function AlertsPanel({ api }: { api: Api }) {
   const i18n = useI18n();
   const { t } = i18n;
   const { user } = useApp();
-  const alerts = useLoad(() => api.activeAlerts(), [api], 15_000);
+  const alerts = useLoad(
+    useCallback(() => api.activeAlerts(), [api]),
+    15_000,
+  );
   const [acknowledging, setAcknowledging] = useState<number | null>(null);
   const [error, setError] = useState<unknown>();
   const canAcknowledge = hasRole(user, 'operator');

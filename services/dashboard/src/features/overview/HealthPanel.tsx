@@ -1,5 +1,6 @@
+import { useCallback } from 'react';
 import type { Api } from '../../api/endpoints';
-import type { ServiceStatus } from '../../api/types';
+import type { PlatformServiceStatus as ServiceStatus } from '@arasul/contracts';
 import { useI18n } from '../../i18n/i18n';
 import { Badge, Card, ErrorNotice, Spinner } from '../../ui/components';
 import { useLoad } from '../../ui/hooks';
@@ -16,7 +17,10 @@ const TONE: Record<ServiceStatus | 'ok', 'ok' | 'warn' | 'bad' | 'neutral'> = {
 export function HealthPanel({ api }: { api: Api }) {
   const i18n = useI18n();
   const { t } = i18n;
-  const health = useLoad((signal) => api.health(signal), [api], 10_000);
+  const health = useLoad(
+    useCallback((signal) => api.health(signal), [api]),
+    10_000,
+  );
   const data = health.data;
   const services = data ? Object.entries(data.services).sort(([a], [b]) => a.localeCompare(b)) : [];
   const fallbacks = services.flatMap(([name, s]) => (s.fallbacks ?? []).map((f) => ({ name, text: f })));

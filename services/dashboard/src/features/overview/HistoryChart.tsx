@@ -74,7 +74,10 @@ export function HistoryChart({
         tzDate: (ts) => new Date(ts * 1000),
         scales: { x: { time: true, range: () => shownRange.current }, y: { range: yRange } },
         series: [
-          { label: timeLabel, value: (_u, v) => (v === null ? '—' : instant.format(new Date(v * 1000))) },
+          {
+            label: timeLabel,
+            value: (_u: uPlot, v: number | null) => (v === null ? '—' : instant.format(new Date(v * 1000))),
+          },
           ...series.map((s) => ({
             label: s.label,
             stroke: cssVar(s.colorVar),

@@ -1,11 +1,15 @@
-import { useState } from 'react';
+import { useState, useCallback } from 'react';
 import type { Api } from '../../api/endpoints';
-import { HISTORY_RANGES, type HistoryRange, type MetricName } from '../../api/types';
+import type { MetricName } from '@arasul/contracts';
 import { useI18n } from '../../i18n/i18n';
 import { Card, ErrorNotice, Spinner } from '../../ui/components';
 import { useLoad } from '../../ui/hooks';
 import { HistoryChart } from './HistoryChart';
 import { alignHistory } from './history';
+
+/** The ranges the overview offers (the service also answers 30d and 1y). */
+const HISTORY_RANGES = ['1h', '6h', '24h', '7d'] as const;
+type HistoryRange = (typeof HISTORY_RANGES)[number];
 
 const PERCENT_METRICS: MetricName[] = ['cpu', 'ram', 'gpu', 'disk'];
 const POINTS = 240;
@@ -28,16 +32,18 @@ export function HistorySection({ api }: { api: Api }) {
   const { t } = i18n;
   const [range, setRange] = useState<HistoryRange>('1h');
   const history = useLoad(
-    async (signal) => {
-      const metrics: MetricName[] = [...PERCENT_METRICS, 'temperature'];
-      const results = await Promise.all(metrics.map((m) => api.history(m, range, POINTS, signal)));
-      const now = Math.round(Date.now() / 1000);
-      return {
-        ...alignHistory(Object.fromEntries(metrics.map((m, i) => [m, results[i] ?? []]))),
-        xRange: [now - RANGE_SECONDS[range], now] as [number, number],
-      };
-    },
-    [api, range],
+    useCallback(
+      async (signal) => {
+        const metrics: MetricName[] = [...PERCENT_METRICS, 'temperature'];
+        const results = await Promise.all(metrics.map((m) => api.history(m, range, POINTS, signal)));
+        const now = Math.round(Date.now() / 1000);
+        return {
+          ...alignHistory(Object.fromEntries(metrics.map((m, i) => [m, results[i] ?? []]))),
+          xRange: [now - RANGE_SECONDS[range], now] as [number, number],
+        };
+      },
+      [api, range],
+    ),
     REFRESH_MS[range],
   );
   const data = history.data;
@@ -68,7 +74,7 @@ export function HistorySection({ api }: { api: Api }) {
     >
       {history.error !== undefined && <ErrorNotice error={history.error} onRetry={history.reload} />}
       {!data && history.loading && <Spinner label={t('common.loading')} />}
-      {data && data.xs.length === 0 && <p className="muted">{t('overview.noHistory')}</p>}
+      {data?.xs.length === 0 && <p className="muted">{t('overview.noHistory')}</p>}
       {data && data.xs.length > 0 && (
         <div className="charts" data-testid="history-charts">
           <HistoryChart

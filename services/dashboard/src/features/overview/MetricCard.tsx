@@ -1,5 +1,5 @@
 import { memo } from 'react';
-import type { MetricName, MetricsSnapshot, ThresholdDto } from '../../api/types';
+import type { MetricName, MetricsSnapshot, ThresholdDto } from '@arasul/contracts';
 import { useI18n } from '../../i18n/i18n';
 import { valueOf } from './live-metrics';
 
@@ -7,7 +7,7 @@ type Level = 'ok' | 'warn' | 'bad' | 'none';
 
 export function levelOf(value: number | null, threshold: ThresholdDto | undefined): Level {
   if (value === null) return 'none';
-  if (!threshold || !threshold.enabled) return 'ok';
+  if (!threshold?.enabled) return 'ok';
   if (value >= threshold.criticalThreshold) return 'bad';
   if (value >= threshold.warningThreshold) return 'warn';
   return 'ok';

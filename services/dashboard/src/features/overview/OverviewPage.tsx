@@ -1,4 +1,5 @@
-import { LIVE_METRICS, type MetricName, type ThresholdDto } from '../../api/types';
+import { useCallback } from 'react';
+import type { MetricName, ThresholdDto } from '@arasul/contracts';
 import { useApp } from '../../app/context';
 import { useI18n } from '../../i18n/i18n';
 import { useLoad } from '../../ui/hooks';
@@ -8,12 +9,18 @@ import { HistorySection } from './HistorySection';
 import { useLiveMetrics } from './live-metrics';
 import { MetricCard } from './MetricCard';
 
+/** The live cards of the overview, in order (swap is shown only in the history). */
+const LIVE_METRICS: readonly MetricName[] = ['cpu', 'ram', 'gpu', 'temperature', 'disk'];
+
 export default function OverviewPage() {
   const { api } = useApp();
   const i18n = useI18n();
   const { t } = i18n;
   const live = useLiveMetrics(api);
-  const thresholds = useLoad(() => api.thresholds(), [api], 300_000);
+  const thresholds = useLoad(
+    useCallback(() => api.thresholds(), [api]),
+    300_000,
+  );
   const byMetric = new Map<MetricName, ThresholdDto>((thresholds.data ?? []).map((th) => [th.metric, th]));
 
   return (
@@ -31,6 +38,7 @@ export default function OverviewPage() {
           )}
         </p>
       </div>
+      <h2 className="visually-hidden">{t('overview.liveValues')}</h2>
       <div className="metric-grid" data-testid="live-metrics">
         {LIVE_METRICS.map((metric) => (
           <MetricCard

@@ -1,4 +1,4 @@
-import type { HistoryPoint } from '../../api/types';
+import type { HistoryPoint } from '@arasul/contracts';
 
 export interface AlignedHistory {
   xs: number[];

@@ -1,8 +1,9 @@
 import { useEffect, useState } from 'react';
 import type { Api } from '../../api/endpoints';
+import { aborted } from '../../api/aborted';
 import { ApiError } from '../../api/errors';
 import { readSse } from '../../api/sse';
-import type { MetricName, MetricsSnapshot } from '../../api/types';
+import { type MetricName, type MetricsSnapshot, metricsSnapshotSchema } from '@arasul/contracts';
 import { useDocumentVisible } from '../../ui/hooks';
 
 export type LiveStatus = 'connecting' | 'live' | 'reconnecting' | 'stopped';
@@ -76,13 +77,14 @@ export function useLiveMetrics(api: Api): LiveMetrics {
             response,
             (event) => {
               if (event.event !== 'sample') return;
-              const snapshot = JSON.parse(event.data) as MetricsSnapshot;
-              setState((current) => appendSample(current, snapshot));
+              // A sample that does not match the contract is dropped, never drawn half-read.
+              const snapshot = metricsSnapshotSchema.safeParse(JSON.parse(event.data));
+              if (snapshot.success) setState((current) => appendSample(current, snapshot.data));
             },
             signal,
           );
         } catch (error) {
-          if (signal.aborted) return;
+          if (aborted(signal)) return;
           // Signed out: the app shows the login page; nothing to reconnect to.
           if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
             setState((s) => ({ ...s, status: 'stopped' }));
@@ -90,7 +92,7 @@ export function useLiveMetrics(api: Api): LiveMetrics {
           }
           failures += 1;
         }
-        if (signal.aborted) return;
+        if (aborted(signal)) return;
         setState((s) => ({ ...s, status: 'reconnecting' }));
         await sleep(Math.min(MAX_BACKOFF_MS, 1000 * 2 ** failures), signal);
       }

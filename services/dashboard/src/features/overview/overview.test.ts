@@ -1,4 +1,4 @@
-import type { MetricsSnapshot } from '../../api/types';
+import type { MetricsSnapshot } from '@arasul/contracts';
 import { alignHistory } from './history';
 import { appendSample, RECENT_SAMPLES, type LiveMetrics } from './live-metrics';
 import { levelOf } from './MetricCard';

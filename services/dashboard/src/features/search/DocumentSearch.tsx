@@ -1,12 +1,12 @@
-import { type FormEvent, useState } from 'react';
-import type { RagSourceDto, SearchHitDto, SearchResultDto } from '../../api/types';
+import { type SubmitEvent, useState } from 'react';
+import type { RagSource, SearchHit, SearchResponse } from '@arasul/contracts';
 import { useApp } from '../../app/context';
 import { useI18n } from '../../i18n/i18n';
 import { Button, ErrorNotice, Notice, Spinner } from '../../ui/components';
 import { useSourceOpener } from '../chat/Sources';
 import { excerptSegments } from './excerpt';
 
-function asSource(hit: SearchHitDto, n: number): RagSourceDto {
+function asSource(hit: SearchHit, n: number): RagSource {
   return {
     n,
     documentId: hit.documentId,
@@ -27,12 +27,12 @@ export function DocumentSearch({ spaceId }: { spaceId?: string }) {
   const i18n = useI18n();
   const { t } = i18n;
   const [query, setQuery] = useState('');
-  const [result, setResult] = useState<SearchResultDto | null>(null);
+  const [result, setResult] = useState<SearchResponse | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
   const opener = useSourceOpener();
 
-  const submit = async (event: FormEvent) => {
+  const submit = async (event: SubmitEvent) => {
     event.preventDefault();
     const q = query.trim();
     if (!q) return;
@@ -74,7 +74,7 @@ export function DocumentSearch({ spaceId }: { spaceId?: string }) {
       {busy && <Spinner label={t('common.loading')} />}
       {error !== undefined && <ErrorNotice error={error} />}
       {result?.mode === 'keyword_only' && <Notice kind="info">{t('rag.keywordOnly')}</Notice>}
-      {result && result.hits.length === 0 && <p className="muted">{t('rag.noHits')}</p>}
+      {result?.hits.length === 0 && <p className="muted">{t('rag.noHits')}</p>}
       {result && result.hits.length > 0 && (
         <ol className="doc-search-hits" data-testid="doc-search-hits">
           {result.hits.map((hit, i) => (

@@ -1,32 +1,33 @@
-import { type FormEvent, useState } from 'react';
+import { type SubmitEvent, useState, useCallback } from 'react';
 import { useApp } from '../../app/context';
 import { useI18n } from '../../i18n/i18n';
 import { Badge, Button, Card, ErrorNotice, Field, Notice, PasswordInput } from '../../ui/components';
 import { useLoad } from '../../ui/hooks';
+import { DataTable } from '../../ui/DataTable';
 import { PasswordRules } from '../setup/PasswordRules';
 import { passwordRules } from '../setup/password-rules';
 
 /** Browser and system from a user-agent string, roughly (enough to recognise one's own devices). */
 export function describeUserAgent(ua: string | null): string {
   if (!ua) return '—';
-  const browser = /Edg\//.test(ua)
+  const browser = ua.includes('Edg/')
     ? 'Edge'
-    : /Firefox\//.test(ua)
+    : ua.includes('Firefox/')
       ? 'Firefox'
       : /Chrome\/|Chromium\//.test(ua)
         ? 'Chrome'
-        : /Safari\//.test(ua)
+        : ua.includes('Safari/')
           ? 'Safari'
           : null;
-  const system = /Windows/.test(ua)
+  const system = ua.includes('Windows')
     ? 'Windows'
     : /iPad|iPhone/.test(ua)
       ? 'iOS'
-      : /Android/.test(ua)
+      : ua.includes('Android')
         ? 'Android'
-        : /Mac OS X/.test(ua)
+        : ua.includes('Mac OS X')
           ? 'macOS'
-          : /Linux/.test(ua)
+          : ua.includes('Linux')
             ? 'Linux'
             : null;
   if (browser && system) return `${browser} · ${system}`;
@@ -44,13 +45,13 @@ function ChangePassword() {
   const [done, setDone] = useState(false);
   const rules = passwordRules(next, user.username, confirmation);
 
-  const submit = async (event: FormEvent) => {
+  const submit = async (event: SubmitEvent) => {
     event.preventDefault();
     setBusy(true);
     setError(undefined);
     setDone(false);
     try {
-      await api.changePassword(current, next);
+      await api.changePassword({ currentPassword: current, newPassword: next });
       setDone(true);
       setCurrent('');
       setNext('');
@@ -110,7 +111,7 @@ function Sessions() {
   const { api } = useApp();
   const i18n = useI18n();
   const { t } = i18n;
-  const sessions = useLoad(() => api.sessions(), [api]);
+  const sessions = useLoad(useCallback(() => api.sessions(), [api]));
   const [ending, setEnding] = useState<number | null>(null);
   const [error, setError] = useState<unknown>();
 
@@ -132,46 +133,48 @@ function Sessions() {
       <p className="muted small">{t('account.sessionsHint')}</p>
       {sessions.error !== undefined && <ErrorNotice error={sessions.error} onRetry={sessions.reload} />}
       {error !== undefined && <ErrorNotice error={error} />}
-      <div className="table-scroll">
-        <table className="table" data-testid="sessions">
-          <thead>
-            <tr>
-              <th>{t('account.device')}</th>
-              <th>{t('account.address')}</th>
-              <th>{t('account.signedIn')}</th>
-              <th>{t('account.lastActivity')}</th>
-              <th>
-                <span className="visually-hidden">{t('common.actions')}</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {sessions.data?.map((s) => (
-              <tr key={s.id}>
-                <td>
-                  {describeUserAgent(s.userAgent)}{' '}
-                  {s.current && <Badge tone="info">{t('account.thisDevice')}</Badge>}
-                </td>
-                <td>{s.ipAddress ?? '—'}</td>
-                <td>{i18n.dateTime(s.createdAt)}</td>
-                <td>{i18n.relative(s.lastActivity)}</td>
-                <td className="actions">
-                  {!s.current && (
-                    <Button
-                      className="btn-small"
-                      variant="danger"
-                      busy={ending === s.id}
-                      onClick={() => void end(s.id)}
-                    >
-                      {t('account.endSession')}
-                    </Button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        testId="sessions"
+        label={t('account.sessions')}
+        rows={sessions.data}
+        rowKey={(s) => s.id}
+        columns={[
+          {
+            key: 'device',
+            header: t('account.device'),
+            cell: (s) => (
+              <>
+                {describeUserAgent(s.userAgent)}{' '}
+                {s.current && <Badge tone="info">{t('account.thisDevice')}</Badge>}
+              </>
+            ),
+          },
+          { key: 'address', header: t('account.address'), cell: (s) => s.ipAddress ?? '—' },
+          { key: 'signedIn', header: t('account.signedIn'), cell: (s) => i18n.dateTime(s.createdAt) },
+          {
+            key: 'lastActivity',
+            header: t('account.lastActivity'),
+            cell: (s) => i18n.relative(s.lastActivity),
+          },
+          {
+            key: 'actions',
+            header: t('common.actions'),
+            headerHidden: true,
+            className: 'actions',
+            cell: (s) =>
+              !s.current && (
+                <Button
+                  className="btn-small"
+                  variant="danger"
+                  busy={ending === s.id}
+                  onClick={() => void end(s.id)}
+                >
+                  {t('account.endSession')}
+                </Button>
+              ),
+          },
+        ]}
+      />
     </Card>
   );
 }

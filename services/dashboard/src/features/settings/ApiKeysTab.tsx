@@ -1,19 +1,11 @@
-import { type FormEvent, useState } from 'react';
-import { API_SCOPES, type ApiKeyDto, type ApiScope, type CreatedApiKey } from '../../api/types';
+import { type SubmitEvent, useState, useCallback } from 'react';
+import { API_SCOPES, type ApiKeyDto, type ApiScope, type CreatedApiKey } from '@arasul/contracts';
 import { useApp } from '../../app/context';
 import { useI18n } from '../../i18n/i18n';
-import {
-  Badge,
-  Button,
-  Card,
-  ConfirmDialog,
-  CopyButton,
-  ErrorNotice,
-  Field,
-  Notice,
-  TextInput,
-} from '../../ui/components';
+import { Badge, Button, Card, CopyButton, ErrorNotice, Field, Notice, TextInput } from '../../ui/components';
 import { useLoad } from '../../ui/hooks';
+import { DataTable } from '../../ui/DataTable';
+import { ConfirmDialog } from '../../ui/Dialog';
 
 const STATUS_TONE = { active: 'ok', rotating: 'warn', expired: 'neutral', revoked: 'neutral' } as const;
 
@@ -56,7 +48,7 @@ function CreateKey({ onCreated }: { onCreated: (created: CreatedApiKey) => void 
       return next;
     });
 
-  const submit = async (event: FormEvent) => {
+  const submit = async (event: SubmitEvent) => {
     event.preventDefault();
     setBusy(true);
     setError(undefined);
@@ -125,13 +117,14 @@ export default function ApiKeysTab() {
   const { api } = useApp();
   const i18n = useI18n();
   const { t } = i18n;
-  const keys = useLoad(() => api.apiKeys(), [api]);
+  const keys = useLoad(useCallback(() => api.apiKeys(), [api]));
   const [created, setCreated] = useState<CreatedApiKey | null>(null);
   const [revoking, setRevoking] = useState<ApiKeyDto | null>(null);
   const [pending, setPending] = useState<number | null>(null);
   const [error, setError] = useState<unknown>();
 
-  const act = async (key: ApiKeyDto, action: () => Promise<CreatedApiKey | void>) => {
+  /** Runs a change of one key; a rotation answers with the new key, shown once. */
+  const act = async (key: ApiKeyDto, action: () => Promise<CreatedApiKey | null>) => {
     setPending(key.id);
     setError(undefined);
     try {
@@ -158,72 +151,85 @@ export default function ApiKeysTab() {
       <Card title={t('apiKeys.title')}>
         {keys.error !== undefined && <ErrorNotice error={keys.error} onRetry={keys.reload} />}
         {error !== undefined && <ErrorNotice error={error} />}
-        {keys.data && keys.data.length === 0 && <p className="muted">{t('apiKeys.none')}</p>}
-        {keys.data && keys.data.length > 0 && (
-          <div className="table-scroll">
-            <table className="table" data-testid="api-keys">
-              <thead>
-                <tr>
-                  <th>{t('apiKeys.name')}</th>
-                  <th>{t('apiKeys.scopes')}</th>
-                  <th>{t('users.status')}</th>
-                  <th>{t('apiKeys.lastUsed')}</th>
-                  <th>{t('apiKeys.expires')}</th>
-                  <th>
-                    <span className="visually-hidden">{t('common.actions')}</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {keys.data.map((key) => (
-                  <tr key={key.id}>
-                    <td>
-                      <strong>{key.name}</strong>
-                      <div className="muted small">
-                        <code>aras_{key.prefix}…</code>
-                      </div>
-                    </td>
-                    <td>
-                      <div className="chips">
-                        {key.scopes.map((s) => (
-                          <code key={s} className="chip">
-                            {s}
-                          </code>
-                        ))}
-                      </div>
-                    </td>
-                    <td>
-                      <Badge tone={STATUS_TONE[key.status]}>{t(`apiKeys.status.${key.status}`)}</Badge>
-                      {key.status === 'rotating' && key.graceExpiresAt && (
-                        <div className="muted small">
-                          {t('apiKeys.graceUntil', { time: i18n.dateTime(key.graceExpiresAt) })}
-                        </div>
-                      )}
-                    </td>
-                    <td>{key.lastUsedAt ? i18n.relative(key.lastUsedAt) : t('users.never')}</td>
-                    <td>{key.expiresAt ? i18n.dateTime(key.expiresAt) : t('apiKeys.noExpiry')}</td>
-                    <td className="actions">
-                      {key.status === 'active' && (
-                        <>
-                          <Button
-                            className="btn-small"
-                            busy={pending === key.id}
-                            onClick={() => void act(key, () => api.rotateApiKey(key.id))}
-                          >
-                            {t('apiKeys.rotate')}
-                          </Button>
-                          <Button className="btn-small" variant="danger" onClick={() => setRevoking(key)}>
-                            {t('apiKeys.revoke')}
-                          </Button>
-                        </>
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
+        <DataTable
+          testId="api-keys"
+          label={t('apiKeys.title')}
+          rows={keys.data}
+          rowKey={(key) => key.id}
+          empty={t('apiKeys.none')}
+          columns={[
+            {
+              key: 'name',
+              header: t('apiKeys.name'),
+              cell: (key) => (
+                <>
+                  <strong>{key.name}</strong>
+                  <div className="muted small">
+                    <code>aras_{key.prefix}…</code>
+                  </div>
+                </>
+              ),
+            },
+            {
+              key: 'scopes',
+              header: t('apiKeys.scopes'),
+              cell: (key) => (
+                <div className="chips">
+                  {key.scopes.map((s) => (
+                    <code key={s} className="chip">
+                      {s}
+                    </code>
+                  ))}
+                </div>
+              ),
+            },
+            {
+              key: 'status',
+              header: t('users.status'),
+              cell: (key) => (
+                <>
+                  <Badge tone={STATUS_TONE[key.status]}>{t(`apiKeys.status.${key.status}`)}</Badge>
+                  {key.status === 'rotating' && key.graceExpiresAt && (
+                    <div className="muted small">
+                      {t('apiKeys.graceUntil', { time: i18n.dateTime(key.graceExpiresAt) })}
+                    </div>
+                  )}
+                </>
+              ),
+            },
+            {
+              key: 'lastUsed',
+              header: t('apiKeys.lastUsed'),
+              cell: (key) => (key.lastUsedAt ? i18n.relative(key.lastUsedAt) : t('users.never')),
+            },
+            {
+              key: 'expires',
+              header: t('apiKeys.expires'),
+              cell: (key) => (key.expiresAt ? i18n.dateTime(key.expiresAt) : t('apiKeys.noExpiry')),
+            },
+            {
+              key: 'actions',
+              header: t('common.actions'),
+              headerHidden: true,
+              className: 'actions',
+              cell: (key) =>
+                key.status === 'active' && (
+                  <>
+                    <Button
+                      className="btn-small"
+                      busy={pending === key.id}
+                      onClick={() => void act(key, () => api.rotateApiKey(key.id))}
+                    >
+                      {t('apiKeys.rotate')}
+                    </Button>
+                    <Button className="btn-small" variant="danger" onClick={() => setRevoking(key)}>
+                      {t('apiKeys.revoke')}
+                    </Button>
+                  </>
+                ),
+            },
+          ]}
+        />
       </Card>
       <ConfirmDialog
         open={revoking !== null}
@@ -233,7 +239,7 @@ export default function ApiKeysTab() {
         busy={revoking !== null && pending === revoking.id}
         onCancel={() => setRevoking(null)}
         onConfirm={() => {
-          if (revoking) void act(revoking, () => api.revokeApiKey(revoking.id));
+          if (revoking) void act(revoking, () => api.revokeApiKey(revoking.id).then(() => null));
         }}
       />
     </div>

@@ -1,10 +1,11 @@
-import { useState } from 'react';
-import { AUDIT_ACTIONS } from '../../api/types';
+import { useState, useCallback } from 'react';
+import { AUDIT_ACTIONS } from '@arasul/contracts';
 import { useApp } from '../../app/context';
 import { useI18n } from '../../i18n/i18n';
 import { Badge, Button, Card, ErrorNotice, Spinner } from '../../ui/components';
 import { describeUserAgent } from './AccountTab';
 import { useLoad } from '../../ui/hooks';
+import { DataTable } from '../../ui/DataTable';
 
 const PAGE_SIZE = 25;
 
@@ -14,7 +15,7 @@ function summarize(details: unknown): string {
     .filter(([key]) => key !== 'status')
     .map(([key, value]) => {
       if (key === 'userAgent' && typeof value === 'string') return describeUserAgent(value);
-      return `${key}: ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`;
+      return `${key}: ${typeof value === 'string' ? value : JSON.stringify(value)}`;
     })
     .join(', ');
 }
@@ -27,14 +28,16 @@ export default function AuditTab() {
   const [status, setStatus] = useState('');
   const [offset, setOffset] = useState(0);
   const logs = useLoad(
-    () =>
-      api.auditLogs({
-        limit: PAGE_SIZE,
-        offset,
-        ...(action ? { action } : {}),
-        ...(status ? { status } : {}),
-      }),
-    [api, action, status, offset],
+    useCallback(
+      () =>
+        api.auditLogs({
+          limit: PAGE_SIZE,
+          offset,
+          ...(action ? { action } : {}),
+          ...(status ? { status } : {}),
+        }),
+      [api, action, status, offset],
+    ),
   );
   const page = logs.data;
   const total = page?.total ?? 0;
@@ -81,43 +84,42 @@ export default function AuditTab() {
       {!page && logs.loading && <Spinner label={t('common.loading')} />}
       {page && (
         <>
-          <div className="table-scroll">
-            <table className="table" data-testid="audit-log">
-              <thead>
-                <tr>
-                  <th>{t('audit.time')}</th>
-                  <th>{t('audit.user')}</th>
-                  <th>{t('audit.action')}</th>
-                  <th>{t('audit.outcome')}</th>
-                  <th>{t('audit.details')}</th>
-                  <th>{t('account.address')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {page.items.map((entry) => (
-                  <tr key={entry.id}>
-                    <td>{i18n.dateTime(entry.createdAt)}</td>
-                    <td>{entry.username ?? '—'}</td>
-                    <td>
-                      {i18n.has(`audit.action.${entry.action}`)
-                        ? i18n.tx(`audit.action.${entry.action}`)
-                        : entry.action}
-                    </td>
-                    <td>
-                      {entry.status === 'failure' ? (
-                        <Badge tone="bad">{t('audit.failure')}</Badge>
-                      ) : (
-                        <Badge tone="ok">{t('audit.success')}</Badge>
-                      )}
-                    </td>
-                    <td className="small">{summarize(entry.details)}</td>
-                    <td>{entry.ipAddress ?? '—'}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-          {page.items.length === 0 && <p className="muted">{t('audit.none')}</p>}
+          <DataTable
+            testId="audit-log"
+            label={t('audit.title')}
+            rows={page.items}
+            rowKey={(entry) => entry.id}
+            empty={t('audit.none')}
+            columns={[
+              { key: 'time', header: t('audit.time'), cell: (entry) => i18n.dateTime(entry.createdAt) },
+              { key: 'user', header: t('audit.user'), cell: (entry) => entry.username ?? '—' },
+              {
+                key: 'action',
+                header: t('audit.action'),
+                cell: (entry) =>
+                  i18n.has(`audit.action.${entry.action}`)
+                    ? i18n.tx(`audit.action.${entry.action}`)
+                    : entry.action,
+              },
+              {
+                key: 'outcome',
+                header: t('audit.outcome'),
+                cell: (entry) =>
+                  entry.status === 'failure' ? (
+                    <Badge tone="bad">{t('audit.failure')}</Badge>
+                  ) : (
+                    <Badge tone="ok">{t('audit.success')}</Badge>
+                  ),
+              },
+              {
+                key: 'details',
+                header: t('audit.details'),
+                className: 'small',
+                cell: (entry) => summarize(entry.details),
+              },
+              { key: 'address', header: t('account.address'), cell: (entry) => entry.ipAddress ?? '—' },
+            ]}
+          />
           <div className="pager">
             <Button
               className="btn-small"

@@ -1,6 +1,6 @@
 import { type ComponentType, lazy, Suspense } from 'react';
 import { Navigate, NavLink, useParams } from 'react-router';
-import type { Role } from '../../api/types';
+import type { Role } from '@arasul/contracts';
 import { hasRole, useApp } from '../../app/context';
 import type { MessageKey } from '../../i18n/de';
 import { useI18n } from '../../i18n/i18n';

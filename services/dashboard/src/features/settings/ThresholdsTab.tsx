@@ -1,5 +1,5 @@
-import { type FormEvent, useState } from 'react';
-import type { ThresholdDto } from '../../api/types';
+import { type SubmitEvent, useState, useCallback } from 'react';
+import type { ThresholdDto } from '@arasul/contracts';
 import { hasRole, useApp } from '../../app/context';
 import { useI18n } from '../../i18n/i18n';
 import { Button, Card, ErrorNotice, Notice } from '../../ui/components';
@@ -27,7 +27,7 @@ function ThresholdRow({
     Number(critical) !== threshold.criticalThreshold ||
     enabled !== threshold.enabled;
 
-  const save = async (event: FormEvent) => {
+  const save = async (event: SubmitEvent) => {
     event.preventDefault();
     setBusy(true);
     setError(undefined);
@@ -108,7 +108,7 @@ function ThresholdRow({
 export default function ThresholdsTab() {
   const { api, user } = useApp();
   const { t } = useI18n();
-  const thresholds = useLoad(() => api.thresholds(), [api]);
+  const thresholds = useLoad(useCallback(() => api.thresholds(), [api]));
   const editable = hasRole(user, 'operator');
   return (
     <Card title={t('thresholds.title')}>

@@ -1,5 +1,5 @@
-import { type FormEvent, useState } from 'react';
-import type { Role, UserDto } from '../../api/types';
+import { type SubmitEvent, useState, useCallback } from 'react';
+import type { Role, UserDto } from '@arasul/contracts';
 import { useApp } from '../../app/context';
 import { useI18n } from '../../i18n/i18n';
 import {
@@ -13,6 +13,7 @@ import {
   TextInput,
 } from '../../ui/components';
 import { useLoad } from '../../ui/hooks';
+import { DataTable } from '../../ui/DataTable';
 import { PasswordRules } from '../setup/PasswordRules';
 import { passwordRules, usernameValid } from '../setup/password-rules';
 
@@ -31,7 +32,7 @@ function CreateUser({ onCreated }: { onCreated: () => void }) {
   const rules = passwordRules(password, username);
   const valid = usernameValid(username) && rules.every((r) => r.ok);
 
-  const submit = async (event: FormEvent) => {
+  const submit = async (event: SubmitEvent) => {
     event.preventDefault();
     setBusy(true);
     setError(undefined);
@@ -112,7 +113,7 @@ export default function UsersTab() {
   const { api, user: me } = useApp();
   const i18n = useI18n();
   const { t } = i18n;
-  const users = useLoad(() => api.users(), [api]);
+  const users = useLoad(useCallback(() => api.users(), [api]));
   const [pending, setPending] = useState<number | null>(null);
   const [error, setError] = useState<unknown>();
 
@@ -134,80 +135,96 @@ export default function UsersTab() {
       <Card title={t('users.title')}>
         {users.error !== undefined && <ErrorNotice error={users.error} onRetry={users.reload} />}
         {error !== undefined && <ErrorNotice error={error} />}
-        <div className="table-scroll">
-          <table className="table" data-testid="users">
-            <thead>
-              <tr>
-                <th>{t('setup.username')}</th>
-                <th>{t('users.role')}</th>
-                <th>{t('users.status')}</th>
-                <th>{t('users.lastLogin')}</th>
-                <th>
-                  <span className="visually-hidden">{t('common.actions')}</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {users.data?.map((u) => (
-                <tr key={u.id} className={u.isActive ? '' : 'inactive'}>
-                  <td>
-                    <strong>{u.username}</strong>
-                    {u.email && <div className="muted small">{u.email}</div>}
-                  </td>
-                  <td>
-                    <select
-                      className="input input-small"
-                      aria-label={t('users.roleOf', { name: u.username })}
-                      value={u.role}
-                      disabled={pending === u.id || u.id === me.id}
-                      onChange={(e) =>
-                        void change(u, () => api.updateUser(u.id, { role: e.target.value as Role }))
-                      }
+        <DataTable
+          testId="users"
+          label={t('users.title')}
+          rows={users.data}
+          rowKey={(u) => u.id}
+          rowClassName={(u) => (u.isActive ? undefined : 'inactive')}
+          columns={[
+            {
+              key: 'username',
+              header: t('setup.username'),
+              cell: (u) => (
+                <>
+                  <strong>{u.username}</strong>
+                  {u.email && <div className="muted small">{u.email}</div>}
+                </>
+              ),
+            },
+            {
+              key: 'role',
+              header: t('users.role'),
+              cell: (u) => (
+                <select
+                  className="input input-small"
+                  aria-label={t('users.roleOf', { name: u.username })}
+                  value={u.role}
+                  disabled={pending === u.id || u.id === me.id}
+                  onChange={(e) =>
+                    void change(u, () => api.updateUser(u.id, { role: e.target.value as Role }))
+                  }
+                >
+                  {ROLES.map((r) => (
+                    <option key={r} value={r}>
+                      {t(`role.${r}`)}
+                    </option>
+                  ))}
+                </select>
+              ),
+            },
+            {
+              key: 'status',
+              header: t('users.status'),
+              cell: (u) => (
+                <>
+                  {u.isActive ? (
+                    <Badge tone="ok">{t('users.active')}</Badge>
+                  ) : (
+                    <Badge>{t('users.inactive')}</Badge>
+                  )}{' '}
+                  {u.lockedUntil && (
+                    <Badge tone="bad">{t('users.locked', { time: i18n.time(u.lockedUntil) })}</Badge>
+                  )}
+                </>
+              ),
+            },
+            {
+              key: 'lastLogin',
+              header: t('users.lastLogin'),
+              cell: (u) => (u.lastLogin ? i18n.relative(u.lastLogin) : t('users.never')),
+            },
+            {
+              key: 'actions',
+              header: t('common.actions'),
+              headerHidden: true,
+              className: 'actions',
+              cell: (u) => (
+                <>
+                  {u.lockedUntil && (
+                    <Button
+                      className="btn-small"
+                      busy={pending === u.id}
+                      onClick={() => void change(u, () => api.unlockUser(u.id))}
                     >
-                      {ROLES.map((r) => (
-                        <option key={r} value={r}>
-                          {t(`role.${r}`)}
-                        </option>
-                      ))}
-                    </select>
-                  </td>
-                  <td>
-                    {u.isActive ? (
-                      <Badge tone="ok">{t('users.active')}</Badge>
-                    ) : (
-                      <Badge>{t('users.inactive')}</Badge>
-                    )}{' '}
-                    {u.lockedUntil && (
-                      <Badge tone="bad">{t('users.locked', { time: i18n.time(u.lockedUntil) })}</Badge>
-                    )}
-                  </td>
-                  <td>{u.lastLogin ? i18n.relative(u.lastLogin) : t('users.never')}</td>
-                  <td className="actions">
-                    {u.lockedUntil && (
-                      <Button
-                        className="btn-small"
-                        busy={pending === u.id}
-                        onClick={() => void change(u, () => api.unlockUser(u.id))}
-                      >
-                        {t('users.unlock')}
-                      </Button>
-                    )}
-                    {u.id !== me.id && (
-                      <Button
-                        className="btn-small"
-                        variant={u.isActive ? 'danger' : 'secondary'}
-                        busy={pending === u.id}
-                        onClick={() => void change(u, () => api.updateUser(u.id, { isActive: !u.isActive }))}
-                      >
-                        {u.isActive ? t('users.deactivate') : t('users.activate')}
-                      </Button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+                      {t('users.unlock')}
+                    </Button>
+                  )}
+                  {u.id !== me.id && (
+                    <Button
+                      className="btn-small"
+                      variant={u.isActive ? 'danger' : 'secondary'}
+                      busy={pending === u.id}
+                      onClick={() => void change(u, () => api.updateUser(u.id, { isActive: !u.isActive }))}
+                    >
+                      {u.isActive ? t('users.deactivate') : t('users.activate')}
+                    </Button>
+                  )}
+                </>
+              ),
+            },
+          ]}
+        />
       </Card>
       <CreateUser onCreated={users.reload} />
     </div>

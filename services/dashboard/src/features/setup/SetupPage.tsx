@@ -1,4 +1,4 @@
-import { type FormEvent, useState } from 'react';
+import { type SubmitEvent, useState } from 'react';
 import type { ApiClient } from '../../api/client';
 import { useI18n } from '../../i18n/i18n';
 import { Button, ErrorNotice, Field, PasswordInput, TextInput } from '../../ui/components';
@@ -18,7 +18,7 @@ export function SetupPage({ client, onDone }: { client: ApiClient; onDone: () =>
   const rules = passwordRules(password, username, confirmation);
   const valid = usernameValid(username) && rules.every((r) => r.ok);
 
-  const submit = async (event: FormEvent) => {
+  const submit = async (event: SubmitEvent) => {
     event.preventDefault();
     if (!valid) return;
     setBusy(true);

@@ -12,7 +12,7 @@ export interface Rule {
 
 export function passwordRules(password: string, username: string, confirmation?: string): Rule[] {
   const rules: Rule[] = [
-    { key: 'password.rule.length', ok: [...password].length >= PASSWORD_MIN_LENGTH },
+    { key: 'password.rule.length', ok: Array.from(password).length >= PASSWORD_MIN_LENGTH },
     {
       key: 'password.rule.notUsername',
       ok: password.length > 0 && password.toLowerCase() !== username.trim().toLowerCase(),

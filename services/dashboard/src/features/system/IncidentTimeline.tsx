@@ -1,4 +1,4 @@
-import type { SelfHealingEvent } from '@arasul/contracts/http/self-healing';
+import type { SelfHealingEvent } from '@arasul/contracts';
 import { useI18n } from '../../i18n/i18n';
 import { Badge } from '../../ui/components';
 

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { ServiceActionName, WatchedService } from '@arasul/contracts/http/self-healing';
+import type { ServiceActionName, WatchedService } from '@arasul/contracts';
 import { useI18n } from '../../i18n/i18n';
 import { Badge, Button, ErrorNotice } from '../../ui/components';
 import type { SystemApi } from './system-api';

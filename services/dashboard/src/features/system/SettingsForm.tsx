@@ -1,5 +1,5 @@
-import { type FormEvent, useEffect, useState } from 'react';
-import type { SelfHealingSettings } from '@arasul/contracts/http/self-healing';
+import { type SubmitEvent, useEffect, useState } from 'react';
+import type { SelfHealingSettings } from '@arasul/contracts';
 import { useI18n } from '../../i18n/i18n';
 import { Button, ErrorNotice, Field, Notice, TextInput } from '../../ui/components';
 import type { SystemApi } from './system-api';
@@ -33,7 +33,7 @@ export function SettingsForm({ api, initial }: { api: SystemApi; initial: SelfHe
     setExclude(initial.exclude.join(', '));
   }, [initial]);
 
-  const submit = async (event: FormEvent) => {
+  const submit = async (event: SubmitEvent) => {
     event.preventDefault();
     setBusy(true);
     setSaved(false);

@@ -1,4 +1,4 @@
-import { useMemo } from 'react';
+import { useMemo, useCallback } from 'react';
 import { hasRole, useApp } from '../../app/context';
 import { useI18n } from '../../i18n/i18n';
 import { Badge, Card, ErrorNotice, Spinner } from '../../ui/components';
@@ -14,11 +14,19 @@ export default function SystemPage() {
   const { t, tx } = useI18n();
   const api = useMemo(() => systemApi(client), [client]);
   const isAdmin = hasRole(user, 'admin');
-  const status = useLoad((signal) => api.status(signal), [api], 2000);
-  const events = useLoad((signal) => api.events(30, signal), [api], 2000);
+  const status = useLoad(
+    useCallback((signal: AbortSignal) => api.status(signal), [api]),
+    2000,
+  );
+  const events = useLoad(
+    useCallback((signal: AbortSignal) => api.events(30, signal), [api]),
+    2000,
+  );
   const settings = useLoad(
-    (signal) => (isAdmin ? api.settings(signal) : Promise.resolve(null)),
-    [api, isAdmin],
+    useCallback(
+      (signal: AbortSignal) => (isAdmin ? api.settings(signal) : Promise.resolve(null)),
+      [api, isAdmin],
+    ),
   );
   const reload = () => {
     status.reload();

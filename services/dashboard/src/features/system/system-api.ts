@@ -8,32 +8,27 @@ import {
   selfHealingSettingsSchema,
   selfHealingStatusSchema,
   serviceActionResultSchema,
-} from '@arasul/contracts/http/self-healing';
+} from '@arasul/contracts';
 import type { ApiClient } from '../../api/client';
 
 /** The self-healing agent's API, parsed with the same zod schemas the agent answers with. */
 export function systemApi(client: ApiClient) {
   return {
     status: async (signal?: AbortSignal): Promise<SelfHealingStatus> =>
-      selfHealingStatusSchema.parse(await client.request<unknown>('/api/self-healing/status', { signal })),
+      client.request('/api/self-healing/status', selfHealingStatusSchema, { signal }),
     events: async (limit: number, signal?: AbortSignal): Promise<SelfHealingEventsPage> =>
-      selfHealingEventsPageSchema.parse(
-        await client.request<unknown>('/api/self-healing/events', { query: { limit }, signal }),
-      ),
+      client.request('/api/self-healing/events', selfHealingEventsPageSchema, { query: { limit }, signal }),
     settings: async (signal?: AbortSignal): Promise<SelfHealingSettings> =>
-      selfHealingSettingsSchema.parse(
-        await client.request<unknown>('/api/self-healing/settings', { signal }),
-      ),
+      client.request('/api/self-healing/settings', selfHealingSettingsSchema, { signal }),
     saveSettings: async (settings: SelfHealingSettings): Promise<SelfHealingSettings> =>
-      selfHealingSettingsSchema.parse(
-        await client.request<unknown>('/api/self-healing/settings', { method: 'PUT', body: settings }),
-      ),
+      client.request('/api/self-healing/settings', selfHealingSettingsSchema, {
+        method: 'PUT',
+        body: settings,
+      }),
     act: async (service: string, action: ServiceActionName): Promise<ServiceActionResult> =>
-      serviceActionResultSchema.parse(
-        await client.request<unknown>(`/api/services/${encodeURIComponent(service)}/${action}`, {
-          method: 'POST',
-        }),
-      ),
+      client.request(`/api/services/${encodeURIComponent(service)}/${action}`, serviceActionResultSchema, {
+        method: 'POST',
+      }),
   };
 }
 

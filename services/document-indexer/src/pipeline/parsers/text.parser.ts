@@ -25,7 +25,7 @@ export function plainTextBlocks(text: string): Block[] {
 
 /** RFC 4180 rows; the delimiter (`,` `;` or tab) is the one most frequent in the first line. */
 export function parseCsv(text: string): string[][] {
-  const firstLine = text.slice(0, text.indexOf('\n') === -1 ? undefined : text.indexOf('\n'));
+  const firstLine = text.slice(0, !text.includes('\n') ? undefined : text.indexOf('\n'));
   const delimiter = [',', ';', '\t'].reduce((best, candidate) =>
     firstLine.split(candidate).length > firstLine.split(best).length ? candidate : best,
   );
@@ -34,7 +34,7 @@ export function parseCsv(text: string): string[][] {
   let field = '';
   let quoted = false;
   for (let i = 0; i < text.length; i += 1) {
-    const char = text[i];
+    const char = text.charAt(i);
     if (quoted) {
       if (char === '"' && text[i + 1] === '"') {
         field += '"';

@@ -95,10 +95,14 @@ function nvidiaSmiLoad(binary: string, timeoutMs: number, signal: AbortSignal): 
       ['--query-gpu=utilization.gpu', '--format=csv,noheader,nounits'],
       { timeout: timeoutMs, signal, maxBuffer: 64 * 1024 },
       (error, stdout) => {
-        if (error) return reject(error);
+        if (error) {
+          reject(new Error(`nvidia-smi failed: ${error.message}`, { cause: error }));
+          return;
+        }
         const value = Number(stdout.split('\n', 1)[0]?.trim());
         if (!Number.isFinite(value) || value < 0 || value > 100) {
-          return reject(new Error(`nvidia-smi answered "${stdout.trim().slice(0, 40)}"`));
+          reject(new Error(`nvidia-smi answered "${stdout.trim().slice(0, 40)}"`));
+          return;
         }
         resolve(round2(value));
       },
