@@ -88,3 +88,28 @@ export function useDebounced<T>(value: T, ms: number): T {
   }, [value, ms]);
   return debounced;
 }
+
+export interface Action {
+  busy: boolean;
+  error: unknown;
+  /** Runs `action` with `busy` set and the last error cleared; a failure lands in `error`, never thrown. */
+  run: (action: () => Promise<unknown>) => Promise<void>;
+}
+
+/** One button's worth of state for a mutation: busy while it runs, its error afterwards. */
+export function useAction(): Action {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>();
+  const run = useCallback(async (action: () => Promise<unknown>) => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await action();
+    } catch (reason) {
+      setError(reason);
+    } finally {
+      setBusy(false);
+    }
+  }, []);
+  return { busy, error, run };
+}

@@ -11,7 +11,7 @@ import { useApp } from '../../app/context';
 import { useI18n } from '../../i18n/i18n';
 import { Badge, Button, Card, CopyButton, ErrorNotice, Field, Notice, TextInput } from '../../ui/components';
 import { ConfirmDialog } from '../../ui/Dialog';
-import { useLoad } from '../../ui/hooks';
+import { useAction, useLoad } from '../../ui/hooks';
 import { type NotificationsApi, notificationsApi } from './notifications-api';
 
 const SEVERITIES: NotificationSeverityLevel[] = ['info', 'warning', 'error', 'critical'];
@@ -80,22 +80,10 @@ function TelegramCard({ api }: { api: NotificationsApi }) {
   );
   const [token, setToken] = useState('');
   const [setup, setSetup] = useState<TelegramSetup | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
+  const { busy, error, run } = useAction();
   const [forgetting, setForgetting] = useState(false);
   const [tested, setTested] = useState(false);
 
-  const run = async (action: () => Promise<void>) => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      await action();
-    } catch (reason) {
-      setError(reason);
-    } finally {
-      setBusy(false);
-    }
-  };
   const submit = (event: SubmitEvent) => {
     event.preventDefault();
     void run(async () => {
@@ -382,20 +370,12 @@ function RulesCard({ api }: { api: NotificationsApi }) {
   const [name, setName] = useState('');
   const [eventType, setEventType] = useState('');
   const [minSeverity, setMinSeverity] = useState<NotificationSeverityLevel>('warning');
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
-  const act = async (action: () => Promise<unknown>) => {
-    setBusy(true);
-    setError(undefined);
-    try {
+  const { busy, error, run } = useAction();
+  const act = (action: () => Promise<unknown>) =>
+    run(async () => {
       await action();
       rules.reload();
-    } catch (reason) {
-      setError(reason);
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
   return (
     <Card title={t('notify.rules.title')}>
       <p className="muted small">{t('notify.rules.hint')}</p>
@@ -474,20 +454,12 @@ function WebhooksCard({ api }: { api: NotificationsApi }) {
   const [url, setUrl] = useState('');
   const [secret, setSecret] = useState<string | null>(null);
   const [result, setResult] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
-  const act = async (action: () => Promise<void>) => {
-    setBusy(true);
-    setError(undefined);
-    try {
+  const { busy, error, run } = useAction();
+  const act = (action: () => Promise<void>) =>
+    run(async () => {
       await action();
       hooks.reload();
-    } catch (reason) {
-      setError(reason);
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
   return (
     <Card title={t('notify.webhooks.title')}>
       <p className="muted small">{t('notify.webhooks.hint')}</p>
