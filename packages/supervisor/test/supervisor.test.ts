@@ -111,7 +111,8 @@ describe('supervisor', () => {
     expect(status.services.find((s) => s.name === 'polite')?.lastExit).toMatchObject({ code: 0 });
     expect(status.services.find((s) => s.name === 'stubborn')?.lastExit).toMatchObject({ signal: 'SIGKILL' });
     for (const pid of pids) expect(() => process.kill(pid, 0)).toThrow();
-  });
+    // Two node children starting on a busy 2-core box can take most of the default 10 s.
+  }, 30_000);
 
   it('refuses an unbuilt service and an invalid port instead of guessing', () => {
     const checkout = makeCheckout([{ name: 'ok', port: testPort(6) }]);
