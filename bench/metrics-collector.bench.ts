@@ -15,7 +15,8 @@
  *   pnpm --filter @arasul/metrics-collector exec tsx --tsconfig ../../tsconfig.test.json ../../bench/metrics-collector.bench.ts
  *
  * Knobs (env): BENCH_WINDOW_S (300), BENCH_WARMUP_S (20), BENCH_QUERIES (20), BENCH_SKIP_CPU=1,
- * BENCH_SKIP_HISTORY=1. Only loopback traffic; every loop is bounded in time or count.
+ * BENCH_SKIP_HISTORY=1, BENCH_NODE_FLAGS (replaces the manifest's nodeFlags). Only loopback traffic; every
+ * loop is bounded in time or count.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -82,7 +83,11 @@ async function startService(database: string, intervalMs: number): Promise<Servi
   ) as {
     arasul: { nodeFlags?: string[] };
   };
-  const flags = manifest.arasul.nodeFlags ?? [];
+  // BENCH_NODE_FLAGS (space-separated) replaces them to compare variants; source maps on, as the supervisor runs it.
+  const flags = [
+    '--enable-source-maps',
+    ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? manifest.arasul.nodeFlags ?? []),
+  ];
   const child = spawn(process.execPath, [...flags, join(ROOT, 'services/metrics-collector/dist/main.js')], {
     env: {
       ...process.env,
