@@ -1,5 +1,5 @@
 /** The model catalog, installed models reconciled with Ollama, pulls, delete, default model. */
-import { installedModelsSchema } from '@arasul/contracts';
+import { installedModelsSchema, modelPullEventSchema } from '@arasul/contracts';
 import request from 'supertest';
 import { MODEL_CATALOG } from '../src/models/catalog';
 import {
@@ -77,6 +77,7 @@ describe('models', () => {
     await a.waitForEnd();
     await b.waitForEnd();
     expect(a.types()).toContain('progress');
+    for (const event of a.events) expect(modelPullEventSchema.safeParse(event).error).toBeUndefined();
     expect(a.events.at(-1)).toEqual({ type: 'done', model: 'gemma3:12b' });
     expect(b.events.at(-1)).toEqual({ type: 'done', model: 'gemma3:12b' });
     expect(a.events.some((e) => e.type === 'progress' && e.percent === 100)).toBe(true);

@@ -32,3 +32,17 @@ export const installedModelsSchema = z.object({
   items: z.array(installedModelSchema),
 });
 export type InstalledModels = z.infer<typeof installedModelsSchema>;
+
+/** One event of `POST /api/models/pull` (SSE `data:` lines); the stream ends after `done` or `error`. */
+export const modelPullEventSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('progress'),
+    status: z.string(),
+    completed: z.number().nullable(),
+    total: z.number().nullable(),
+    percent: z.number().nullable(),
+  }),
+  z.object({ type: z.literal('done'), model: z.string() }),
+  z.object({ type: z.literal('error'), code: z.string(), message: z.string() }),
+]);
+export type ModelPullEvent = z.infer<typeof modelPullEventSchema>;
