@@ -161,7 +161,7 @@ const urlTransform = (url: string) => safeHref(url);
 
 /**
  * Parsing costs about 3× the old hand-written parser (5–6 ms CPU per render of a 2 KB answer, against
- * 2 ms; README "Dashboard"), so while an answer streams the text is deferred: React drops intermediate
+ * 2 ms; docs/BENCHMARKS.md), so while an answer streams the text is deferred: React drops intermediate
  * renders instead of queueing one per token.
  */
 export const Markdown = memo(function Markdown({ text: latest }: { text: string }) {
