@@ -3,7 +3,13 @@
  * cap, the queue view, durability while streaming, and who may see what.
  */
 import request from 'supertest';
-import { jobListSchema, jobSchema, jobStreamEventSchema, queueOverviewSchema } from '@arasul/contracts';
+import {
+  jobListSchema,
+  jobSchema,
+  jobStreamEventSchema,
+  modelSwitchListSchema,
+  queueOverviewSchema,
+} from '@arasul/contracts';
 import {
   StreamClient,
   identityHeaders,
@@ -78,6 +84,11 @@ describe('chat jobs', () => {
     const switches = await ctx.db.selectFrom('llm_model_switches').selectAll().execute();
     expect(switches).toEqual([
       expect.objectContaining({ from_model: null, to_model: 'qwen3:8b', triggered_by: 'queue' }),
+    ]);
+    const shown = await request(ctx.instance.url).get('/api/models/switches').set(alice.headers);
+    expect(modelSwitchListSchema.safeParse(shown.body).error).toBeUndefined();
+    expect(shown.body.items).toEqual([
+      expect.objectContaining({ fromModel: null, toModel: 'qwen3:8b', triggeredBy: 'queue' }),
     ]);
   });
 
