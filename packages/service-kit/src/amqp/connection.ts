@@ -153,7 +153,7 @@ export class AmqpConnection {
         reason,
         ...(error ? errorMeta(error) : {}),
       });
-      void this.closeConnection(session.connection, Date.now() + this.settings.closeTimeoutMs);
+      void closeConnection(session.connection, Date.now() + this.settings.closeTimeoutMs);
     });
   }
 
@@ -166,7 +166,7 @@ export class AmqpConnection {
   /** Last step of close(): close the connection and wait (bounded) for the loop to end. */
   async finishClose(deadline: number): Promise<void> {
     const session = this.session;
-    if (session) await this.closeConnection(session.connection, deadline);
+    if (session) await closeConnection(session.connection, deadline);
     if (this.loop) await bounded(this.loop, deadline + 1_000).catch(() => undefined);
   }
 
@@ -198,7 +198,7 @@ export class AmqpConnection {
           this.log.warn(
             everConnected ? 'rabbitmq reconnect failed, retrying' : 'rabbitmq unreachable, retrying',
             {
-              broker: this.brokerLabel(),
+              broker: brokerLabel(this.settings.url),
               ...errorMeta(error),
             },
           );
@@ -209,7 +209,7 @@ export class AmqpConnection {
       }
 
       this.log.info(everConnected ? 'rabbitmq reconnected' : 'rabbitmq connected', {
-        broker: this.brokerLabel(),
+        broker: brokerLabel(this.settings.url),
         attempts,
         downMs: Date.now() - downSince,
       });
@@ -235,7 +235,7 @@ export class AmqpConnection {
   /** Connects, declares the topology, opens the confirm channel and runs `prepare`. */
   private async openSession(): Promise<Session> {
     if (this.stop.signal.aborted) throw unavailable('AmqpClient is closing');
-    const connection = await this.connectWithin(this.settings.connectTimeoutMs);
+    const connection = await connectWithin(this.settings, this.settings.connectTimeoutMs);
     let resolveClosed: (reason: Error | undefined) => void = () => undefined;
     const closed = new Promise<Error | undefined>((resolve) => (resolveClosed = resolve));
     const session = {
@@ -274,57 +274,13 @@ export class AmqpConnection {
       if (this.stop.signal.aborted) throw unavailable('AmqpClient is closing');
     } catch (error) {
       session.broken = true;
-      await this.closeConnection(connection, Date.now() + this.settings.connectTimeoutMs);
+      await closeConnection(connection, Date.now() + this.settings.connectTimeoutMs);
       throw error;
     }
     this.session = session;
     this.connectedSince = session.openedAt;
     this.notifyStateChange();
     return session;
-  }
-
-  private connectWithin(timeoutMs: number): Promise<ChannelModel> {
-    const socketOptions: SocketOptions = {
-      timeout: timeoutMs,
-      clientProperties: { connection_name: this.settings.connectionName },
-    };
-    return new Promise<ChannelModel>((resolve, reject) => {
-      let settled = false;
-      // amqplib's socket timeout is an idle timeout; this bounds the whole handshake too.
-      const timer = setTimeout(() => {
-        settled = true;
-        reject(unavailable(`no AMQP handshake within ${timeoutMs} ms`));
-      }, timeoutMs);
-      amqp.connect(this.connectUrl(), socketOptions).then(
-        (connection) => {
-          if (settled) {
-            connection.on('error', () => undefined);
-            connection.close().catch(() => undefined);
-            return;
-          }
-          settled = true;
-          clearTimeout(timer);
-          resolve(connection);
-        },
-        (error: unknown) => {
-          if (settled) return;
-          settled = true;
-          clearTimeout(timer);
-          reject(toError(error));
-        },
-      );
-    });
-  }
-
-  /** Closes a connection, bounded: a peer that never answers Close gets its socket destroyed. */
-  private async closeConnection(connection: ChannelModel, deadline: number): Promise<void> {
-    try {
-      await bounded(connection.close(), deadline);
-    } catch {
-      // Already closed, or the broker did not answer: cut the socket so 'close' fires and nothing leaks.
-      const stream = (connection.connection as unknown as { stream?: { destroy?: () => void } }).stream;
-      stream?.destroy?.();
-    }
   }
 
   private backoffMs(failures: number): number {
@@ -357,27 +313,71 @@ export class AmqpConnection {
       at: new Date().toISOString(),
     };
   }
+}
 
-  /** The URL with a heartbeat unless it sets one, so a silently dead broker is noticed. */
-  private connectUrl(): string {
-    try {
-      const url = new URL(this.settings.url);
-      if (!url.searchParams.has('heartbeat'))
-        url.searchParams.set('heartbeat', String(this.settings.heartbeatSeconds));
-      return url.toString();
-    } catch {
-      return this.settings.url;
-    }
+/** Connects within `timeoutMs` (TCP + AMQP handshake); the URL gets a heartbeat unless it sets one. */
+function connectWithin(settings: ConnectionSettings, timeoutMs: number): Promise<ChannelModel> {
+  const socketOptions: SocketOptions = {
+    timeout: timeoutMs,
+    clientProperties: { connection_name: settings.connectionName },
+  };
+  return new Promise<ChannelModel>((resolve, reject) => {
+    let settled = false;
+    // amqplib's socket timeout is an idle timeout; this bounds the whole handshake too.
+    const timer = setTimeout(() => {
+      settled = true;
+      reject(unavailable(`no AMQP handshake within ${timeoutMs} ms`));
+    }, timeoutMs);
+    amqp.connect(withHeartbeat(settings.url, settings.heartbeatSeconds), socketOptions).then(
+      (connection) => {
+        if (settled) {
+          connection.on('error', () => undefined);
+          connection.close().catch(() => undefined);
+          return;
+        }
+        settled = true;
+        clearTimeout(timer);
+        resolve(connection);
+      },
+      (error: unknown) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        reject(toError(error));
+      },
+    );
+  });
+}
+
+/** Closes a connection, bounded: a peer that never answers Close gets its socket destroyed. */
+async function closeConnection(connection: ChannelModel, deadline: number): Promise<void> {
+  try {
+    await bounded(connection.close(), deadline);
+  } catch {
+    // Already closed, or the broker did not answer: cut the socket so 'close' fires and nothing leaks.
+    const stream = (connection.connection as unknown as { stream?: { destroy?: () => void } }).stream;
+    stream?.destroy?.();
   }
+}
 
-  /** host:port/vhost, never the credentials. */
-  private brokerLabel(): string {
-    try {
-      const url = new URL(this.settings.url);
-      return `${url.hostname}:${url.port || '5672'}${url.pathname}`;
-    } catch {
-      return 'invalid RABBITMQ_URL';
-    }
+/** The URL with a heartbeat unless it sets one, so a silently dead broker is noticed. */
+function withHeartbeat(raw: string, heartbeatSeconds: number): string {
+  try {
+    const url = new URL(raw);
+    if (!url.searchParams.has('heartbeat')) url.searchParams.set('heartbeat', String(heartbeatSeconds));
+    return url.toString();
+  } catch {
+    return raw;
+  }
+}
+
+/** host:port/vhost, never the credentials. */
+function brokerLabel(raw: string): string {
+  try {
+    const url = new URL(raw);
+    return `${url.hostname}:${url.port || '5672'}${url.pathname}`;
+  } catch {
+    return 'invalid RABBITMQ_URL';
   }
 }
 
