@@ -26,6 +26,40 @@ const swcTsx = [
   },
 ];
 
+// ESM-only packages the dashboard renders Markdown with (react-markdown and the unified/micromark family):
+// jest runs CommonJS, so these are compiled like our own sources; every other node_module is used as is.
+const esmPackages = [
+  'react-markdown',
+  'remark-[a-z-]+',
+  'rehype-[a-z-]+',
+  'unified',
+  'bail',
+  'trough',
+  'devlop',
+  'vfile[a-z-]*',
+  'unist-util-[a-z-]+',
+  'mdast-util-[a-z-]+',
+  'hast-util-[a-z-]+',
+  'micromark[a-z-]*',
+  'decode-named-character-reference',
+  'character-[a-z-]+',
+  'property-information',
+  'space-separated-tokens',
+  'comma-separated-tokens',
+  'ccount',
+  'escape-string-regexp',
+  'markdown-table',
+  'longest-streak',
+  'zwitch',
+  'html-url-attributes',
+  'trim-lines',
+  'estree-util-[a-z-]+',
+  'is-plain-obj',
+  'style-to-object',
+  'inline-style-parser',
+];
+const swcJs = ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }];
+
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
@@ -34,7 +68,8 @@ module.exports = {
     .map((dir) => `<rootDir>/${dir}`),
   testMatch: ['**/test/**/*.test.ts', '<rootDir>/services/dashboard/src/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
-  transform: { '^.+\\.ts$': swc, '^.+\\.tsx$': swcTsx },
+  transform: { '^.+\\.ts$': swc, '^.+\\.tsx$': swcTsx, '^.+\\.js$': swcJs },
+  transformIgnorePatterns: [`^(?!.*/node_modules/\\.pnpm/(?:${esmPackages.join('|')})@).*/node_modules/`],
   moduleNameMapper: {
     '^@arasul/([a-z-]+)$': '<rootDir>/packages/$1/src/index.ts',
     '^@arasul/([a-z-]+)/(.+)$': '<rootDir>/packages/$1/src/$2',

@@ -82,6 +82,32 @@ export const ACCESS: Record<string, Access> = {
   'POST /api/alerts/history/:id/acknowledge': { role: 'operator' },
   'GET /api/alerts/thresholds': metrics,
   'PUT /api/alerts/thresholds/:metric': { role: 'operator' },
+  // self-healing-agent
+  'POST /api/self-healing/ask': { role: 'operator' },
+  'GET /api/self-healing/status': signedIn,
+  'GET /api/self-healing/events': signedIn,
+  'GET /api/self-healing/settings': admin,
+  'PUT /api/self-healing/settings': admin,
+  'POST /api/services/:name/:action': admin,
+  // telegram-notifier
+  'GET /api/notifications/settings': admin,
+  'PUT /api/notifications/settings': admin,
+  'GET /api/notifications/rules': admin,
+  'POST /api/notifications/rules': admin,
+  'PATCH /api/notifications/rules/:id': admin,
+  'DELETE /api/notifications/rules/:id': admin,
+  'GET /api/notifications/events': admin,
+  'POST /api/notifications/events/:id/retry': admin,
+  'POST /api/notifications/test': admin,
+  'GET /api/notifications/webhooks': admin,
+  'POST /api/notifications/webhooks': admin,
+  'POST /api/notifications/webhooks/:id/test': admin,
+  'DELETE /api/notifications/webhooks/:id': admin,
+  'GET /api/telegram/status': admin,
+  'POST /api/telegram/setup': admin,
+  'GET /api/telegram/setup/:code': admin,
+  'POST /api/telegram/chats/link': admin,
+  'DELETE /api/telegram': admin,
 };
 
 /** Routes that end the caller's own session when they succeed: sent without a user session. */

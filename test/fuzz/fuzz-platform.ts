@@ -3,6 +3,7 @@ import { type Database, createDb, createPool } from '@arasul/db';
 import { HealthRegistry, duplicateForSubscribe, listen, type RunningServer } from '@arasul/service-kit';
 import {
   type FakeOllama,
+  FakeTelegramBotApi,
   type ServiceTestInfra,
   createServiceTestInfra,
   startFakeOllama,
@@ -30,22 +31,33 @@ import {
   buildGateway,
   type TestGateway,
 } from '../../services/gateway/test/helpers';
+import { startHarness as startSelfHealing } from '../../services/self-healing-agent/test/helpers';
+import { parseNotifierConfig } from '../../services/telegram-notifier/src/config';
+import { createNotifier } from '../../services/telegram-notifier/src/notifier';
 
 export { INTERNAL_SECRET, JWT_SECRET };
 
 type ServiceApp = ReturnType<typeof createAuthApp>;
 
 /**
- * The platform as the fuzz suite attacks it: the real gateway in front of the real auth, llm-queue and
- * metrics-collector, all on ONE migrated database (as in production), with Redis and RabbitMQ real and
- * Ollama the testkit's wire-level fake. Each service listens on its own loopback port; the gateway does too.
+ * The platform as the fuzz suite attacks it: the real gateway in front of the real auth, llm-queue,
+ * metrics-collector, self-healing-agent (native runtime on a real supervisor that watches nothing) and
+ * telegram-notifier, all on ONE migrated database (as in production), with Redis and RabbitMQ real and
+ * Ollama and the Telegram Bot API the testkit's wire-level fakes. Each service listens on its own loopback
+ * port; the gateway does too.
  */
 export interface FuzzPlatform {
   gateway: TestGateway;
   gatewayUrl: string;
   gatewayPort: number;
   /** The apps behind the gateway, for route enumeration. */
-  apps: { auth: ServiceApp; 'llm-queue': ServiceApp; 'metrics-collector': ServiceApp };
+  apps: {
+    auth: ServiceApp;
+    'llm-queue': ServiceApp;
+    'metrics-collector': ServiceApp;
+    'self-healing-agent': ServiceApp;
+    'telegram-notifier': ServiceApp;
+  };
   db: Kysely<Database>;
   close(): Promise<void>;
 }
@@ -143,12 +155,38 @@ export async function startFuzzPlatform(): Promise<FuzzPlatform> {
   servers.push(metrics);
 
   const url = (server: RunningServer) => `http://127.0.0.1:${String(server.port)}`;
+
+  const selfHealing = await startSelfHealing([], { INTERNAL_SECRET, LLM_QUEUE_URL: url(llmServer) }, infra);
+  const selfHealingServer = await listen(selfHealing.app, 0);
+  servers.push(selfHealingServer);
+
+  const telegram = await FakeTelegramBotApi.start();
+  const notifier = createNotifier({
+    config: parseNotifierConfig({
+      NODE_ENV: 'test',
+      INTERNAL_SECRET,
+      REDIS_KEY_PREFIX: redisPrefix,
+      TELEGRAM_ENCRYPTION_KEY: 'fuzz-telegram-encryption-key-0123456789abcdef',
+      TELEGRAM_API_ROOT: telegram.url,
+      TELEGRAM_POLL_TIMEOUT_S: '1',
+    }),
+    logger,
+    health: new HealthRegistry('telegram-notifier'),
+    db: database.db,
+    redis,
+    bus,
+  });
+  await notifier.start();
+  const notifierServer = await listen(notifier.app, 0);
+  servers.push(notifierServer);
   const gateway = await buildGateway({
     db: database,
     env: {
       AUTH_URL: url(auth),
       LLM_QUEUE_URL: url(llmServer),
       METRICS_URL: url(metrics),
+      SELF_HEALING_URL: url(selfHealingServer),
+      TELEGRAM_NOTIFIER_URL: url(notifierServer),
       // One attacker on loopback sends thousands of requests: per-user budgets must not be what answers.
       RATE_LIMIT_USER_PER_MINUTE: '1000000',
       AUDIT_FLUSH_INTERVAL_MS: '200',
@@ -163,7 +201,13 @@ export async function startFuzzPlatform(): Promise<FuzzPlatform> {
     gateway,
     gatewayUrl: url(gatewayServer),
     gatewayPort: gatewayServer.port,
-    apps: { auth: authApp, 'llm-queue': llmApp, 'metrics-collector': metricsApp },
+    apps: {
+      auth: authApp,
+      'llm-queue': llmApp,
+      'metrics-collector': metricsApp,
+      'self-healing-agent': selfHealing.app,
+      'telegram-notifier': notifier.app,
+    },
     db: database.db,
     close: async () => {
       for (const server of servers.reverse()) {
@@ -171,6 +215,9 @@ export async function startFuzzPlatform(): Promise<FuzzPlatform> {
         await server.close(0);
       }
       await gateway.stop();
+      await notifier.stop();
+      await telegram.stop();
+      await selfHealing.close();
       await llm.scheduler.stop('graceful');
       await llm.pulls.stopAll();
       llm.ollama.close();

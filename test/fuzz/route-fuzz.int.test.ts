@@ -11,8 +11,9 @@ import {
 } from './fuzz-runner';
 
 /**
- * Route-wide fuzzing through the real gateway (issue 9): every route of auth, llm-queue and
- * metrics-collector plus every other prefix of the gateway's route table, with hostile paths, methods,
+ * Route-wide fuzzing through the real gateway (issue 9): every route of auth, llm-queue,
+ * metrics-collector, self-healing-agent and telegram-notifier plus every other prefix of the gateway's route
+ * table, with hostile paths, methods,
  * bodies, content types and headers, for anonymous callers, each role and an API key of each scope.
  * Fixed seed, so a failure reproduces; FUZZ_SEED / FUZZ_RUNS change it (bench/fuzz.bench.ts runs long).
  */

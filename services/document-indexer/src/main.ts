@@ -1,13 +1,5 @@
 import { join } from 'node:path';
-import {
-  HealthRegistry,
-  Shutdown,
-  createLogger,
-  errorMeta,
-  listen,
-  openAmqp,
-  openPostgres,
-} from '@arasul/service-kit';
+import { openAmqp, openPostgres, runService } from '@arasul/service-kit';
 import { createApp, createServices } from './app';
 import { LlmQueueEmbedder } from './clients/embedding.client';
 import { toolAvailable } from './pipeline/external-tools';
@@ -15,19 +7,10 @@ import { loadIndexerConfig } from './config';
 import { openObjectStore } from './storage/object-store';
 import { createVectorStore } from './vectors/vector-store.factory';
 
-/** Composition root: config → logger → connections → stores → app → listen → workers; stop in reverse. */
-async function main(): Promise<void> {
-  const config = loadIndexerConfig();
-  const logger = createLogger({
-    service: 'document-indexer',
-    level: config.LOG_LEVEL,
-    format: config.LOG_FORMAT,
-  });
-  const shutdown = new Shutdown(logger, config.SHUTDOWN_TIMEOUT_MS);
-  shutdown.installSignalHandlers();
-  const health = new HealthRegistry('document-indexer');
+const config = loadIndexerConfig();
 
-  const lifecycle = { service: 'document-indexer', logger, health, shutdown };
+/** Composition root: connections → stores → app → listen → workers; stop in reverse. */
+void runService('document-indexer', config, async ({ logger, health, shutdown, lifecycle, serve }) => {
   const { db } = openPostgres(config, lifecycle);
   const amqp = openAmqp(config, lifecycle);
 
@@ -90,23 +73,16 @@ async function main(): Promise<void> {
   health.register(services.maintenance.healthCheck());
   shutdown.add('workers', () => services.stopWorkers());
   const app = createApp(deps, services);
-  const server = await listen(app, config.DOCUMENT_INDEXER_PORT, config.DOCUMENT_INDEXER_HOST);
-  shutdown.add('http', async () => {
-    health.markShuttingDown();
-    await server.close(1000);
+  const server = await serve(app, config.DOCUMENT_INDEXER_PORT, config.DOCUMENT_INDEXER_HOST, {
+    graceMs: 1000,
   });
   await services.startWorkers();
 
-  logger.info('document-indexer listening', {
+  return {
     host: config.DOCUMENT_INDEXER_HOST,
     port: server.port,
     objectStore: objects.fallback ?? 'minio',
     vectorStore: vectors.kind,
     ocr: ocrAvailable,
-  });
-}
-
-main().catch((error: unknown) => {
-  process.stderr.write(`document-indexer failed to start: ${JSON.stringify(errorMeta(error))}\n`);
-  process.exit(1);
+  };
 });

@@ -3,10 +3,8 @@ import {
   createLogger,
   createRedis,
   duplicateForSubscribe,
-  errorMeta,
-  listen,
   postgresUrl,
-  Shutdown,
+  runService,
 } from '@arasul/service-kit';
 import { createApp } from './app';
 import { createComponents } from './components';
@@ -14,52 +12,43 @@ import { loadGatewayConfigOrExit } from './config';
 import { createRateLimitRedis } from './ratelimit/rate-limiter';
 import { isWorkerSupervisor, superviseWorkers } from './workers';
 
-async function main(): Promise<void> {
-  const config = loadGatewayConfigOrExit();
-  const logger = createLogger({ service: 'gateway', level: config.LOG_LEVEL, format: config.LOG_FORMAT });
-  if (isWorkerSupervisor(config.GATEWAY_WORKERS)) {
-    superviseWorkers(
-      { workers: config.GATEWAY_WORKERS, shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS },
+const config = loadGatewayConfigOrExit();
+
+if (isWorkerSupervisor(config.GATEWAY_WORKERS)) {
+  superviseWorkers(
+    { workers: config.GATEWAY_WORKERS, shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS },
+    createLogger({ service: 'gateway', level: config.LOG_LEVEL, format: config.LOG_FORMAT }),
+  );
+} else {
+  /** Composition root of one gateway process; the components keep their own readiness registry. */
+  void runService('gateway', config, async ({ logger, shutdown, serve }) => {
+    const pool = createPool({
+      connectionString: postgresUrl(config),
+      max: config.POSTGRES_POOL_MAX,
+      application_name: 'arasul-gateway',
+    });
+    const db = createDb(pool);
+    shutdown.add('postgres', () => db.destroy());
+
+    const redis = createRedis({
+      url: config.REDIS_URL,
+      keyPrefix: config.REDIS_KEY_PREFIX,
       logger,
-    );
-    return;
-  }
-  const shutdown = new Shutdown(logger, config.SHUTDOWN_TIMEOUT_MS);
+      connectionName: 'arasul-gateway',
+    });
+    shutdown.add('redis', () => redis.disconnect());
+    const subscriber = duplicateForSubscribe(redis);
+    shutdown.add('redis subscriber', () => subscriber.disconnect());
+    const rateLimitRedis = createRateLimitRedis(redis, logger);
+    shutdown.add('redis rate limiter', () => rateLimitRedis.disconnect());
 
-  const pool = createPool({
-    connectionString: postgresUrl(config),
-    max: config.POSTGRES_POOL_MAX,
-    application_name: 'arasul-gateway',
+    const components = createComponents(config, logger, { db, redis, subscriber, rateLimitRedis });
+    await components.start();
+    shutdown.add('background work', () => components.stop());
+
+    const server = await serve(createApp(components), config.GATEWAY_PORT, config.GATEWAY_HOST, {
+      health: components.health,
+    });
+    return { host: config.GATEWAY_HOST, port: server.port };
   });
-  const db = createDb(pool);
-  shutdown.add('postgres', () => db.destroy());
-
-  const redis = createRedis({
-    url: config.REDIS_URL,
-    keyPrefix: config.REDIS_KEY_PREFIX,
-    logger,
-    connectionName: 'arasul-gateway',
-  });
-  shutdown.add('redis', () => redis.disconnect());
-  const subscriber = duplicateForSubscribe(redis);
-  shutdown.add('redis subscriber', () => subscriber.disconnect());
-  const rateLimitRedis = createRateLimitRedis(redis, logger);
-  shutdown.add('redis rate limiter', () => rateLimitRedis.disconnect());
-
-  const components = createComponents(config, logger, { db, redis, subscriber, rateLimitRedis });
-  await components.start();
-  shutdown.add('background work', () => components.stop());
-
-  const server = await listen(createApp(components), config.GATEWAY_PORT, config.GATEWAY_HOST);
-  shutdown.add('http', () => {
-    components.health.markShuttingDown();
-    return server.close(5000);
-  });
-  shutdown.installSignalHandlers();
-  logger.info('gateway listening', { host: config.GATEWAY_HOST, port: server.port });
 }
-
-main().catch((error: unknown) => {
-  process.stderr.write(`gateway failed to start: ${JSON.stringify(errorMeta(error))}\n`);
-  process.exit(1);
-});

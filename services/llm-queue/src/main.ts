@@ -1,26 +1,12 @@
-import {
-  HealthRegistry,
-  Shutdown,
-  createLogger,
-  errorMeta,
-  listen,
-  openAmqp,
-  openPostgres,
-  openRedis,
-} from '@arasul/service-kit';
+import { errorMeta, openAmqp, openPostgres, openRedis, runService } from '@arasul/service-kit';
 import { createApp, createServices, ollamaHealthCheck } from './app';
 import { loadLlmQueueConfig } from './config';
 import { RetentionJob } from './chats/chats.retention';
 
-/** Composition root: config → logger → connections → app → listen → scheduler; stop in reverse. */
-async function main(): Promise<void> {
-  const config = loadLlmQueueConfig();
-  const logger = createLogger({ service: 'llm-queue', level: config.LOG_LEVEL, format: config.LOG_FORMAT });
-  const shutdown = new Shutdown(logger, config.SHUTDOWN_TIMEOUT_MS);
-  shutdown.installSignalHandlers();
-  const health = new HealthRegistry('llm-queue');
+const config = loadLlmQueueConfig();
 
-  const lifecycle = { service: 'llm-queue', logger, health, shutdown };
+/** Composition root: connections → app → listen → scheduler; stop in reverse. */
+void runService('llm-queue', config, async ({ logger, health, shutdown, lifecycle, serve }) => {
   const { db, pool } = openPostgres(config, lifecycle);
   pool.on('error', (error) => logger.warn('idle postgres connection failed', errorMeta(error)));
   const redis = openRedis(config, { ...lifecycle, critical: true });
@@ -37,11 +23,7 @@ async function main(): Promise<void> {
   shutdown.add('pulls', () => services.pulls.stopAll());
 
   const app = createApp(deps, services);
-  const server = await listen(app, config.LLM_QUEUE_PORT, config.LLM_QUEUE_HOST);
-  shutdown.add('http', async () => {
-    health.markShuttingDown();
-    await server.close(1000);
-  });
+  const server = await serve(app, config.LLM_QUEUE_PORT, config.LLM_QUEUE_HOST, { graceMs: 1000 });
 
   await services.scheduler.start();
   void services.models.reconcile().catch((error: unknown) => {
@@ -57,16 +39,11 @@ async function main(): Promise<void> {
   retention.start();
   shutdown.add('retention', () => retention.stop());
 
-  logger.info('llm-queue listening', {
+  return {
     host: config.LLM_QUEUE_HOST,
     port: server.port,
     ollama: config.OLLAMA_URL,
     parallel: config.LLM_PARALLEL,
     leader: services.scheduler.isLeader,
-  });
-}
-
-main().catch((error: unknown) => {
-  process.stderr.write(`llm-queue failed to start: ${JSON.stringify(errorMeta(error))}\n`);
-  process.exit(1);
+  };
 });

@@ -4,6 +4,13 @@
  */
 import request from 'supertest';
 import {
+  jobListSchema,
+  jobSchema,
+  jobStreamEventSchema,
+  modelSwitchListSchema,
+  queueOverviewSchema,
+} from '@arasul/contracts';
+import {
   StreamClient,
   identityHeaders,
   type TestContext,
@@ -44,6 +51,7 @@ describe('chat jobs', () => {
     expect(types.indexOf('started')).toBeLessThan(types.indexOf('token'));
     expect(types[types.length - 1]).toBe('done');
     expect(stream.text()).toBe('Hello, world!');
+    for (const event of stream.events) expect(jobStreamEventSchema.safeParse(event).error).toBeUndefined();
     const first = stream.events[0] as Record<string, unknown>;
     const jobId = String(first.jobId);
     const done = stream.events.find((e) => e.type === 'done') as unknown as {
@@ -76,6 +84,11 @@ describe('chat jobs', () => {
     const switches = await ctx.db.selectFrom('llm_model_switches').selectAll().execute();
     expect(switches).toEqual([
       expect.objectContaining({ from_model: null, to_model: 'qwen3:8b', triggered_by: 'queue' }),
+    ]);
+    const shown = await request(ctx.instance.url).get('/api/models/switches').set(alice.headers);
+    expect(modelSwitchListSchema.safeParse(shown.body).error).toBeUndefined();
+    expect(shown.body.items).toEqual([
+      expect.objectContaining({ fromModel: null, toModel: 'qwen3:8b', triggeredBy: 'queue' }),
     ]);
   });
 
@@ -163,6 +176,7 @@ describe('chat jobs', () => {
     const res = await request(ctx.instance.url).delete(`/api/llm/jobs/${queuedId}`).set(alice.headers);
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ id: queuedId, status: 'cancelled' });
+    expect(jobSchema.safeParse(res.body).error).toBeUndefined();
     await queued.waitForEnd();
     expect(queued.types().at(-1)).toBe('cancelled');
     expect(await ctx.db.selectFrom('llm_queue').selectAll().where('job_id', '=', queuedId).execute()).toEqual(
@@ -210,6 +224,7 @@ describe('chat jobs', () => {
     const queue = await request(ctx.instance.url).get('/api/llm/queue').set(bob.headers);
     expect(queue.status).toBe(200);
     expect(queue.body.backend.status).toBe('up');
+    expect(queueOverviewSchema.safeParse(queue.body).error).toBeUndefined();
     // Somebody else's job is an anonymous place in line: no id, no source.
     expect(queue.body.running).toEqual([expect.objectContaining({ jobId: null, source: null, mine: false })]);
     expect(queue.body.queued).toEqual([
@@ -254,9 +269,11 @@ describe('chat jobs', () => {
     ).toBe(404);
     const own = await request(ctx.instance.url).get(`/api/llm/jobs/${jobId}`).set(alice.headers);
     expect(own.status).toBe(200);
+    expect(jobSchema.safeParse(own.body).error).toBeUndefined();
     const list = await request(ctx.instance.url)
       .get(`/api/llm/jobs?conversationId=${res.body.conversationId}`)
       .set(alice.headers);
+    expect(jobListSchema.safeParse(list.body).error).toBeUndefined();
     expect(list.body.items.map((j: { id: string }) => j.id)).toEqual([jobId]);
     const viewer = await ctx.user('viewer');
     expect(

@@ -1,5 +1,5 @@
 /** The model catalog, installed models reconciled with Ollama, pulls, delete, default model. */
-import { installedModelsSchema } from '@arasul/contracts';
+import { installedModelsSchema, modelCatalogSchema, modelPullEventSchema } from '@arasul/contracts';
 import request from 'supertest';
 import { MODEL_CATALOG } from '../src/models/catalog';
 import {
@@ -32,6 +32,7 @@ describe('models', () => {
     expect(rows).toHaveLength(MODEL_CATALOG.length);
     const res = await request(ctx.instance.url).get('/api/models/catalog').set(viewer.headers);
     expect(res.status).toBe(200);
+    expect(modelCatalogSchema.safeParse(res.body).error).toBeUndefined();
     expect(res.body.items).toContainEqual(
       expect.objectContaining({ id: 'qwen3:8b', ramRequiredGb: 8, category: 'medium', jetsonTested: true }),
     );
@@ -77,6 +78,7 @@ describe('models', () => {
     await a.waitForEnd();
     await b.waitForEnd();
     expect(a.types()).toContain('progress');
+    for (const event of a.events) expect(modelPullEventSchema.safeParse(event).error).toBeUndefined();
     expect(a.events.at(-1)).toEqual({ type: 'done', model: 'gemma3:12b' });
     expect(b.events.at(-1)).toEqual({ type: 'done', model: 'gemma3:12b' });
     expect(a.events.some((e) => e.type === 'progress' && e.percent === 100)).toBe(true);

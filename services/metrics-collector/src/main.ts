@@ -1,32 +1,13 @@
-import {
-  HealthRegistry,
-  Shutdown,
-  createLogger,
-  duplicateForSubscribe,
-  errorMeta,
-  listen,
-  openAmqp,
-  openPostgres,
-  openRedis,
-} from '@arasul/service-kit';
+import { duplicateForSubscribe, openAmqp, openPostgres, openRedis, runService } from '@arasul/service-kit';
 import { createApp } from './app';
 import { createCollector } from './collector';
 import { loadMetricsConfig } from './config';
 import { SystemSampler } from './sampling/sampler';
 
-/** Composition root: config → logger → connections → sampler → app → listen → loops; stop in reverse. */
-async function main(): Promise<void> {
-  const config = loadMetricsConfig();
-  const logger = createLogger({
-    service: 'metrics-collector',
-    level: config.LOG_LEVEL,
-    format: config.LOG_FORMAT,
-  });
-  const shutdown = new Shutdown(logger, config.SHUTDOWN_TIMEOUT_MS);
-  shutdown.installSignalHandlers();
-  const health = new HealthRegistry('metrics-collector');
+const config = loadMetricsConfig();
 
-  const lifecycle = { service: 'metrics-collector', logger, health, shutdown };
+/** Composition root: connections → sampler → app → listen → loops; stop in reverse. */
+void runService('metrics-collector', config, async ({ logger, health, shutdown, lifecycle, serve }) => {
   const { db } = openPostgres(config, lifecycle);
   const redis = openRedis(config, { ...lifecycle, critical: true });
   const subscriber = duplicateForSubscribe(redis);
@@ -66,25 +47,17 @@ async function main(): Promise<void> {
     retention: collector.retention,
     thresholdListener: collector.evaluator,
   });
-  const server = await listen(app, config.METRICS_PORT, config.METRICS_HOST);
-  shutdown.add('http', async () => {
-    health.markShuttingDown();
-    await collector.hub.stop(); // end the event streams, or close() waits for them
-    await server.close();
+  const server = await serve(app, config.METRICS_PORT, config.METRICS_HOST, {
+    beforeClose: () => collector.hub.stop(), // end the event streams, or close() waits for them
   });
 
   await collector.start();
-  logger.info('metrics collector listening', {
+  return {
     host: config.METRICS_HOST,
     port: server.port,
     intervalMs: config.METRICS_INTERVAL_MS,
     diskPath: config.METRICS_DISK_PATH,
     gpu: sources.gpu,
     temperature: sources.temperature,
-  });
-}
-
-main().catch((error: unknown) => {
-  process.stderr.write(`metrics collector failed to start: ${JSON.stringify(errorMeta(error))}\n`);
-  process.exit(1);
+  };
 });

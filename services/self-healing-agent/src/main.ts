@@ -1,27 +1,15 @@
 import { join } from 'node:path';
-import {
-  HealthRegistry,
-  Shutdown,
-  createLogger,
-  errorMeta,
-  listen,
-  openAmqp,
-  openPostgres,
-} from '@arasul/service-kit';
+import { openAmqp, openPostgres, runService } from '@arasul/service-kit';
 import { SELF_NAME, createAgent } from './agent';
 import { createApp } from './app';
 import { loadSelfHealingConfig } from './config';
 import { Heartbeat } from './heartbeat';
 import { selectRuntime } from './runtime/select-runtime';
 
-/** Composition root: config → logger → connections → runtime → agent → app → listen; stop in reverse. */
-async function main(): Promise<void> {
-  const config = loadSelfHealingConfig();
-  const logger = createLogger({ service: SELF_NAME, level: config.LOG_LEVEL, format: config.LOG_FORMAT });
-  const shutdown = new Shutdown(logger, config.SHUTDOWN_TIMEOUT_MS);
-  shutdown.installSignalHandlers();
-  const health = new HealthRegistry(SELF_NAME);
-  const lifecycle = { service: SELF_NAME, logger, health, shutdown };
+const config = loadSelfHealingConfig();
+
+/** Composition root: connections → runtime → agent → app → listen; stop in reverse. */
+void runService(SELF_NAME, config, async ({ logger, health, shutdown, lifecycle, serve }) => {
   const { db } = openPostgres(config, lifecycle);
   const amqp = openAmqp(config, lifecycle);
 
@@ -30,11 +18,7 @@ async function main(): Promise<void> {
   shutdown.add('agent', () => agent.stop());
 
   const app = createApp({ config, logger, health, db, ...agent });
-  const server = await listen(app, config.SELF_HEALING_PORT, config.SELF_HEALING_HOST);
-  shutdown.add('http', async () => {
-    health.markShuttingDown();
-    await server.close();
-  });
+  const server = await serve(app, config.SELF_HEALING_PORT, config.SELF_HEALING_HOST);
 
   await agent.start();
   const tickMs = config.SELF_HEALING_TICK_MS;
@@ -50,10 +34,5 @@ async function main(): Promise<void> {
   );
   await heartbeat.start();
   shutdown.add('heartbeat', () => heartbeat.stop());
-  logger.info('self-healing agent listening', { port: server.port, runtime: runtime.kind });
-}
-
-main().catch((error: unknown) => {
-  process.stderr.write(`self-healing agent failed to start: ${JSON.stringify(errorMeta(error))}\n`);
-  process.exit(1);
+  return { port: server.port, runtime: runtime.kind };
 });

@@ -61,6 +61,7 @@ export const jobEventSchema = z.discriminatedUnion('type', [
   }),
   z.object({ type: z.literal('heartbeat') }),
 ]);
+export type JobEvent = z.infer<typeof jobEventSchema>;
 /** The stream form: every event also names its job. */
 export const jobStreamEventSchema = z.intersection(z.object({ jobId: z.string().nullish() }), jobEventSchema);
 export type JobStreamEvent = z.infer<typeof jobStreamEventSchema>;
@@ -74,3 +75,86 @@ export const startChatRequestSchema = z.object({
   rag: chatRagOptionSchema.optional(),
 });
 export type StartChatRequest = z.input<typeof startChatRequestSchema>;
+
+/** A job's state as the API shows it (`pending` → `queued`/`backend_unavailable`, `processing` → `running`). */
+export const jobStatusSchema = z.enum([
+  'queued',
+  'backend_unavailable',
+  'running',
+  'completed',
+  'failed',
+  'cancelled',
+]);
+export type JobStatus = z.infer<typeof jobStatusSchema>;
+
+const jobPrioritySchema = z.enum(['interactive', 'batch']);
+
+/** `GET /api/llm/jobs/:id`, `DELETE /api/llm/jobs/:id` (the job after cancelling), items of `GET /api/llm/jobs`. */
+export const jobSchema = z.object({
+  id: z.string(),
+  conversationId: z.string().nullable(),
+  status: jobStatusSchema,
+  model: z.string().nullable(),
+  source: z.string(),
+  kind: z.string(),
+  priority: jobPrioritySchema,
+  content: z.string(),
+  thinking: z.string().nullable(),
+  error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  usage: usageSchema.nullable(),
+  timings: z.object({
+    loadMs: z.number().nullable(),
+    promptEvalMs: z.number().nullable(),
+    evalMs: z.number().nullable(),
+    tokensPerSecond: z.number().nullable(),
+  }),
+  position: z.number().int().nullable(),
+  etaSeconds: z.number().nullable(),
+  recoveryCount: z.number().int(),
+  createdAt: z.string(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+});
+export type JobDto = z.infer<typeof jobSchema>;
+
+/** `GET /api/llm/jobs` */
+export const jobListSchema = z.object({ items: z.array(jobSchema) });
+export type JobList = z.infer<typeof jobListSchema>;
+
+/** `GET /api/llm/queue`: what runs and waits; other callers' jobs without id and source unless admin. */
+export const queueOverviewSchema = z.object({
+  backend: z.object({
+    status: z.enum(['unknown', 'up', 'down']),
+    reason: z.string().nullable(),
+    since: z.string().nullable(),
+  }),
+  loadedModels: z.array(z.string()),
+  tokensPerSecond: z.number().nullable(),
+  running: z.array(
+    z.object({
+      jobId: z.string().nullable(),
+      model: z.string(),
+      source: z.string().nullable(),
+      priority: jobPrioritySchema,
+      startedAt: z.string(),
+      chunks: z.number().int(),
+      tokensPerSecond: z.number().nullable(),
+      mine: z.boolean(),
+    }),
+  ),
+  waitingCount: z.number().int(),
+  queued: z.array(
+    z.object({
+      jobId: z.string().nullable(),
+      position: z.number().int(),
+      etaSeconds: z.number(),
+      model: z.string(),
+      priority: jobPrioritySchema,
+      source: z.string().nullable(),
+      waitingSeconds: z.number().int(),
+      status: z.enum(['queued', 'backend_unavailable']),
+      mine: z.boolean(),
+    }),
+  ),
+});
+export type QueueOverview = z.infer<typeof queueOverviewSchema>;

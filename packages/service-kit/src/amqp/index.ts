@@ -11,4 +11,4 @@ export {
   type TransactionalMessageHandler,
 } from './consumer';
 export { type PruneOptions, claimMessage, pruneProcessedMessages } from './idempotency';
-export * from './connection';
+export * from './client';

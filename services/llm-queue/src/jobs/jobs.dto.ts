@@ -1,44 +1,14 @@
+import type { JobDto, JobStatus } from '@arasul/contracts';
 import type { JobRow } from './jobs.repository';
 
-export type JobStatusDto =
-  | 'queued'
-  | 'backend_unavailable'
-  | 'running'
-  | 'completed'
-  | 'failed'
-  | 'cancelled';
-
-export interface JobDto {
-  id: string;
-  conversationId: string | null;
-  status: JobStatusDto;
-  model: string | null;
-  source: string;
-  kind: string;
-  priority: 'interactive' | 'batch';
-  content: string;
-  thinking: string | null;
-  error: { code: string; message: string } | null;
-  usage: { promptTokens: number; completionTokens: number; totalTokens: number } | null;
-  timings: {
-    loadMs: number | null;
-    promptEvalMs: number | null;
-    evalMs: number | null;
-    tokensPerSecond: number | null;
-  };
-  position: number | null;
-  etaSeconds: number | null;
-  recoveryCount: number;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-}
+/** The wire shapes come from `@arasul/contracts`; this file only maps rows onto them. */
+export type { JobDto };
 
 export function jobPriority(row: Pick<JobRow, 'request'>): 'interactive' | 'batch' {
   return (row.request as { priority?: unknown }).priority === 'batch' ? 'batch' : 'interactive';
 }
 
-export function jobStatus(row: Pick<JobRow, 'status'>, backendDown: boolean): JobStatusDto {
+export function jobStatus(row: Pick<JobRow, 'status'>, backendDown: boolean): JobStatus {
   switch (row.status) {
     case 'pending':
       return backendDown ? 'backend_unavailable' : 'queued';

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kysely } from 'kysely';
+import type { QueueOverview } from '@arasul/contracts';
 import type { Database, LlmJobKind, LlmJobSource } from '@arasul/db';
 import { type EventPublisher, type Identity, userRoleAtLeast } from '@arasul/service-kit';
 import { ConversationNotFoundError } from '../chats/chats.errors';
@@ -354,7 +355,7 @@ export class JobsService {
    * may see it: administrators (signed in) see every job; everyone else sees their own jobs in full and
    * other users' only as anonymous places in line (no id, no source).
    */
-  async queue(identity: Identity | null) {
+  async queue(identity: Identity | null): Promise<QueueOverview> {
     const view = await this.scheduler.queueView();
     const loadedModels = [...this.scheduler.loadedModels()];
     const now = Date.now();

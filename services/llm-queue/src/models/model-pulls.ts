@@ -2,22 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
+import type { ModelPullEvent } from '@arasul/contracts';
 import type { Database } from '@arasul/db';
 import { AppError, ConflictError, type Logger, errorMeta } from '@arasul/service-kit';
 import type { OllamaClient, PullProgress } from '../clients/ollama.client';
 import { PullFailedError } from './models.errors';
 import { modelsRepository } from './models.repository';
 
-export type PullEvent =
-  | {
-      type: 'progress';
-      status: string;
-      completed: number | null;
-      total: number | null;
-      percent: number | null;
-    }
-  | { type: 'done'; model: string }
-  | { type: 'error'; code: string; message: string };
+/** The wire shape comes from `@arasul/contracts`. */
+export type PullEvent = ModelPullEvent;
 
 export type PullListener = (event: PullEvent) => void;
 

@@ -1,4 +1,4 @@
-import type { InstalledModelDto, InstalledModels } from '@arasul/contracts';
+import type { CatalogModelDto, InstalledModelDto, InstalledModels, ModelSwitchDto } from '@arasul/contracts';
 import type { Kysely } from 'kysely';
 import type { Database } from '@arasul/db';
 import { type Logger, errorMeta } from '@arasul/service-kit';
@@ -43,7 +43,7 @@ export class ModelsService {
     await modelsRepository.upsertCatalog(this.db, MODEL_CATALOG);
   }
 
-  async catalog() {
+  async catalog(): Promise<CatalogModelDto[]> {
     const [rows, installed] = await Promise.all([
       modelsRepository.listCatalog(this.db),
       modelsRepository.listInstalled(this.db),
@@ -189,7 +189,7 @@ export class ModelsService {
     this.defaultCache = undefined;
   }
 
-  async recentSwitches(limit: number) {
+  async recentSwitches(limit: number): Promise<ModelSwitchDto[]> {
     const rows = await modelsRepository.recentSwitches(this.db, limit);
     return rows.map((r) => ({
       fromModel: r.from_model,

@@ -1,41 +1,13 @@
+import type { JobEvent as WireJobEvent } from '@arasul/contracts';
 import { UnavailableError } from '@arasul/service-kit';
 
-export interface Usage {
-  promptTokens: number;
-  completionTokens: number;
-  totalTokens: number;
-}
-
-export interface Timings {
-  /** Wall time from start to the last token, in ms. */
-  totalMs: number;
-  loadMs: number;
-  promptEvalMs: number;
-  evalMs: number;
-  tokensPerSecond: number | null;
-}
-
-export type JobPhase = 'waiting' | 'backend_unavailable';
-
-/** The event vocabulary of a job's stream (SSE `data:` lines carry these as JSON). */
-export type JobEvent =
-  | { type: 'queued'; position: number; etaSeconds: number | null; status: JobPhase }
-  | { type: 'backend_unavailable'; reason: string }
-  | { type: 'started'; model: string }
-  | { type: 'model_loading'; model: string; from: string | null }
-  | { type: 'token'; text: string }
-  | { type: 'thinking'; text: string }
-  | { type: 'done'; usage: Usage; timings: Timings; doneReason: string | null }
-  | { type: 'error'; code: string; message: string }
-  | { type: 'cancelled' }
-  /** Everything so far, first on a (re)connected stream. */
-  | {
-      type: 'snapshot';
-      status: string;
-      model: string | null;
-      content: string;
-      thinking: string;
-    };
+/**
+ * The event vocabulary of a job's stream, as the contract declares it (SSE `data:` lines carry these as
+ * JSON). The hub never carries `heartbeat`: the stream writer adds it.
+ */
+export type JobEvent = Exclude<WireJobEvent, { type: 'heartbeat' }>;
+export type Usage = Extract<JobEvent, { type: 'done' }>['usage'];
+export type Timings = Extract<JobEvent, { type: 'done' }>['timings'];
 
 export type TerminalEvent = Extract<JobEvent, { type: 'done' | 'error' | 'cancelled' }>;
 
