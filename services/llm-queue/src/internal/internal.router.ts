@@ -37,9 +37,11 @@ const embedBody = z
   .strict();
 
 /** `/internal/llm`: other services (holding INTERNAL_SECRET) use the same queue, tagged with their source. */
-export function internalRouter(deps: { jobs: JobsService; internalSecret: string }): Router {
+export function internalRouter(deps: { jobs: JobsService; internalSecret: string; control: Router }): Router {
   const router = Router();
   router.use(requireInternalSecret(deps.internalSecret));
+  // The self-healing agent's guards: stop running jobs, unload models, pause batch work, progress.
+  router.use('/control', deps.control);
 
   router.post('/complete', async (req, res) => {
     const body = parseInput(completeBody, req.body, 'request body');
