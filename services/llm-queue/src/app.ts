@@ -203,6 +203,7 @@ export function createApp(deps: AppDeps, services: LlmQueueServices = createServ
         internalRouter({
           jobs: services.jobs,
           internalSecret: config.INTERNAL_SECRET,
+          heartbeatMs,
           control: controlRouter({ scheduler: services.scheduler, models: services.modelState, logger }),
         }),
       );

@@ -6,6 +6,7 @@
 import request from 'supertest';
 import {
   INTERNAL_SECRET,
+  StreamClient,
   type TestContext,
   type TestUser,
   chatStream,
@@ -138,5 +139,25 @@ describe('internal control for the self-healing agent', () => {
       10_000,
     );
     expect(done.response).toBe(WORDS.join(''));
+  });
+
+  it('streams an internal job as SSE: admitted, tokens as they come, done; a bad body is a 400 before any stream', async () => {
+    ctx.fake.setDefaultReply({ tokens: ['Alles', ' ruhig', '.'], tokenDelayMs: 20 });
+    const stream = await StreamClient.open(`${ctx.instance.url}/internal/llm/stream`, {
+      method: 'POST',
+      headers: internal,
+      body: { source: 'selfhealing', messages: [{ role: 'user', content: 'Wie geht es der Box?' }] },
+    });
+    expect(stream.headers['content-type']).toContain('text/event-stream');
+    await stream.waitForEnd();
+    expect(stream.events[0]).toMatchObject({ type: 'admitted', model: 'qwen3:8b' });
+    expect(stream.text()).toBe('Alles ruhig.');
+    expect(stream.types().at(-1)).toBe('done');
+    const row = await jobRow(ctx.db, String(stream.events[0]?.jobId));
+    expect(row).toMatchObject({ source: 'selfhealing', status: 'completed' });
+
+    const bad = await control().post('/internal/llm/stream').set(internal).send({ source: 'selfhealing' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.code).toBe('validation_failed');
   });
 });
