@@ -172,7 +172,7 @@ describe('self-healing agent on Docker (real dockerode against the fake Engine A
     expect(calls).toEqual(expect.arrayContaining(['POST /images/prune', 'POST /build/prune']));
   });
 
-  it('reads a container\'s memory from the stats endpoint (for the RAM guard)', async () => {
+  it("reads a container's memory from the stats endpoint (for the RAM guard)", async () => {
     engine.setMemory('looper', 700 * 1_048_576);
     expect(await agent.healer.runtime.memoryBytes('looper')).toBe(700 * 1_048_576);
   });

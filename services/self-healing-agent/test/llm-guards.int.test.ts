@@ -97,7 +97,11 @@ describe('guards acting through llm-queue', () => {
       (p) => p.action === 'cancel_llm_job',
       10_000,
     );
-    expect(action.payload).toMatchObject({ target: 'llm-queue', trigger: 'temperature', outcome: 'succeeded' });
+    expect(action.payload).toMatchObject({
+      target: 'llm-queue',
+      trigger: 'temperature',
+      outcome: 'succeeded',
+    });
     await stream.waitForEnd();
     expect(stream.events.at(-1)).toMatchObject({ type: 'error', code: 'stopped_by_system' });
     expect(String(stream.events.at(-1)?.message)).toContain('too hot (93.0 °C)');

@@ -67,7 +67,11 @@ describe('reboot path', () => {
     expect(rebootsRun()).toEqual([]);
 
     // A lock file held by an update counts as well.
-    await h.db.updateTable('update_events').set({ status: 'completed' }).where('id', '=', update.id).execute();
+    await h.db
+      .updateTable('update_events')
+      .set({ status: 'completed' })
+      .where('id', '=', update.id)
+      .execute();
     const lock = join(h.root, 'var', 'run', 'update.lock');
     writeFileSync(lock, '');
     await incident();
@@ -90,9 +94,7 @@ describe('reboot path', () => {
       .executeTakeFirstOrThrow();
     expect(boot.shutdown_request_reason).toBe('api: api is still not healthy after 4 healing actions');
     expect(boot.shutdown_requested_at).not.toBeNull();
-    expect(boot.services_status_at_shutdown).toEqual([
-      { name: 'api', state: 'running', health: 'healthy' },
-    ]);
+    expect(boot.services_status_at_shutdown).toEqual([{ name: 'api', state: 'running', health: 'healthy' }]);
 
     await incident();
     await eventually(

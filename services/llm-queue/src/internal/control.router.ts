@@ -12,7 +12,9 @@ import type { ModelLoader } from '../scheduler/scheduler.port';
 import type { Scheduler } from '../scheduler/scheduler';
 
 function pauseDto(pause: BatchPause | null) {
-  return pause && { reason: pause.reason, since: pause.since.toISOString(), until: pause.until.toISOString() };
+  return (
+    pause && { reason: pause.reason, since: pause.since.toISOString(), until: pause.until.toISOString() }
+  );
 }
 
 /**

@@ -185,7 +185,8 @@ export class JobRun {
         return { kind: 'completed', result, extras: { raw: result.raw } };
       } catch (error) {
         clearTimeout(this.inactivityTimer);
-        if (this.stopReason !== null) return stoppedOutcome(this.stopReason, options.inactivityMs, this.stopMessage);
+        if (this.stopReason !== null)
+          return stoppedOutcome(this.stopReason, options.inactivityMs, this.stopMessage);
         if (error instanceof OllamaOutOfMemoryError && !oomRetried) {
           oomRetried = true;
           this.log.warn('out of memory: unloading every model and retrying once', errorMeta(error));
