@@ -488,6 +488,16 @@ export const de = {
   'system.action.restart_dependency': 'Abhängigkeit zuerst neu gestartet',
   'system.action.quarantine_service': 'In Quarantäne genommen',
   'system.action.release_service': 'Freigegeben',
+  'system.assistant': 'Diagnose-Assistent',
+  'system.assistant.question': 'Ihre Frage zur Box',
+  'system.assistant.hint':
+    'Der Assistent liest den aktuellen Zustand (Dienste, Vorfälle, Alarme, letzte Logzeilen mit maskierten Geheimnissen) und fragt das lokale Modell.',
+  'system.assistant.ask': 'Fragen',
+  'system.assistant.log': 'Fragen und Antworten',
+  'system.assistant.thinking': 'Zustand wird gesammelt, das Modell wird gefragt …',
+  'system.assistant.noLlm':
+    'Gerade hat kein Sprachmodell geantwortet. Der Zustand der Box wurde gesammelt und mit Ihrer Frage gespeichert.',
+  'system.assistant.failed': 'Die Antwort brach ab. Bitte noch einmal fragen.',
   'system.settings.enabled': 'Selbstheilung eingeschaltet (aus: nur erkennen und aufzeichnen)',
   'system.settings.unreadySeconds': 'Hängt nach (Sekunden nicht bereit)',
   'system.settings.backoffBaseSeconds': 'Erste Wartezeit (Sekunden)',

@@ -482,6 +482,16 @@ export const en: Record<MessageKey, string> = {
   'system.action.restart_dependency': 'dependency restarted first',
   'system.action.quarantine_service': 'quarantined',
   'system.action.release_service': 'released',
+  'system.assistant': 'Diagnosis assistant',
+  'system.assistant.question': 'Your question about the box',
+  'system.assistant.hint':
+    'The assistant reads the current state (services, incidents, alerts, recent log lines with secrets masked) and asks the local model.',
+  'system.assistant.ask': 'Ask',
+  'system.assistant.log': 'Questions and answers',
+  'system.assistant.thinking': 'Collecting the state and asking the model …',
+  'system.assistant.noLlm':
+    'No language model answered right now. The state of the box was collected and saved with your question.',
+  'system.assistant.failed': 'The answer broke off. Please ask again.',
   'system.settings.enabled': 'Self-healing on (off: detect and record only)',
   'system.settings.unreadySeconds': 'Hung after (seconds not ready)',
   'system.settings.backoffBaseSeconds': 'First back-off (seconds)',
