@@ -175,7 +175,7 @@ describe('guards acting through llm-queue', () => {
     await infra.bus.publish('metrics.alert.resolved', alert('ram', 70));
     await infra.events.waitFor(
       'selfhealing.action.taken',
-      (p) => p.action === 'shed_load' && p.reason.includes('resumed'),
+      (p) => p.action === 'shed_load' && String(p.reason).includes('resumed'),
     );
     expect((await control()).batchPaused).toBeNull();
   });
