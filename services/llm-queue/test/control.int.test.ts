@@ -77,9 +77,7 @@ describe('internal control for the self-healing agent', () => {
     expect(row.status).toBe('failed');
     expect(row.error_code).toBe('stopped_by_system');
     expect(row.error).toContain('temperature 92 °C');
-    expect(ctx.fake.unloads().slice(unloadsBefore)).toEqual([
-      expect.objectContaining({ model: 'qwen3:8b' }),
-    ]);
+    expect(ctx.fake.unloads().slice(unloadsBefore)).toEqual([expect.objectContaining({ model: 'qwen3:8b' })]);
     await ctx.events.waitFor('llm.job.finished', (p) => p.jobId === jobId && p.outcome === 'failed');
 
     const after = await control().get('/internal/llm/control/progress').set(internal).expect(200);

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { access } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import type { Kysely } from 'kysely';
 import type { SelfHealingTrigger } from '@arasul/contracts';
 import type { Database } from '@arasul/db';
@@ -171,13 +172,9 @@ export class RebootService {
     await this.db.updateTable('service_status_cache').set({ last_checked_at: at }).execute();
   }
 
-  private run(): Promise<void> {
+  private async run(): Promise<void> {
     const [file, ...args] = this.options.command;
-    if (file === undefined) return Promise.reject(new Error('no reboot command configured'));
-    return new Promise((resolve, reject) => {
-      execFile(file, args, { timeout: this.options.commandTimeoutMs }, (error) =>
-        error ? reject(error) : resolve(),
-      );
-    });
+    if (file === undefined) throw new Error('no reboot command configured');
+    await promisify(execFile)(file, args, { timeout: this.options.commandTimeoutMs });
   }
 }

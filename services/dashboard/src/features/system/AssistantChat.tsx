@@ -1,4 +1,4 @@
-import { type FormEvent, useEffect, useRef, useState } from 'react';
+import { type SubmitEvent, useEffect, useRef, useState } from 'react';
 import { diagnosisStreamEventSchema } from '@arasul/contracts';
 import { readSse } from '../../api/sse';
 import { useI18n } from '../../i18n/i18n';
@@ -35,7 +35,7 @@ export function AssistantChat({ api }: { api: SystemApi }) {
     });
   };
 
-  const ask = async (event: FormEvent) => {
+  const ask = async (event: SubmitEvent) => {
     event.preventDefault();
     const question = draft.trim();
     if (question.length < 3 || busy) return;
