@@ -488,6 +488,12 @@ export const de = {
   'system.action.restart_dependency': 'Abhängigkeit zuerst neu gestartet',
   'system.action.quarantine_service': 'In Quarantäne genommen',
   'system.action.release_service': 'Freigegeben',
+  'system.action.disk_cleanup': 'Speicher aufgeräumt',
+  'system.action.thermal_throttle': 'Drosselhinweis',
+  'system.action.shed_load': 'Last reduziert',
+  'system.action.cancel_llm_job': 'KI-Auftrag gestoppt',
+  'system.action.unload_models': 'Modelle entladen',
+  'system.action.reboot': 'Neustart des Geräts',
   'system.assistant': 'Diagnose-Assistent',
   'system.assistant.question': 'Ihre Frage zur Box',
   'system.assistant.hint':

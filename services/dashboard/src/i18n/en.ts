@@ -482,6 +482,12 @@ export const en: Record<MessageKey, string> = {
   'system.action.restart_dependency': 'dependency restarted first',
   'system.action.quarantine_service': 'quarantined',
   'system.action.release_service': 'released',
+  'system.action.disk_cleanup': 'disk cleaned up',
+  'system.action.thermal_throttle': 'throttle advice',
+  'system.action.shed_load': 'load shed',
+  'system.action.cancel_llm_job': 'LLM job stopped',
+  'system.action.unload_models': 'models unloaded',
+  'system.action.reboot': 'reboot',
   'system.assistant': 'Diagnosis assistant',
   'system.assistant.question': 'Your question about the box',
   'system.assistant.hint':
