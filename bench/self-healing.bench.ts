@@ -32,6 +32,8 @@ const HANGS = Number(process.env.BENCH_HANGS ?? 3);
 const LOOP_S = Number(process.env.BENCH_LOOP_S ?? 90);
 const IDLE_S = Number(process.env.BENCH_IDLE_S ?? 60);
 const GPU_POLL_MS = Number(process.env.BENCH_GPU_POLL_MS ?? 5000);
+/** Another build of the agent to compare (e.g. a previous commit's `tsc` output), relative to the checkout. */
+const AGENT_MAIN = process.env.BENCH_AGENT_MAIN ?? 'services/self-healing-agent/dist/main.js';
 const UNREADY_S = 15;
 const BASE_PORT = 31_500;
 const AGENT_PORT = 31_499;
@@ -165,7 +167,7 @@ async function main(): Promise<void> {
       'services ready',
       20_000,
     );
-    agent = spawn(process.execPath, [join(ROOT, 'services/self-healing-agent/dist/main.js')], {
+    agent = spawn(process.execPath, [join(ROOT, AGENT_MAIN)], {
       env: {
         PATH: process.env.PATH,
         NODE_ENV: 'production',
@@ -274,6 +276,7 @@ async function main(): Promise<void> {
         quarantineRecords: quarantined,
       },
       idle: {
+        agent: AGENT_MAIN,
         seconds: IDLE_S,
         gpuPollMs: GPU_POLL_MS,
         snapshotsServed,
