@@ -7,7 +7,9 @@
  *      restart, and → ready again (targets: ≤ SELF_HEALING_UNREADY_S + 2 s, then ≤ 10 s);
  *   3. crash loop: a service that dies on every start, watched for BENCH_LOOP_S → supervisor restarts
  *      (budget: 5 in 30 min, then quarantine);
- *   4. idle cost of the agent over BENCH_IDLE_S: CPU % of one core (from /proc utime+stime) and RSS.
+ *   4. idle cost of the agent over BENCH_IDLE_S: CPU % of one core (from /proc utime+stime) and RSS, with the
+ *      GPU-hang guard reading a snapshot every BENCH_GPU_POLL_MS (5000, the default) from a stand-in of the
+ *      collector's `/internal/metrics/live` (GPU at 10 %: what an idle box answers).
  *
  *   pnpm exec tsc -b services/self-healing-agent packages/supervisor
  *   pnpm --filter @arasul/self-healing-agent exec tsx --tsconfig ../../tsconfig.test.json ../../bench/self-healing.bench.ts
@@ -29,6 +31,9 @@ const KILLS = Math.min(5, Number(process.env.BENCH_KILLS ?? 5));
 const HANGS = Number(process.env.BENCH_HANGS ?? 3);
 const LOOP_S = Number(process.env.BENCH_LOOP_S ?? 90);
 const IDLE_S = Number(process.env.BENCH_IDLE_S ?? 60);
+const GPU_POLL_MS = Number(process.env.BENCH_GPU_POLL_MS ?? 5000);
+/** Another build of the agent to compare (e.g. a previous commit's `tsc` output), relative to the checkout. */
+const AGENT_MAIN = process.env.BENCH_AGENT_MAIN ?? 'services/self-healing-agent/dist/main.js';
 const UNREADY_S = 15;
 const BASE_PORT = 31_500;
 const AGENT_PORT = 31_499;
@@ -125,6 +130,24 @@ async function main(): Promise<void> {
   );
   supervisor.start();
   const control = await listen(createControlApp(supervisor, TOKEN, logger), 0);
+  // The collector's internal snapshot as an idle box answers it (the GPU-hang guard reads it).
+  const snapshot = JSON.stringify({
+    timestamp: new Date().toISOString(),
+    cpu: 3,
+    ram: 35,
+    swap: 0,
+    gpu: 10,
+    temperature: 45,
+    disk: { used: 40e9, free: 60e9, percent: 40 },
+    unavailable: {},
+    sources: {},
+  });
+  let snapshotsServed = 0;
+  const collector = await listen((_req, res) => {
+    snapshotsServed += 1;
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(snapshot);
+  }, 0);
   mkdirSync(join(root, 'var', 'run'), { recursive: true });
   writeFileSync(join(root, 'var', 'run', 'supervisor.token'), TOKEN, { mode: 0o600 });
   const dbUrl = new URL(urlFor(testDb.name));
@@ -144,7 +167,7 @@ async function main(): Promise<void> {
       'services ready',
       20_000,
     );
-    agent = spawn(process.execPath, [join(ROOT, 'services/self-healing-agent/dist/main.js')], {
+    agent = spawn(process.execPath, [join(ROOT, AGENT_MAIN)], {
       env: {
         PATH: process.env.PATH,
         NODE_ENV: 'production',
@@ -158,6 +181,8 @@ async function main(): Promise<void> {
         ARASUL_VAR: join(root, 'var'),
         SUPERVISOR_URL: `http://127.0.0.1:${control.port}`,
         SELF_HEALING_UNREADY_S: String(UNREADY_S),
+        METRICS_URL: `http://127.0.0.1:${collector.port}`,
+        SELF_HEALING_METRICS_POLL_MS: String(GPU_POLL_MS),
       },
       stdio: ['ignore', 'inherit', 'inherit'],
     });
@@ -251,7 +276,10 @@ async function main(): Promise<void> {
         quarantineRecords: quarantined,
       },
       idle: {
+        agent: AGENT_MAIN,
         seconds: IDLE_S,
+        gpuPollMs: GPU_POLL_MS,
+        snapshotsServed,
         cpuPercentOfOneCore: Math.round(cpuPct * 100) / 100,
         rssMaxMb: Math.round(rssMax),
       },
@@ -261,6 +289,7 @@ async function main(): Promise<void> {
     agent?.kill('SIGTERM');
     await sleep(500);
     await control.close(100);
+    await collector.close(100);
     await supervisor.stop();
     rmSync(root, { recursive: true, force: true });
     await testDb.drop();

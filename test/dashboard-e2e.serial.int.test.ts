@@ -596,6 +596,27 @@ describe('dashboard (Chromium, native platform)', () => {
       numbers.selfHealingHealedOnPageMs = Date.now() - killedAt;
       expect(await text(card)).toMatch(/Neustarts\s*1/);
     });
+    await step('14b-system-assistant', async () => {
+      // Slow words, so the page can be seen showing the answer while the model still writes it.
+      ollama.setDefaultReply({ tokens: words(40, 'diag'), tokenDelayMs: 60 });
+      try {
+        await page.getByLabel('Ihre Frage zur Box').fill('Warum wurde metrics-collector neu gestartet?');
+        await page.getByTestId('assistant-ask').click();
+        const answer = page.getByTestId('assistant-answer').last();
+        const askedAt = Date.now();
+        await waitUntil(
+          async () => ((await text(answer)).includes('diag0') ? true : undefined),
+          'the first words of the diagnosis',
+          30_000,
+        );
+        numbers.assistantFirstWordsOnPageMs = Date.now() - askedAt;
+        expect(await text(answer)).not.toContain('diag39');
+        await page.locator('.assistant-exchange[data-phase="done"]').waitFor({ timeout: 30_000 });
+        expect(await text(answer)).toContain('diag39');
+      } finally {
+        ollama.setDefaultReply({ tokens: DEFAULT_ANSWER, tokenDelayMs: 5 });
+      }
+    });
     await page.setViewportSize({ width: 390, height: 844 });
     await step('15-system-phone', async () => {
       await page.goto(`${base}/system`);

@@ -18,6 +18,7 @@ import { OllamaClient } from './clients/ollama.client';
 import { ollamaRouter } from './compat/ollama.router';
 import { openAiRouter } from './compat/openai.router';
 import type { LlmQueueConfig } from './config';
+import { controlRouter } from './internal/control.router';
 import { internalRouter } from './internal/internal.router';
 import { StreamCaps } from './jobs/caller-caps';
 import { jobsRouter } from './jobs/jobs.router';
@@ -199,7 +200,12 @@ export function createApp(deps: AppDeps, services: LlmQueueServices = createServ
       app.use('/ollama', ollamaRouter({ jobs: services.jobs, ollama: services.ollama, logger }));
       app.use(
         '/internal/llm',
-        internalRouter({ jobs: services.jobs, internalSecret: config.INTERNAL_SECRET }),
+        internalRouter({
+          jobs: services.jobs,
+          internalSecret: config.INTERNAL_SECRET,
+          heartbeatMs,
+          control: controlRouter({ scheduler: services.scheduler, models: services.modelState, logger }),
+        }),
       );
     },
   });

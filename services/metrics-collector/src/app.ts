@@ -2,7 +2,13 @@ import type { Express } from 'express';
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import type { Database } from '@arasul/db';
-import { type HealthRegistry, type Logger, createServiceApp, identityMiddleware } from '@arasul/service-kit';
+import {
+  type HealthRegistry,
+  type Logger,
+  createServiceApp,
+  identityMiddleware,
+  requireInternalSecret,
+} from '@arasul/service-kit';
 import { alertsRouter } from './alerts/alerts.router';
 import { AlertsService, type ThresholdListener } from './alerts/alerts.service';
 import type { MetricsConfig } from './config';
@@ -47,6 +53,14 @@ export function createApp(deps: AppDeps): Express {
     routes: (app) => {
       app.use('/api/metrics', metricsRouter({ live, history, stream: deps.hub, retention }));
       app.use('/api/alerts', alertsRouter(alerts));
+      // The self-healing agent's guards (GPU hang) read the latest snapshot service-to-service.
+      app.get(
+        '/internal/metrics/live',
+        requireInternalSecret(deps.config.INTERNAL_SECRET),
+        async (_req, res) => {
+          res.set('Cache-Control', 'no-store').json(await live.latest());
+        },
+      );
     },
   });
 }

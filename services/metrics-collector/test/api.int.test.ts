@@ -13,6 +13,7 @@ import {
   createTestContext,
   createUser,
   identity,
+  INTERNAL_SECRET,
   sampleOf,
 } from './helpers';
 
@@ -99,6 +100,18 @@ describe('authorization', () => {
 });
 
 describe('GET /api/metrics/live', () => {
+  it('answers the same snapshot service-to-service on /internal/metrics/live, only with the internal secret', async () => {
+    const anonymous = await request(ctx.app).get('/internal/metrics/live');
+    expect(anonymous.status).toBe(401);
+    const asViewer = await request(ctx.app).get('/internal/metrics/live').set(asCaller(viewer));
+    expect(asViewer.status).toBe(401);
+    const res = await request(ctx.app)
+      .get('/internal/metrics/live')
+      .set('Authorization', `Bearer ${INTERNAL_SECRET}`);
+    expect(res.status).toBe(200);
+    expect(metricsSnapshotSchema.parse(res.body)).toMatchObject({ cpu: 12.5, temperature: 48 });
+  });
+
   it('answers the latest snapshot from Redis, with the reason for every missing value', async () => {
     const res = await request(ctx.app).get('/api/metrics/live').set(asCaller(viewer));
     expect(res.status).toBe(200);

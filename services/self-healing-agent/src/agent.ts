@@ -1,8 +1,13 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '@arasul/db';
 import { join } from 'node:path';
-import type { AmqpClient, HealthRegistry, Logger } from '@arasul/service-kit';
+import { type AmqpClient, type HealthRegistry, type Logger, errorMeta } from '@arasul/service-kit';
 import { BootRecorder } from './boot/boot.service';
+import { RebootService } from './boot/reboot.service';
+import { LlmControlClient } from './clients/llm-control.client';
+import { MetricsClient } from './clients/metrics.client';
+import { GpuHangGuard } from './guards/gpu-hang.guard';
+import { MemoryGuard } from './guards/memory.guard';
 import type { SelfHealingConfig } from './config';
 import { consumeAlerts } from './guards/alerts.consumer';
 import { Guards } from './guards/guards.service';
@@ -17,6 +22,8 @@ export interface Agent {
   healer: Healer;
   boot: BootRecorder;
   guards: Guards;
+  gpuHang: GpuHangGuard;
+  reboot: RebootService;
   settings: SettingsService;
   recorder: HealingRecorder;
   start(): Promise<void>;
@@ -35,6 +42,8 @@ export function createAgent(deps: {
   runtime: Runtime;
   /** Tests pin the host's boot time. */
   bootedAt?: () => Date;
+  /** Tests read scripted snapshots instead of the collector's. */
+  metrics?: { latest: MetricsClient['latest'] };
 }): Agent {
   const { config, logger, db, runtime } = deps;
   const settings = new SettingsService(
@@ -57,6 +66,55 @@ export function createAgent(deps: {
     self: SELF_NAME,
   });
   const varDir = config.ARASUL_VAR ?? join(config.ARASUL_ROOT, 'var');
+  const llm = new LlmControlClient(config.LLM_QUEUE_URL, config.INTERNAL_SECRET);
+  const memory = new MemoryGuard(
+    healer,
+    recorder,
+    llm,
+    {
+      coreServices: config.SELF_HEALING_CORE_SERVICES,
+      shedAfterMs: config.SELF_HEALING_RAM_SHED_S * 1000,
+      pauseSeconds: 900,
+    },
+    logger.child({ module: 'memory-guard' }),
+  );
+  const gpuHang = new GpuHangGuard(
+    deps.metrics ?? new MetricsClient(config.METRICS_URL, config.INTERNAL_SECRET),
+    llm,
+    recorder,
+    {
+      percent: config.SELF_HEALING_GPU_HANG_PERCENT,
+      windowMs: config.SELF_HEALING_GPU_HANG_S * 1000,
+      pollMs: config.SELF_HEALING_METRICS_POLL_MS,
+    },
+    logger.child({ module: 'gpu-hang-guard' }),
+  );
+  const reboot = new RebootService(
+    db,
+    healer,
+    settings,
+    recorder,
+    {
+      command: config.SELF_HEALING_REBOOT_COMMAND,
+      minIntervalMs: 3_600_000,
+      updateLockFile: config.SELF_HEALING_UPDATE_LOCK_PATH ?? join(varDir, 'run', 'update.lock'),
+      updateStaleMs: 6 * 3_600_000,
+      commandTimeoutMs: 30_000,
+    },
+    logger.child({ module: 'reboot' }),
+  );
+  // The top of the ladder: a critical incident the agent could not heal (every rung tried, or a GPU that
+  // stays hung after its models were unloaded). Quarantine, disk, heat and memory never reboot the box.
+  recorder.onEscalated((e) => {
+    if (e.severity !== 'critical') return;
+    if (e.cause === 'ladder_exhausted' || (e.cause === 'guard' && e.trigger === 'gpu')) {
+      void reboot
+        .consider({ service: e.service, reason: e.reason, trigger: e.trigger })
+        .catch((error: unknown) => {
+          logger.error('the reboot decision failed', errorMeta(error));
+        });
+    }
+  });
   const guards = new Guards(
     healer,
     recorder,
@@ -72,6 +130,8 @@ export function createAgent(deps: {
       thermalStopAfterMs: config.SELF_HEALING_THERMAL_STOP_S * 1000,
     },
     logger.child({ module: 'guards' }),
+    llm,
+    memory,
   );
   let stopConsumer: (() => Promise<void>) | undefined;
   const boot = new BootRecorder(db, deps.bus, logger.child({ module: 'boot' }), {
@@ -97,6 +157,8 @@ export function createAgent(deps: {
     healer,
     boot,
     guards,
+    gpuHang,
+    reboot,
     settings,
     recorder,
     start: async () => {
@@ -108,8 +170,10 @@ export function createAgent(deps: {
       await boot.recordIfNew(cached);
       await healer.start();
       if (deps.consumer) stopConsumer = await consumeAlerts(deps.consumer, guards);
+      gpuHang.start();
     },
     stop: async () => {
+      gpuHang.stop();
       await stopConsumer?.();
       guards.stop();
       await healer.stop();

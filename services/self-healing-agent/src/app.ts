@@ -48,7 +48,7 @@ export function createApp(deps: AppDeps): Express {
       app.use(identityMiddleware(deps.config.INTERNAL_SECRET));
     },
     routes: (app) => {
-      app.use('/api/self-healing', selfHealingRouter(services, assistant));
+      app.use('/api/self-healing', selfHealingRouter(services, assistant, deps.logger));
       app.use('/api/services', servicesRouter(services));
     },
   });

@@ -2,6 +2,26 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { type Env, commonEnvShape, env, loadConfig, loadConfigOrExit } from '@arasul/service-kit';
 
+const serviceListOf = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((value) =>
+      value
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0),
+    )
+    .pipe(
+      z
+        .array(z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'service names are lower-case, digits and dashes'))
+        .max(50),
+    );
+
+/** Never restarted to free memory: data stores, the broker, the LLM backend, and the platform's spine. */
+const CORE_SERVICES =
+  'postgres,redis,rabbitmq,minio,qdrant,ollama,migrate,docker-socket-proxy,auth,gateway,llm-queue,metrics-collector,self-healing-agent,update-manager';
+
 const serviceList = z
   .string()
   .default('')
@@ -46,6 +66,15 @@ export const selfHealingEnvSchema = z.object({
   /** Services the agent never touches (plus what operators add in the settings). */
   SELF_HEALING_EXCLUDE: serviceList,
   SELF_HEALING_REBOOT_ENABLED: env.bool(false),
+  /** The host reboot as a command line (split on spaces, run without a shell). */
+  SELF_HEALING_REBOOT_COMMAND: z
+    .string()
+    .trim()
+    .min(1)
+    .default('systemctl reboot')
+    .transform((v) => v.split(/\s+/)),
+  /** An update holds this file while it runs (`var/run/update.lock` unless set); no reboot then. */
+  SELF_HEALING_UPDATE_LOCK_PATH: z.string().optional(),
   /** Evaluation tick: hung detection, back-off expiry, back-off reset. */
   SELF_HEALING_TICK_MS: env.int(500, 100, 10_000),
   /** The heartbeat file the host dead-man unit watches (`var/run/self-healing.heartbeat` unless set). */
@@ -70,6 +99,17 @@ export const selfHealingEnvSchema = z.object({
     .regex(/^[a-z0-9][a-z0-9-]*$/)
     .default('ollama'),
   SELF_HEALING_THERMAL_STOP_S: env.int(120, 5, 3600),
+  /** GPU-hang guard: load at or above this percent … */
+  SELF_HEALING_GPU_HANG_PERCENT: env.int(99, 50, 100),
+  /** … for this long without a new token from llm-queue → unload the models. */
+  SELF_HEALING_GPU_HANG_S: env.int(300, 5, 3600),
+  /** How often the GPU-hang guard reads the collector's snapshot. */
+  SELF_HEALING_METRICS_POLL_MS: env.int(5000, 200, 60_000),
+  /** RAM guard: still critical this long after batch work was paused → restart the heaviest non-core service. */
+  SELF_HEALING_RAM_SHED_S: env.int(60, 1, 3600),
+  SELF_HEALING_CORE_SERVICES: serviceListOf(CORE_SERVICES),
+  /** The metrics collector (its internal snapshot, for the GPU-hang guard). */
+  METRICS_URL: z.url().default('http://127.0.0.1:8083'),
   /** llm-queue, asked by the diagnosis assistant (internal API, same queue as every caller). */
   LLM_QUEUE_URL: z.url().default('http://127.0.0.1:8082'),
   SELF_HEALING_ASK_TIMEOUT_MS: env.int(120_000, 1000, 600_000),

@@ -1,9 +1,10 @@
 import request from 'supertest';
-import { diagnosisAnswerSchema } from '@arasul/contracts';
-import { HealthRegistry, type Identity, signIdentity } from '@arasul/service-kit';
+import { diagnosisAnswerSchema, diagnosisStreamEventSchema } from '@arasul/contracts';
+import { HealthRegistry, type Identity, listen, signIdentity } from '@arasul/service-kit';
 import { createSilentLogger } from '@arasul/testkit';
 import {
   INTERNAL_SECRET as LLM_SECRET,
+  StreamClient,
   type TestContext,
   createTestContext,
 } from '../../llm-queue/test/helpers';
@@ -55,7 +56,7 @@ describe('diagnosis assistant', () => {
     const response = await request(target)
       .post('/api/self-healing/ask')
       .set(as(operator.identity))
-      .send({ question: 'Warum war der Dienst vorhin weg?', language: 'de' })
+      .send({ question: 'Warum war der Dienst vorhin weg?', language: 'de', stream: false })
       .expect(200);
     const answer = diagnosisAnswerSchema.parse(response.body);
     expect(answer).toMatchObject({ answer: 'Alles läuft normal.', llmAvailable: true });
@@ -102,11 +103,46 @@ describe('diagnosis assistant', () => {
         await request(target)
           .post('/api/self-healing/ask')
           .set(as(operator.identity))
-          .send({ question: 'What happened?', language: 'en' })
+          .send({ question: 'What happened?', language: 'en', stream: false })
           .expect(200)
       ).body,
     );
     expect(answer).toMatchObject({ answer: null, llmAvailable: false });
     expect(answer.context).toMatchObject({ runtime: 'native', language: 'en' });
+  });
+
+  it('streams the answer as Server-Sent Events: the state first, then the words as the model writes them, then the record', async () => {
+    const operator = await llm.user('operator');
+    llm.fake.setDefaultReply({ tokens: ['Der', ' Dienst', ' lief', ' wieder', '.'], tokenDelayMs: 60 });
+    const server = await listen(await app(llm.instance.url), 0);
+    try {
+      const stream = await StreamClient.open(`http://127.0.0.1:${server.port}/api/self-healing/ask`, {
+        method: 'POST',
+        headers: as(operator.identity),
+        body: { question: 'Was war mit dem Dienst?', language: 'de' },
+      });
+      expect(stream.status).toBe(200);
+      expect(stream.headers['content-type']).toContain('text/event-stream');
+      // The first words are there while the model still writes the rest.
+      await stream.waitForType('token', 10_000);
+      expect(stream.types()).not.toContain('done');
+      await stream.waitForEnd(10_000);
+
+      const events = stream.events.map((e) => diagnosisStreamEventSchema.parse(e));
+      expect(events[0]).toMatchObject({ type: 'context', context: { runtime: 'native' } });
+      expect(stream.text()).toBe('Der Dienst lief wieder.');
+      const done = events.at(-1);
+      if (done?.type !== 'done') throw new Error(`the stream ended with ${done?.type ?? 'nothing'}`);
+      expect(done.answer).toMatchObject({ answer: 'Der Dienst lief wieder.', llmAvailable: true });
+      const row = await llm.db
+        .selectFrom('claude_terminal_sessions')
+        .select(['user_id', 'response'])
+        .where('id', '=', done.answer.id)
+        .executeTakeFirstOrThrow();
+      expect(row).toEqual({ user_id: operator.id, response: 'Der Dienst lief wieder.' });
+    } finally {
+      llm.fake.setDefaultReply({ tokens: ['Alles', ' läuft', ' normal.'], tokenDelayMs: 1 });
+      await server.close();
+    }
   });
 });

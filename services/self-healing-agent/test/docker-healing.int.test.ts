@@ -36,6 +36,8 @@ describe('self-healing agent on Docker (real dockerode against the fake Engine A
       SELF_HEALING_UNREADY_S: '5',
       SELF_HEALING_TICK_MS: '100',
       SELF_HEALING_RECONCILE_MS: '1000',
+      LLM_QUEUE_URL: 'http://127.0.0.1:1',
+      METRICS_URL: 'http://127.0.0.1:1',
     });
     const runtime = new DockerRuntime(config.DOCKER_HOST ?? '', {
       project: config.COMPOSE_PROJECT_NAME,
@@ -141,5 +143,37 @@ describe('self-healing agent on Docker (real dockerode against the fake Engine A
     await request(app).post('/api/services/looper/release').set(admin).expect(200);
     expect(engine.container('looper').spec.restartPolicy).toBe('unless-stopped');
     expect(engine.container('looper').status).toBe('running');
+  });
+
+  it('a full disk in Docker mode also prunes dangling images and the build cache, never an image in use', async () => {
+    engine.addImage({ id: 'sha256:dangling1', size: 300 * 1_048_576, dangling: true });
+    engine.addImage({ id: 'sha256:in-use', size: 900 * 1_048_576, dangling: false });
+    engine.addBuildCache('cache-1', 200 * 1_048_576);
+    await agent.guards.onAlertFired({
+      alertId: 4711,
+      metric: 'disk',
+      value: 92,
+      threshold: 90,
+      severity: 'critical',
+      at: new Date().toISOString(),
+    });
+    const cleanup = await eventually(
+      async () => (await eventsOf(infra.database.db, 'disk')).find((e) => e.action_taken === 'disk_cleanup'),
+      'the cleanup is recorded',
+    );
+    expect(cleanup.outcome).toBe('succeeded');
+    expect(cleanup.metadata).toMatchObject({
+      docker: { images: 1, buildCaches: 1, bytes: 500 * 1_048_576 },
+    });
+    expect(cleanup.description).toContain('1 dangling images and 1 build cache entries (500 MiB)');
+    expect([...engine.images.keys()]).toEqual(['sha256:in-use']);
+    expect(engine.buildCache.size).toBe(0);
+    const calls = engine.calls.map((c) => `${c.method} ${c.path}`);
+    expect(calls).toEqual(expect.arrayContaining(['POST /images/prune', 'POST /build/prune']));
+  });
+
+  it("reads a container's memory from the stats endpoint (for the RAM guard)", async () => {
+    engine.setMemory('looper', 700 * 1_048_576);
+    expect(await agent.healer.runtime.memoryBytes('looper')).toBe(700 * 1_048_576);
   });
 });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Express } from 'express';
 import type { Kysely } from 'kysely';
+import type { MetricsSnapshot } from '@arasul/contracts';
 import type { Database } from '@arasul/db';
 import {
   HealthRegistry,
@@ -32,6 +33,8 @@ const http = require('node:http');
 const fs = require('node:fs');
 const port = Number(process.env[process.env.FAKE_PORT_ENV]);
 if (fs.existsSync(process.env.FAKE_CRASH_FILE)) setTimeout(() => process.exit(3), 50);
+// A heavy service for the RAM guard: this many MiB stay resident.
+globalThis.held = Buffer.alloc(Number(process.env.FAKE_ALLOC_MB || 0) * 1048576, 1);
 let ready = true;
 const server = http.createServer((req, res) => {
   if (req.url === '/health/ready') {
@@ -114,6 +117,12 @@ export async function createUser(db: Kysely<Database>, username: string, role: R
   return identity(role, row.id, username);
 }
 
+export interface AgentOptions {
+  bootedAt?: () => Date;
+  /** Scripted snapshots instead of the collector's. */
+  metrics?: { latest(): Promise<MetricsSnapshot | null> };
+}
+
 export interface Harness {
   infra: ServiceTestInfra;
   db: Kysely<Database>;
@@ -121,8 +130,11 @@ export interface Harness {
   supervisor: Supervisor;
   agent: Agent;
   app: Express;
-  /** Starts a second agent on the same database and supervisor (what an agent restart comes back as). */
-  restartAgent(): Promise<void>;
+  /**
+   * Starts a second agent on the same database and supervisor (what an agent restart comes back as);
+   * `bootedAt` pins the host's boot time (a start after a reboot).
+   */
+  restartAgent(options?: AgentOptions): Promise<void>;
   pidOf(name: string): number;
   hang(name: string): Promise<void>;
   close(): Promise<void>;
@@ -133,6 +145,7 @@ export async function startHarness(
   services: FakeService[],
   env: Record<string, string> = {},
   infra?: ServiceTestInfra,
+  agentOptions: AgentOptions = {},
 ): Promise<Harness> {
   const ownInfra =
     infra ?? (await createServiceTestInfra('self-healing-agent', ['service.#', 'selfhealing.#']));
@@ -164,10 +177,13 @@ export async function startHarness(
     SUPERVISOR_URL: `http://127.0.0.1:${control.port}`,
     SELF_HEALING_UNREADY_S: '5',
     SELF_HEALING_TICK_MS: '100',
+    // Nothing answers here unless a test says so (never a platform that happens to run on this box).
+    LLM_QUEUE_URL: 'http://127.0.0.1:1',
+    METRICS_URL: 'http://127.0.0.1:1',
     ...env,
   });
   const db = ownInfra.database.db;
-  const build = async (): Promise<{ agent: Agent; app: Express }> => {
+  const build = async (options: AgentOptions): Promise<{ agent: Agent; app: Express }> => {
     const health = new HealthRegistry('self-healing-agent');
     const runtime = new NativeRuntime({
       baseUrl: config.SUPERVISOR_URL ?? '',
@@ -183,11 +199,13 @@ export async function startHarness(
       bus: ownInfra.bus,
       consumer: ownInfra.bus,
       runtime,
+      ...(options.bootedAt ? { bootedAt: options.bootedAt } : {}),
+      ...(options.metrics ? { metrics: options.metrics } : {}),
     });
     await agent.start();
     return { agent, app: createApp({ config, logger, health, db, ...agent }) };
   };
-  let current = await build();
+  let current = await build(agentOptions);
   await eventually(
     () =>
       current.agent.healer.runtime.connected() && current.agent.healer.services().length === services.length,
@@ -205,9 +223,9 @@ export async function startHarness(
     get app() {
       return current.app;
     },
-    restartAgent: async () => {
+    restartAgent: async (options = agentOptions) => {
       await current.agent.stop();
-      current = await build();
+      current = await build(options);
       await eventually(() => current.agent.healer.runtime.connected(), 'the new agent is connected');
     },
     pidOf: (name) => supervisor.status().services.find((s) => s.name === name)?.pid ?? -1,

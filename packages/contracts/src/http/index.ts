@@ -10,5 +10,6 @@ export * from './alerts';
 export * from './chats';
 export * from './models';
 export * from './llm';
+export * from './llm-control';
 export * from './self-healing';
 export * from './notifications';

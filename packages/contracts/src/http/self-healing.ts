@@ -143,6 +143,8 @@ export const diagnosisQuestionSchema = z.object({
   question: z.string().trim().min(3).max(2000),
   /** The answer's language (the dashboard's); German unless said. */
   language: z.enum(['de', 'en']).default('de'),
+  /** Like the chat: the answer as Server-Sent Events while it is written; `false` for one JSON answer. */
+  stream: z.boolean().default(true),
 });
 export type DiagnosisQuestion = z.infer<typeof diagnosisQuestionSchema>;
 
@@ -156,3 +158,16 @@ export const diagnosisAnswerSchema = z.object({
   createdAt: z.iso.datetime(),
 });
 export type DiagnosisAnswer = z.infer<typeof diagnosisAnswerSchema>;
+
+/**
+ * One event of a streamed diagnosis (`POST /api/self-healing/ask`, `data: <json>` per event): `context` with
+ * the box's assembled state first, `token`s of the answer as the model writes them, then `done` with the
+ * stored record (its `answer` null when no model answered), or `error`.
+ */
+export const diagnosisStreamEventSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('context'), context: z.record(z.string(), z.unknown()) }),
+  z.object({ type: z.literal('token'), text: z.string() }),
+  z.object({ type: z.literal('done'), answer: diagnosisAnswerSchema }),
+  z.object({ type: z.literal('error'), code: z.string(), message: z.string() }),
+]);
+export type DiagnosisStreamEvent = z.infer<typeof diagnosisStreamEventSchema>;

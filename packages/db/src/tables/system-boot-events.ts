@@ -12,6 +12,10 @@ export interface SystemBootEventsTable {
   boot_duration_ms: number | null;
   notification_sent: Generated<boolean>;
   created_at: Generated<Timestamp>;
+  /** Set by the self-healing agent right before it reboots the host (migration 045). */
+  shutdown_requested_at: Timestamp | null;
+  shutdown_request_reason: string | null;
+  services_status_at_shutdown: Json | null;
 }
 
 export type SystemBootEvent = Selectable<SystemBootEventsTable>;

@@ -5,13 +5,16 @@
  * unix socket like the real daemon, so the code under test runs the real `dockerode` client against it.
  *
  * Implemented: GET /_ping, GET /version, GET /containers/json (`all`, `filters` with `label`),
- * GET /containers/{id}/json, POST /containers/{id}/start|stop|restart|kill|update, and GET /events
- * (a streamed JSON object per line; `filters` with `type`/`event`/`label` honoured).
+ * GET /containers/{id}/json, GET /containers/{id}/stats (`stream=false`: memory), POST
+ * /containers/{id}/start|stop|restart|kill|update, POST /images/prune (`filters` `dangling`), POST
+ * /build/prune, and GET /events (a streamed JSON object per line; `filters` with `type`/`event`/`label`
+ * honoured).
  *
  * Scripting: `crash(service)` (the process dies: a `die` event, then Docker's restart policy acts as the
  * daemon would: `unless-stopped`/`always` restart it after `restartDelayMs`), `oom(service)`,
  * `setHealth(service, …)` (a `health_status: …` event, as the daemon emits after the healthcheck's
- * retries), `hangHealth` (stays unhealthy across restarts until cleared). Every API call is recorded.
+ * retries), `hangHealth` (stays unhealthy across restarts until cleared), `setMemory(service, bytes)`,
+ * `addImage` / `addBuildCache` (what a prune may remove). Every API call is recorded.
  */
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
@@ -47,7 +50,15 @@ interface FakeContainer {
   startedAt: string;
   finishedAt: string;
   manuallyStopped: boolean;
+  memoryBytes: number;
   restartTimer?: NodeJS.Timeout;
+}
+
+export interface FakeImage {
+  id: string;
+  size: number;
+  /** Untagged and used by no container: what `docker image prune` removes. */
+  dangling: boolean;
 }
 
 export interface RecordedDockerCall {
@@ -66,6 +77,8 @@ export class FakeDockerEngine {
   private readonly sockets = new Set<Socket>();
   private server: Server | undefined;
   private nextPid = 1000;
+  readonly images = new Map<string, FakeImage>();
+  readonly buildCache = new Map<string, number>();
 
   constructor(
     specs: FakeContainerSpec[],
@@ -112,6 +125,18 @@ export class FakeDockerEngine {
     }
   }
 
+  setMemory(service: string, bytes: number): void {
+    this.container(service).memoryBytes = bytes;
+  }
+
+  addImage(image: FakeImage): void {
+    this.images.set(image.id, image);
+  }
+
+  addBuildCache(id: string, size: number): void {
+    this.buildCache.set(id, size);
+  }
+
   oom(service: string): void {
     const c = this.container(service);
     c.oomKilled = true;
@@ -148,6 +173,7 @@ export class FakeDockerEngine {
       startedAt: '0001-01-01T00:00:00Z',
       finishedAt: '0001-01-01T00:00:00Z',
       manuallyStopped: false,
+      memoryBytes: 64 * 1024 * 1024,
     };
     this.containers.set(id, c);
     this.run(c);
@@ -299,7 +325,27 @@ export class FakeDockerEngine {
       );
       return;
     }
-    const match = /^\/containers\/([^/]+)\/(json|start|stop|restart|kill|update)$/.exec(path);
+    if (path === '/images/prune' && method === 'POST') {
+      const dangling = parseFilters(url.searchParams.get('filters')).dangling?.[0];
+      // Without `dangling=false` Docker removes dangling images only; the fake never removes used ones.
+      const removed = [...this.images.values()].filter((i) => i.dangling || dangling === 'false');
+      for (const image of removed) this.images.delete(image.id);
+      json(200, {
+        ImagesDeleted: removed.map((i) => ({ Deleted: i.id })),
+        SpaceReclaimed: removed.reduce((sum, i) => sum + i.size, 0),
+      });
+      return;
+    }
+    if (path === '/build/prune' && method === 'POST') {
+      const removed = [...this.buildCache.entries()];
+      this.buildCache.clear();
+      json(200, {
+        CachesDeleted: removed.map(([id]) => id),
+        SpaceReclaimed: removed.reduce((sum, [, size]) => sum + size, 0),
+      });
+      return;
+    }
+    const match = /^\/containers\/([^/]+)\/(json|stats|start|stop|restart|kill|update)$/.exec(path);
     if (!match) {
       fail(404, 'page not found');
       return;
@@ -314,6 +360,18 @@ export class FakeDockerEngine {
     }
     if (op === 'json' && method === 'GET') {
       json(200, this.inspect(c));
+      return;
+    }
+    if (op === 'stats' && method === 'GET') {
+      const running = c.status === 'running';
+      json(200, {
+        id: c.id,
+        name: c.name,
+        read: new Date().toISOString(),
+        memory_stats: running
+          ? { usage: c.memoryBytes, limit: 8 * 1024 ** 3, stats: { inactive_file: 0 } }
+          : {},
+      });
       return;
     }
     if (method !== 'POST') {

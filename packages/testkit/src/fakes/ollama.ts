@@ -226,6 +226,21 @@ export class FakeOllama {
     gate?.open();
   }
 
+  /** The models unloaded (`keep_alive: 0` on an empty chat/generate), in order, with when. */
+  unloads(): { model: string; at: number }[] {
+    return this.requests
+      .filter((r) => {
+        const body = r.body as { keep_alive?: unknown } | null;
+        const keepAlive = body?.keep_alive;
+        return (
+          (r.path === '/api/generate' || r.path === '/api/chat') &&
+          (keepAlive === 0 || keepAlive === '0' || keepAlive === '0s') &&
+          !isGeneration(r)
+        );
+      })
+      .map((r) => ({ model: String((r.body as { model?: unknown }).model), at: r.receivedAt }));
+  }
+
   /** Requests that generate text (chat/generate with a prompt), not loads, unloads or embeddings. */
   generations(): RecordedRequest[] {
     return this.requests.filter((r) => isGeneration(r));

@@ -2,9 +2,12 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { llmJobSource } from '@arasul/contracts';
 import { parseInput, requireInternalSecret } from '@arasul/service-kit';
-import { collectForCaller } from '../jobs/caller-job';
+import { collectForCaller, runForCaller } from '../jobs/caller-job';
 import type { JobsService } from '../jobs/jobs.service';
 import { llmOptionsSchema } from '../jobs/llm-options.schema';
+import { type JobEvent, isTerminal } from '../scheduler/job-events';
+import { EventGate } from '../shared/event-gate';
+import { SseStream } from '../shared/sse';
 
 const completeBody = z
   .object({
@@ -37,34 +40,20 @@ const embedBody = z
   .strict();
 
 /** `/internal/llm`: other services (holding INTERNAL_SECRET) use the same queue, tagged with their source. */
-export function internalRouter(deps: { jobs: JobsService; internalSecret: string }): Router {
+export function internalRouter(deps: {
+  jobs: JobsService;
+  internalSecret: string;
+  control: Router;
+  heartbeatMs: number;
+}): Router {
   const router = Router();
   router.use(requireInternalSecret(deps.internalSecret));
+  // The self-healing agent's guards: stop running jobs, unload models, pause batch work, progress.
+  router.use('/control', deps.control);
 
   router.post('/complete', async (req, res) => {
     const body = parseInput(completeBody, req.body, 'request body');
-    const messages = body.messages ?? [
-      ...(body.system === undefined ? [] : [{ role: 'system' as const, content: body.system }]),
-      { role: 'user' as const, content: body.prompt ?? '' },
-    ];
-    const result = await collectForCaller(
-      deps.jobs,
-      {
-        userId: null,
-        source: body.source,
-        kind: 'chat',
-        ...(body.model === undefined ? {} : { model: body.model }),
-        priority: body.priority,
-        prompt: [...messages].reverse().find((m) => m.role === 'user')?.content ?? '',
-        body: {
-          messages,
-          ...(body.options === undefined ? {} : { options: body.options }),
-          ...(body.think === undefined ? {} : { think: body.think }),
-          ...(body.format === undefined ? {} : { format: body.format }),
-        },
-      },
-      res,
-    );
+    const result = await collectForCaller(deps.jobs, chatInput(body), res);
     res.json({
       jobId: result.admission.jobId,
       model: result.admission.model,
@@ -73,6 +62,20 @@ export function internalRouter(deps: { jobs: JobsService; internalSecret: string
       usage: result.done.usage,
       timings: result.done.timings,
       doneReason: result.done.doneReason,
+    });
+  });
+
+  // The same job, its events streamed as SSE (`data: <job event>`), for callers that show the answer
+  // as it is written (the diagnosis assistant). Closing the request cancels the job.
+  router.post('/stream', async (req, res) => {
+    const body = parseInput(completeBody, req.body, 'request body');
+    const gate = new EventGate<[JobEvent]>();
+    const admission = await runForCaller(deps.jobs, chatInput(body), res, (event) => gate.push(event));
+    const stream = new SseStream(res, deps.heartbeatMs, null);
+    stream.send({ type: 'admitted', jobId: admission.jobId, model: admission.model });
+    gate.open((event) => {
+      stream.send(event);
+      if (isTerminal(event)) stream.end();
     });
   });
 
@@ -100,4 +103,26 @@ export function internalRouter(deps: { jobs: JobsService; internalSecret: string
   });
 
   return router;
+}
+
+/** A chat job for an internal caller, from either messages or prompt (+ system). */
+function chatInput(body: z.infer<typeof completeBody>) {
+  const messages = body.messages ?? [
+    ...(body.system === undefined ? [] : [{ role: 'system' as const, content: body.system }]),
+    { role: 'user' as const, content: body.prompt ?? '' },
+  ];
+  return {
+    userId: null,
+    source: body.source,
+    kind: 'chat' as const,
+    ...(body.model === undefined ? {} : { model: body.model }),
+    priority: body.priority,
+    prompt: [...messages].reverse().find((m) => m.role === 'user')?.content ?? '',
+    body: {
+      messages,
+      ...(body.options === undefined ? {} : { options: body.options }),
+      ...(body.think === undefined ? {} : { think: body.think }),
+      ...(body.format === undefined ? {} : { format: body.format }),
+    },
+  };
 }

@@ -104,7 +104,7 @@ export class JobsService {
     listener?: JobListener,
   ): Promise<{ admission: Admission; unsubscribe: () => void }> {
     const model = await this.models.resolve(input.model);
-    const slot = this.scheduler.reserveSlot();
+    const slot = this.scheduler.reserveSlot(input.priority);
     let stored: Awaited<ReturnType<typeof jobsRepository.admit>>;
     try {
       stored = await jobsRepository.admit(this.db, this.newJob(input, model), {

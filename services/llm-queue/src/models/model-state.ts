@@ -59,15 +59,18 @@ export class ModelState implements ModelLoader {
     });
   }
 
-  /** After an out-of-memory error: unload everything (`keep_alive: 0`) so the next attempt has room. */
-  async unloadAll(signal?: AbortSignal): Promise<void> {
+  /** After an out-of-memory error or on the self-healing agent's word: unload everything (`keep_alive: 0`). */
+  async unloadAll(signal?: AbortSignal): Promise<string[]> {
     const running = await this.ollama.runningModels(signal).catch(() => []);
     const names = new Set([...running.map((m) => m.name), ...this.loaded]);
+    const unloaded: string[] = [];
     for (const name of names) {
-      await this.ollama.unload(name, signal).catch((error: unknown) => {
-        this.log.warn('unload failed', { model: name, ...errorMeta(error) });
-      });
+      await this.ollama.unload(name, signal).then(
+        () => unloaded.push(name),
+        (error: unknown) => this.log.warn('unload failed', { model: name, ...errorMeta(error) }),
+      );
     }
     this.loaded.clear();
+    return unloaded;
   }
 }

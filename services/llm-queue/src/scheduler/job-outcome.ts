@@ -16,6 +16,9 @@ export type FinalOutcome = Exclude<Outcome, { kind: 'requeue' | 'abandon' }>;
 /** Largest answer kept for one job; a model that runs away is stopped there. */
 export const MAX_OUTPUT_CHARS = 2_000_000;
 
+/** The error code of a job the box stopped to protect itself (heat, a hung GPU). */
+export const STOPPED_BY_SYSTEM = 'stopped_by_system';
+
 /** What the text of a run is when it ends. */
 export interface RunText {
   content: string;
@@ -24,8 +27,20 @@ export interface RunText {
 }
 
 /** The outcome of a run stopped from outside, by the first reason given. */
-export function stoppedOutcome(reason: StopReason | null, inactivityMs: number): Outcome {
+export function stoppedOutcome(
+  reason: StopReason | null,
+  inactivityMs: number,
+  message: string | null = null,
+): Outcome {
   switch (reason) {
+    case 'system':
+      return {
+        kind: 'failed',
+        code: STOPPED_BY_SYSTEM,
+        message: `The box stopped this job to protect itself: ${message ?? 'no reason given'}`,
+      };
+    case 'paused':
+      return { kind: 'requeue', reason: 'batch work is paused', backendDown: false };
     case 'crash':
       return { kind: 'abandon' };
     case 'shutdown':

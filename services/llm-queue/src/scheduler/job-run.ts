@@ -62,6 +62,9 @@ export class JobRun {
   chunks = 0;
   private readonly controller = new AbortController();
   private stopReason: StopReason | null = null;
+  private stopMessage: string | null = null;
+  /** When the last chunk arrived (progress for the self-healing agent's GPU-hang guard). */
+  lastChunkAt: number | null = null;
   private inactivityTimer: NodeJS.Timeout | undefined;
   private readonly log: Logger;
   private readonly writer: JobWriter;
@@ -97,9 +100,10 @@ export class JobRun {
   }
 
   /** Stops the job; the upstream request is aborted at once. The first reason wins. */
-  stop(reason: StopReason): void {
+  stop(reason: StopReason, message: string | null = null): void {
     if (this.stopReason !== null) return;
     this.stopReason = reason;
+    this.stopMessage = message;
     if (reason === 'crash') this.writer.close();
     this.controller.abort(new Error(`job stopped: ${reason}`));
   }
@@ -181,7 +185,8 @@ export class JobRun {
         return { kind: 'completed', result, extras: { raw: result.raw } };
       } catch (error) {
         clearTimeout(this.inactivityTimer);
-        if (this.stopReason !== null) return stoppedOutcome(this.stopReason, options.inactivityMs);
+        if (this.stopReason !== null)
+          return stoppedOutcome(this.stopReason, options.inactivityMs, this.stopMessage);
         if (error instanceof OllamaOutOfMemoryError && !oomRetried) {
           oomRetried = true;
           this.log.warn('out of memory: unloading every model and retrying once', errorMeta(error));
@@ -196,7 +201,7 @@ export class JobRun {
             try {
               await sleep(delay, undefined, { signal });
             } catch {
-              return stoppedOutcome(this.stopReason, options.inactivityMs);
+              return stoppedOutcome(this.stopReason, options.inactivityMs, this.stopMessage);
             }
             continue;
           }
@@ -238,6 +243,7 @@ export class JobRun {
   private onChunk(content: string, thinking: string): void {
     this.armInactivity();
     this.firstTokenAt ??= Date.now();
+    this.lastChunkAt = Date.now();
     this.chunks += 1;
     if (thinking !== '') {
       this.thinking += thinking;

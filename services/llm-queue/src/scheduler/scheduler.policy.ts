@@ -91,3 +91,8 @@ export function estimateStartSeconds(ordered: readonly WaitingEntry[], inputs: E
     return Math.round(start + switchCost);
   });
 }
+
+/** The class a running job was admitted with (kept in its stored request; the queue entry is gone). */
+export function priorityClassOfRequest(request: unknown): PriorityClass {
+  return (request as { priority?: unknown } | null)?.priority === 'batch' ? 'batch' : 'interactive';
+}

@@ -62,7 +62,17 @@ export function finishWithoutResult(
 }
 
 /** Why a running job was stopped from outside. */
-export type StopReason = 'user' | 'caller_gone' | 'shutdown' | 'crash' | 'inactivity' | 'output_limit';
+export type StopReason =
+  | 'user'
+  | 'caller_gone'
+  | 'shutdown'
+  | 'crash'
+  | 'inactivity'
+  | 'output_limit'
+  /** The box protects itself (the self-healing agent: heat, a hung GPU); the job fails with the reason. */
+  | 'system'
+  /** Batch work is paused (memory pressure): the job goes back to the queue with its text so far. */
+  | 'paused';
 
 /** What recovery decides for a job a previous instance left behind. */
 export type RecoveryDecision = { requeue: true } | { requeue: false; finish: FinishRow };
@@ -105,5 +115,6 @@ export interface ModelLoader {
   current(): string | null;
   refresh(signal?: AbortSignal): Promise<void>;
   ensureLoaded(model: string, signal: AbortSignal, onLoading: (from: string | null) => void): Promise<void>;
-  unloadAll(signal?: AbortSignal): Promise<void>;
+  /** Unloads every model (`keep_alive: 0`); returns the names unloaded. */
+  unloadAll(signal?: AbortSignal): Promise<string[]>;
 }

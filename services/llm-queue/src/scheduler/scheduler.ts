@@ -1,12 +1,14 @@
 import type pg from 'pg';
 import { type EventPublisher, type HealthRegistry, type Logger, errorMeta } from '@arasul/service-kit';
 import { type BackendState, BackendMonitor } from './backend-monitor';
+import { type BatchPause, BatchGate } from './batch-gate';
 import type { JobHub } from './job-events';
 import { JobRun, type JobRunOptions } from './job-run';
 import { LeaderLock } from './leader-lock';
 import { PositionNotifier } from './positions';
 import { type QueueView, QueueViewReader } from './queue-view';
 import { recoverOrphans } from './recovery';
+import { type PriorityClass, priorityClassOf, priorityClassOfRequest } from './scheduler.policy';
 import type { JobRow, ModelLoader, QueueStore, StopReason, Upstream } from './scheduler.port';
 import type { Throughput } from './throughput';
 import { failLongWaiters } from './wait-timeouts';
@@ -68,6 +70,9 @@ export class Scheduler {
   private reserved = 0;
   private tickTimer: NodeJS.Timeout | undefined;
   private ticking = false;
+  private readonly batch = new BatchGate();
+  /** Chunks of the runs that ended in this process: with the running ones, a counter that only grows. */
+  private chunksOfEndedRuns = 0;
 
   constructor(private readonly deps: SchedulerDeps) {
     this.log = deps.logger.child({ module: 'scheduler' });
@@ -176,6 +181,45 @@ export class Scheduler {
     return true;
   }
 
+  /** Stops every running job (the box protects itself): each fails with `stopped_by_system` and `message`. */
+  async stopRunning(message: string): Promise<string[]> {
+    const runs = this.runningJobs();
+    for (const run of runs) run.stop('system', message);
+    await Promise.race([
+      Promise.all(runs.map((r) => r.done)),
+      new Promise((r) => setTimeout(r, STOP_WAIT_MS).unref()),
+    ]);
+    return runs.map((r) => r.job.id);
+  }
+
+  /**
+   * Holds batch work back for `forMs`: waiting batch jobs are not claimed, running ones go back to the front
+   * of the queue with their text so far. Interactive work goes on. Returns the jobs put back.
+   */
+  pauseBatch(reason: string, forMs: number): { pause: BatchPause; requeued: string[] } {
+    const pause = this.batch.hold(reason, forMs);
+    const runs = this.runningJobs().filter((r) => priorityClassOfRequest(r.job.request) === 'batch');
+    for (const run of runs) run.stop('paused');
+    this.positionsChanged();
+    return { pause, requeued: runs.map((r) => r.job.id) };
+  }
+
+  resumeBatch(): boolean {
+    const was = this.batch.release();
+    this.kick();
+    this.positionsChanged();
+    return was;
+  }
+
+  batchPause(): BatchPause | null {
+    return this.batch.current();
+  }
+
+  /** Every chunk generated since this process started; unchanged over a while means no progress. */
+  generatedChunks(): number {
+    return this.chunksOfEndedRuns + this.runningJobs().reduce((sum, r) => sum + r.chunks, 0);
+  }
+
   /** Queue positions are about to change: tell the listeners soon (coalesced). */
   positionsChanged(): void {
     if (this.state === 'running') this.positions.changed();
@@ -185,8 +229,8 @@ export class Scheduler {
    * Fast path for an idle scheduler: an admission that finds the queue empty may claim its own job while
    * storing it (it is next by every rule) and hand it over with `adopt`, instead of waiting for a pump.
    */
-  reserveSlot(): ReservedSlot | undefined {
-    if (!this.canClaim()) return undefined;
+  reserveSlot(priority: PriorityClass = 'interactive'): ReservedSlot | undefined {
+    if (!this.canClaim() || (priority === 'batch' && this.batch.paused)) return undefined;
     this.reserved += 1;
     let released = false;
     return {
@@ -239,7 +283,11 @@ export class Scheduler {
 
   private async claimNext(): Promise<JobRow | undefined> {
     const view = await this.queueView();
-    for (const candidate of view.waiting.slice(0, 10)) {
+    const batchPaused = this.batch.paused;
+    const candidates = view.waiting.filter(
+      (w) => !batchPaused || priorityClassOf(w.row.priority) === 'interactive',
+    );
+    for (const candidate of candidates.slice(0, 10)) {
       if (!this.canClaim()) return undefined;
       const job = await this.deps.store.claim(candidate.row.job_id);
       if (job) return job;
@@ -267,6 +315,7 @@ export class Scheduler {
     this.active.set(job.id, run);
     this.positions.forget(job.id);
     void run.done.finally(() => {
+      this.chunksOfEndedRuns += run.chunks;
       this.active.delete(job.id);
       this.positionsChanged();
       this.kick();

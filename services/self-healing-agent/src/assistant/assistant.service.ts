@@ -1,7 +1,7 @@
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
-import type { DiagnosisAnswer } from '@arasul/contracts';
+import type { DiagnosisAnswer, DiagnosisStreamEvent } from '@arasul/contracts';
 import type { Database } from '@arasul/db';
 import type { Identity } from '@arasul/service-kit';
 import type { Healer } from '../healing/healer';
@@ -31,12 +31,30 @@ export class AssistantService {
     private readonly logDir: string | null,
   ) {}
 
-  async ask(question: string, language: 'de' | 'en', identity: Identity): Promise<DiagnosisAnswer> {
+  /**
+   * `onEvent` (a streamed answer) gets the assembled state first, then the answer's tokens as they come;
+   * the stored record is returned (and is the stream's `done`). `signal`: the asker left.
+   */
+  async ask(
+    question: string,
+    language: 'de' | 'en',
+    identity: Identity,
+    onEvent: (event: DiagnosisStreamEvent) => void = () => undefined,
+    signal?: AbortSignal,
+  ): Promise<DiagnosisAnswer> {
     const context = await this.context();
-    const answer = await this.llm.complete([
-      { role: 'system', content: SYSTEM[language] },
-      { role: 'user', content: `${question}\n\n--- state of the box (JSON) ---\n${JSON.stringify(context)}` },
-    ]);
+    onEvent({ type: 'context', context });
+    const answer = await this.llm.complete(
+      [
+        { role: 'system', content: SYSTEM[language] },
+        {
+          role: 'user',
+          content: `${question}\n\n--- state of the box (JSON) ---\n${JSON.stringify(context)}`,
+        },
+      ],
+      (text) => onEvent({ type: 'token', text }),
+      signal,
+    );
     const stored = { ...context, llmAvailable: answer !== null, model: answer?.model ?? null, language };
     const row = await this.db
       .insertInto('claude_terminal_sessions')

@@ -1,8 +1,18 @@
 import { z } from 'zod';
+import { readSse } from '../runtime/sse-reader';
 
-const completion = z.object({ content: z.string(), model: z.string().optional() });
+const jobEvent = z
+  .object({
+    type: z.string(),
+    text: z.string().optional(),
+    model: z.string().optional(),
+  })
+  .loose();
 
-/** llm-queue's internal API (`/internal/llm/complete`, bearer INTERNAL_SECRET): the same queue as everyone. */
+/**
+ * llm-queue's internal API (`/internal/llm/stream`, bearer INTERNAL_SECRET): the same queue as everyone,
+ * the answer's tokens handed on as they arrive.
+ */
 export class LlmQueueClient {
   constructor(
     private readonly baseUrl: string,
@@ -10,21 +20,38 @@ export class LlmQueueClient {
     private readonly timeoutMs: number,
   ) {}
 
-  /** The model's answer, or `null` when llm-queue or its model cannot answer now. */
+  /**
+   * The model's answer, or `null` when llm-queue or its model cannot answer now (or the job failed).
+   * `onToken` gets each piece of text as the model writes it; `signal` (the asker left) cancels the job.
+   */
   async complete(
     messages: { role: 'system' | 'user'; content: string }[],
+    onToken: (text: string) => void = () => undefined,
+    signal?: AbortSignal,
   ): Promise<{ content: string; model: string | null } | null> {
+    const timeout = AbortSignal.timeout(this.timeoutMs);
     try {
-      const response = await fetch(`${this.baseUrl}/internal/llm/complete`, {
+      const response = await fetch(`${this.baseUrl}/internal/llm/stream`, {
         method: 'POST',
         headers: { authorization: `Bearer ${this.internalSecret}`, 'content-type': 'application/json' },
         body: JSON.stringify({ source: 'selfhealing', priority: 'interactive', messages }),
-        signal: AbortSignal.timeout(this.timeoutMs),
+        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
       });
-      if (!response.ok) return null;
-      const parsed = completion.safeParse(await response.json());
-      if (!parsed.success || parsed.data.content.trim() === '') return null;
-      return { content: parsed.data.content, model: parsed.data.model ?? null };
+      if (!response.ok || !response.body) return null;
+      let content = '';
+      let model: string | null = null;
+      for await (const message of readSse(response.body)) {
+        const event = jobEvent.safeParse(JSON.parse(message.data));
+        if (!event.success) continue;
+        const { type, text } = event.data;
+        if (type === 'admitted' || type === 'started') model = event.data.model ?? model;
+        else if (type === 'token' && text !== undefined) {
+          content += text;
+          onToken(text);
+        } else if (type === 'done') return content.trim() === '' ? null : { content, model };
+        else if (type === 'error' || type === 'cancelled') return null;
+      }
+      return null;
     } catch {
       return null;
     }

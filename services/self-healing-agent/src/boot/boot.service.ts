@@ -30,7 +30,7 @@ export class BootRecorder {
     const bootedAt = this.options.bootedAt?.() ?? new Date(Date.now() - uptime() * 1000);
     const previous = await this.db
       .selectFrom('system_boot_events')
-      .select(['id', 'boot_timestamp'])
+      .select(['id', 'boot_timestamp', 'shutdown_requested_at', 'shutdown_request_reason'])
       .orderBy('boot_timestamp', 'desc')
       .limit(1)
       .executeTakeFirst();
@@ -52,16 +52,20 @@ export class BootRecorder {
       .orderBy('timestamp', 'desc')
       .limit(1)
       .executeTakeFirst();
-    const shutdownAt = lastSeen?.at ?? null;
+    // The agent's own reboot saved when and why on the previous boot's row (RebootService).
+    const requested = previous?.shutdown_request_reason ?? null;
+    const shutdownAt = previous?.shutdown_requested_at ?? lastSeen?.at ?? null;
     const uptimeBefore =
       previous && shutdownAt
         ? Math.max(0, Math.round((shutdownAt.getTime() - previous.boot_timestamp.getTime()) / 1000))
         : null;
-    const reason = planned
-      ? `self-healing reboot: ${planned.description}`.slice(0, 100)
-      : previous
-        ? 'unknown'
-        : null;
+    const reason = requested
+      ? `self-healing reboot: ${requested}`.slice(0, 100)
+      : planned
+        ? `self-healing reboot: ${planned.description}`.slice(0, 100)
+        : previous
+          ? 'unknown'
+          : null;
     const row = await this.db
       .insertInto('system_boot_events')
       .values({
@@ -81,7 +85,7 @@ export class BootRecorder {
         shutdownReason: reason,
         uptimeBeforeShutdownSeconds: uptimeBefore,
         bootEventId: row.id,
-        rebootedBySelfHealing: planned !== undefined,
+        rebootedBySelfHealing: requested !== null || planned !== undefined,
       });
       await this.db
         .updateTable('system_boot_events')

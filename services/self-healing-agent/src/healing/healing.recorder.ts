@@ -35,7 +35,20 @@ const EVENT_SEVERITY = { INFO: 'info', WARNING: 'warning', CRITICAL: 'critical' 
  * Writes every detection, decision, action and outcome to `self_healing_events` and publishes the matching
  * event. The row is the record; a broker outage is logged and never stops the healing.
  */
+export interface Escalation {
+  service: string;
+  reason: string;
+  severity: 'warning' | 'critical';
+  attempts: number;
+  lastAction?: SelfHealingAction;
+  cause: 'budget_exhausted' | 'ladder_exhausted' | 'guard';
+  quarantined: boolean;
+  trigger: SelfHealingTrigger;
+}
+
 export class HealingRecorder {
+  private readonly escalationListeners: ((escalation: Escalation) => void)[] = [];
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly bus: EventPublisher,
@@ -89,16 +102,12 @@ export class HealingRecorder {
     return id;
   }
 
-  async escalate(input: {
-    service: string;
-    reason: string;
-    severity: 'warning' | 'critical';
-    attempts: number;
-    lastAction?: SelfHealingAction;
-    cause: 'budget_exhausted' | 'ladder_exhausted' | 'guard';
-    quarantined: boolean;
-    trigger: SelfHealingTrigger;
-  }): Promise<void> {
+  /** Told after every escalation is recorded (the reboot path listens for critical incidents). */
+  onEscalated(listener: (escalation: Escalation) => void): void {
+    this.escalationListeners.push(listener);
+  }
+
+  async escalate(input: Escalation): Promise<void> {
     await insertEvent(this.db, {
       eventType: input.quarantined ? 'quarantined' : 'escalated',
       severity: 'CRITICAL',
@@ -120,6 +129,7 @@ export class HealingRecorder {
       ...(input.lastAction ? { lastAction: input.lastAction } : {}),
       ...(runtime ? { runtime } : {}),
     });
+    for (const listener of this.escalationListeners) listener(input);
   }
 
   /** Updates `service_status_cache` and publishes `service.status.changed` when status or health moved. */

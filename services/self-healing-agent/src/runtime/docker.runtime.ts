@@ -35,6 +35,23 @@ const eventSchema = z.object({
   time: z.number().optional(),
 });
 
+const statsSchema = z.object({
+  memory_stats: z.object({
+    usage: z.number().optional(),
+    stats: z
+      .object({ inactive_file: z.number().optional(), total_inactive_file: z.number().optional() })
+      .optional(),
+  }),
+});
+const pruneImagesSchema = z.object({
+  ImagesDeleted: z.array(z.object({}).loose()).nullable().optional(),
+  SpaceReclaimed: z.number().optional(),
+});
+const pruneBuildSchema = z.object({
+  CachesDeleted: z.array(z.string()).nullable().optional(),
+  SpaceReclaimed: z.number().optional(),
+});
+
 const STATES: Record<string, WatchedServiceState> = {
   created: 'stopped',
   running: 'running',
@@ -148,6 +165,35 @@ export class DockerRuntime implements Runtime {
     const id = await this.idOf(service);
     this.stoppedByUs.delete(service);
     await this.call(() => this.docker.getContainer(id).start());
+  }
+
+  /** Memory in use by the container (`memory_stats.usage` less the page cache), from one stats reading. */
+  async memoryBytes(service: string): Promise<number | null> {
+    const id = await this.idOf(service);
+    const stats = statsSchema.parse(
+      await this.call(() => this.docker.getContainer(id).stats({ stream: false })),
+    );
+    const usage = stats.memory_stats.usage;
+    if (usage === undefined) return null;
+    const cache =
+      stats.memory_stats.stats?.inactive_file ?? stats.memory_stats.stats?.total_inactive_file ?? 0;
+    return Math.max(0, usage - cache);
+  }
+
+  /**
+   * Dangling images and the build cache (`POST /images/prune` with `dangling=true`, `POST /build/prune`):
+   * never an image a container uses, never a volume. The socket proxy allows exactly these two calls.
+   */
+  async reclaimDisk(): Promise<{ images: number; buildCaches: number; bytes: number }> {
+    const images = pruneImagesSchema.parse(
+      await this.call(() => this.docker.pruneImages({ filters: { dangling: ['true'] } })),
+    );
+    const builds = pruneBuildSchema.parse(await this.call(() => this.docker.pruneBuilder()));
+    return {
+      images: images.ImagesDeleted?.length ?? 0,
+      buildCaches: builds.CachesDeleted?.length ?? 0,
+      bytes: (images.SpaceReclaimed ?? 0) + (builds.SpaceReclaimed ?? 0),
+    };
   }
 
   async quarantine(service: string): Promise<void> {

@@ -118,6 +118,15 @@ export class NativeRuntime implements Runtime {
     await this.request('POST', `/services/${encodeURIComponent(service)}/start`, REQUEST_TIMEOUT_MS);
   }
 
+  /** Resident memory of the service's process (`VmRSS` in /proc), `null` when it does not run. */
+  async memoryBytes(service: string): Promise<number | null> {
+    const pid = (await this.list()).find((s) => s.name === service)?.pid ?? null;
+    if (pid === null) return null;
+    const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => null);
+    const kib = status === null ? null : /^VmRSS:\s+(\d+)\s+kB$/m.exec(status)?.[1];
+    return kib ? Number(kib) * 1024 : null;
+  }
+
   async quarantine(service: string, reason: string): Promise<void> {
     await this.request('POST', `/services/${encodeURIComponent(service)}/quarantine`, REQUEST_TIMEOUT_MS, {
       reason: reason.slice(0, 1000),

@@ -47,6 +47,13 @@ export interface Runtime {
   restart(service: string): Promise<void>;
   stop(service: string): Promise<void>;
   start(service: string): Promise<void>;
+  /** Resident memory of the service (for the RAM guard), `null` when unknown or not running. */
+  memoryBytes(service: string): Promise<number | null>;
+  /**
+   * Docker mode's part of the disk cleanup: dangling images and the build cache. Absent in native mode
+   * (nothing of the kind there).
+   */
+  reclaimDisk?(): Promise<{ images: number; buildCaches: number; bytes: number }>;
   /** Holds the service out of the runtime's own automatic restarts. */
   quarantine(service: string, reason: string): Promise<void>;
   release(service: string): Promise<void>;

@@ -3,6 +3,7 @@ import { hasRole, useApp } from '../../app/context';
 import { useI18n } from '../../i18n/i18n';
 import { Badge, Card, ErrorNotice, Spinner } from '../../ui/components';
 import { useLoad } from '../../ui/hooks';
+import { AssistantChat } from './AssistantChat';
 import { IncidentTimeline } from './IncidentTimeline';
 import { ServiceGrid } from './ServiceGrid';
 import { SettingsForm } from './SettingsForm';
@@ -14,6 +15,7 @@ export default function SystemPage() {
   const { t, tx } = useI18n();
   const api = useMemo(() => systemApi(client), [client]);
   const isAdmin = hasRole(user, 'admin');
+  const isOperator = hasRole(user, 'operator');
   const status = useLoad(
     useCallback((signal: AbortSignal) => api.status(signal), [api]),
     2000,
@@ -61,6 +63,11 @@ export default function SystemPage() {
         {events.error !== undefined && <ErrorNotice error={events.error} onRetry={events.reload} />}
         {events.data && <IncidentTimeline events={events.data.events} />}
       </Card>
+      {isOperator && (
+        <Card title={t('system.assistant')}>
+          <AssistantChat api={api} />
+        </Card>
+      )}
       {isAdmin && (
         <Card title={t('system.settings')}>
           {settings.error !== undefined && <ErrorNotice error={settings.error} onRetry={settings.reload} />}

@@ -25,6 +25,14 @@ export function systemApi(client: ApiClient) {
         method: 'PUT',
         body: settings,
       }),
+    /** The diagnosis assistant's answer as Server-Sent Events (`diagnosisStreamEventSchema`); read with readSse. */
+    ask: (question: string, language: 'de' | 'en', signal: AbortSignal): Promise<Response> =>
+      client.send('/api/self-healing/ask', {
+        method: 'POST',
+        body: { question, language, stream: true },
+        headers: { Accept: 'text/event-stream' },
+        signal,
+      }),
     act: async (service: string, action: ServiceActionName): Promise<ServiceActionResult> =>
       client.request(`/api/services/${encodeURIComponent(service)}/${action}`, serviceActionResultSchema, {
         method: 'POST',
