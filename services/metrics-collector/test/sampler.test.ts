@@ -173,7 +173,7 @@ describe('a probe that hangs', () => {
     execFileSync('mkfifo', [fifo]);
     const sampler = await SystemSampler.create({
       ...base,
-      probeTimeoutMs: 200,
+      probeTimeoutMs: 500, // room for the other probes' reads on a busy box; the FIFO never answers
       thermalRoot: root,
       gpuLoadPath: fifo,
     });
@@ -181,9 +181,9 @@ describe('a probe that hangs', () => {
     try {
       const started = performance.now();
       const first = await sampler.sample();
-      expect(performance.now() - started).toBeLessThan(1000);
+      expect(performance.now() - started).toBeLessThan(2000);
       expect(first.gpu).toBeNull();
-      expect(first.unavailable.gpu).toMatch(/no answer within 200 ms/);
+      expect(first.unavailable.gpu).toMatch(/no answer within 500 ms/);
       expect(first.cpu).toEqual(expect.any(Number));
 
       const second = await sampler.sample();
