@@ -77,6 +77,7 @@ async function main(): Promise<void> {
       vectors,
       embedder,
       documents.map((d) => ({ name: d.name, pages: d.pages })),
+      { stableIds: true },
     );
     const idOf = new Map(documents.map((d, i) => [d.key, seeded[i]?.id ?? '']));
     const settings = new RagSettingsService(db, logger);

@@ -32,19 +32,27 @@ export class SearchService {
     signal?: AbortSignal,
   ): Promise<SearchResponse> {
     const started = performance.now();
-    const settings = await this.settings.current();
+    const use = new Set(options.retrievers ?? ['dense', 'keyword']);
     const scope = {
       ...(request.spaceIds ? { spaceIds: request.spaceIds } : {}),
       ...(request.documentIds ? { documentIds: request.documentIds } : {}),
     };
-    const use = new Set(options.retrievers ?? ['dense', 'keyword']);
-    const n = settings.candidatesPerRetriever;
-
-    const [keywordIds, dense] = await Promise.all([
+    // The query embedding (a model call through llm-queue) starts at once, alongside the settings read;
+    // the keyword retriever runs while the embedding is under way, the vector scan right after it.
+    const settingsRead = this.settings.current();
+    const queryVector = use.has('dense')
+      ? this.embedder.embedQuery(request.query, signal)
+      : Promise.resolve(undefined);
+    const [settings, keywordIds, dense] = await Promise.all([
+      settingsRead,
       use.has('keyword')
-        ? searchRepository.keywordRanking(this.db, request.query, scope, n)
+        ? settingsRead.then((s) =>
+            searchRepository.keywordRanking(this.db, request.query, scope, s.candidatesPerRetriever),
+          )
         : Promise.resolve([]),
-      use.has('dense') ? this.denseRanking(request.query, scope, n, signal) : Promise.resolve(undefined),
+      Promise.all([settingsRead, queryVector]).then(([s, vector]) =>
+        vector ? this.denseRanking(vector, scope, s.candidatesPerRetriever) : undefined,
+      ),
     ]);
     const rankings: Ranking[] = [];
     if (dense) rankings.push({ retriever: 'dense', chunkIds: dense.map((h) => h.id) });
@@ -52,23 +60,26 @@ export class SearchService {
     const fused = reciprocalRankFusion(rankings);
 
     const denseScore = new Map(dense?.map((h) => [h.id, h.score]));
-    const rows = await searchRepository.chunks(
-      this.db,
-      fused.map((f) => f.chunkId),
-      request.query,
-      scope,
-    );
+    const fusedIds = fused.map((f) => f.chunkId);
+    const [rows, vectors] = await Promise.all([
+      searchRepository.chunks(this.db, fusedIds, request.query, scope),
+      // MMR compares chunks by their embeddings when the dense side answered; keyword-only mode (no
+      // embedding backend) compares their words instead.
+      dense ? this.chunkVectors(fusedIds) : Promise.resolve(new Map<string, Float32Array>()),
+    ]);
     const candidates = new Map<string, Candidate>();
     for (const row of applyFilter(
       rows.map((r) => ({ ...r, documentId: r.document_id, spaceId: r.space_id })),
       scope,
     )) {
       const score = denseScore.get(row.id);
+      const vector = vectors.get(row.id);
       candidates.set(row.id, {
         chunkId: row.id,
         documentId: row.document_id,
         spaceId: row.space_id,
         text: row.content,
+        ...(vector === undefined ? {} : { vector }),
         ...(score === undefined ? {} : { denseScore: score }),
         keywordScore: row.coverage,
       });
@@ -127,15 +138,12 @@ export class SearchService {
     };
   }
 
-  /** Dense candidates, or undefined when there is no embedding backend (or no index yet). */
+  /** Dense candidates, or undefined when the vector store cannot answer (no index yet, other dimension). */
   private async denseRanking(
-    query: string,
+    vector: readonly number[],
     scope: { spaceIds?: readonly string[]; documentIds?: readonly string[] },
     limit: number,
-    signal?: AbortSignal,
   ) {
-    const vector = await this.embedder.embedQuery(query, signal);
-    if (!vector) return undefined;
     try {
       return await this.vectors.search(vector, { limit, filter: scope });
     } catch (error) {
@@ -144,6 +152,18 @@ export class SearchService {
         reason: error instanceof Error ? error.message : 'unknown',
       });
       return undefined;
+    }
+  }
+
+  /** The candidates' embeddings for MMR; none (word overlap instead) when the store cannot answer. */
+  private async chunkVectors(ids: readonly string[]): Promise<Map<string, Float32Array>> {
+    try {
+      return await this.vectors.vectorsOf(ids);
+    } catch (error) {
+      this.logger.warn('chunk vectors for MMR skipped', {
+        reason: error instanceof Error ? error.message : 'unknown',
+      });
+      return new Map();
     }
   }
 }
