@@ -1,4 +1,4 @@
-import { type Kysely, type RawBuilder, sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Database } from '@arasul/db';
 
 /**
@@ -45,39 +45,50 @@ function anyTerm(config: 'german' | 'simple', query: string) {
 /** SQL of retrieval over document_chunks (german + simple full text) and the rows hits are built from. */
 export const searchRepository = {
   /**
-   * Keyword retriever, best `ts_rank_cd` first: chunks holding every query term (german or simple
-   * configuration) rank before chunks holding only some. Each tier matches through the GIN indexes (no
-   * tsvector is read to match), stops at its scan bound, and ranks what it found with one tsvector read per
-   * row: the german one when the query has german lexemes, else the simple one (a query of only german stop
-   * words). `EXPLAIN (ANALYZE, BUFFERS)` at 100k chunks: see docs/BENCHMARKS.md.
+   * Keyword retriever, best `ts_rank_cd` first: chunks holding every query term rank before chunks holding
+   * only some. The every-term tier matches and ranks in the german configuration (stemmed, stop words
+   * dropped; the same word in query and chunk always matches there), in the simple one only when the query
+   * has no german lexeme (only stop words): one GIN index scan instead of two. The any-term tier matches in
+   * both (a simple-only word such as a stop word can still find the page) and runs only when the every-term
+   * tier found fewer than `limit` chunks — else its rows could never make the cut. Each tier stops at its
+   * scan bound and ranks with one tsvector read per row. `EXPLAIN (ANALYZE, BUFFERS)` at 100k chunks before
+   * and after: docs/BENCHMARKS.md.
    */
   async keywordRanking(db: Kysely<Database>, query: string, scope: Scope, limit: number): Promise<string[]> {
     // The tsqueries are written inline (not joined from a CTE), so the planner sees constants and uses the
-    // GIN indexes instead of testing every row.
-    const ga = sql`plainto_tsquery('german', ${query})`;
-    const sa = sql`plainto_tsquery('simple', ${query})`;
-    const g = anyTerm('german', query);
-    const s = anyTerm('simple', query);
-    const rank = (german: RawBuilder<unknown>, simple: RawBuilder<unknown>) =>
-      sql`CASE WHEN numnode(${german}) > 0 THEN ts_rank_cd(c.fts_german, ${german})
-               ELSE ts_rank_cd(c.fts_simple, ${simple}) END`;
+    // GIN indexes instead of testing every row; `numnode(…)` without a column becomes a one-time filter
+    // that switches one branch of each tier off.
+    const german = sql`plainto_tsquery('german', ${query})`;
+    const hasGerman = sql`numnode(${german}) > 0`;
+    const simple = sql`plainto_tsquery('simple', ${query})`;
+    const someGerman = anyTerm('german', query);
+    const someSimple = anyTerm('simple', query);
     const { rows } = await sql<{ id: string }>`
       WITH every_term AS (
         SELECT m.id, m.rank FROM (
-          SELECT c.id, ${rank(ga, sa)} AS rank
-            FROM document_chunks c
-            JOIN documents d ON d.id = c.document_id
-           WHERE (c.fts_german @@ ${ga} OR c.fts_simple @@ ${sa}) AND ${scopeSql(scope)}
-           LIMIT ${EVERY_TERM_SCAN}
+          (SELECT c.id, ts_rank_cd(c.fts_german, ${german}) AS rank
+             FROM document_chunks c
+             JOIN documents d ON d.id = c.document_id
+            WHERE ${hasGerman} AND c.fts_german @@ ${german} AND ${scopeSql(scope)})
+          UNION ALL
+          (SELECT c.id, ts_rank_cd(c.fts_simple, ${simple}) AS rank
+             FROM document_chunks c
+             JOIN documents d ON d.id = c.document_id
+            WHERE NOT ${hasGerman} AND c.fts_simple @@ ${simple} AND ${scopeSql(scope)})
+          LIMIT ${EVERY_TERM_SCAN}
         ) m
         ORDER BY m.rank DESC, m.id
         LIMIT ${limit}
       ), some_terms AS (
         SELECT m.id, m.rank FROM (
-          SELECT c.id, ${rank(g, s)} AS rank
+          SELECT c.id,
+                 CASE WHEN ${hasGerman} THEN ts_rank_cd(c.fts_german, ${someGerman})
+                      ELSE ts_rank_cd(c.fts_simple, ${someSimple}) END AS rank
             FROM document_chunks c
             JOIN documents d ON d.id = c.document_id
-           WHERE (c.fts_german @@ ${g} OR c.fts_simple @@ ${s}) AND ${scopeSql(scope)}
+           WHERE (SELECT count(*) FROM every_term) < ${limit}
+             AND (c.fts_german @@ ${someGerman} OR c.fts_simple @@ ${someSimple})
+             AND ${scopeSql(scope)}
            LIMIT ${ANY_TERM_SCAN}
         ) m
         ORDER BY m.rank DESC, m.id
