@@ -2,14 +2,27 @@ import type { Kysely } from 'kysely';
 import type { Retriever, SearchHit, SearchRequest, SearchResponse } from '@arasul/contracts';
 import type { Database } from '@arasul/db';
 import type { Logger } from '@arasul/service-kit';
-import type { VectorStore } from '../vectors/vector-store';
+import type { VectorHit, VectorStore } from '../vectors/vector-store';
 import { markedExcerpt } from './excerpt';
 import type { QueryEmbedder } from './query-embedder';
 import type { RagSettingsService } from './rag-settings.service';
-import { type Candidate, type Ranking, applyFilter, reciprocalRankFusion, selectHits } from './ranking';
-import { searchRepository } from './search.repository';
+import {
+  type Candidate,
+  type Fused,
+  type Ranking,
+  type Selected,
+  applyFilter,
+  reciprocalRankFusion,
+  selectHits,
+} from './ranking';
+import { type ChunkRow, searchRepository } from './search.repository';
 
 const PARENT_CHARS = 1500;
+
+interface Scope {
+  spaceIds?: readonly string[];
+  documentIds?: readonly string[];
+}
 
 export interface SearchOptions {
   /** Run only one retriever (the evaluation compares them); default both. */
@@ -32,40 +45,71 @@ export class SearchService {
     signal?: AbortSignal,
   ): Promise<SearchResponse> {
     const started = performance.now();
-    const use = new Set(options.retrievers ?? ['dense', 'keyword']);
-    const scope = {
+    const use = new Set<Retriever>(options.retrievers ?? ['dense', 'keyword']);
+    const scope: Scope = {
       ...(request.spaceIds ? { spaceIds: request.spaceIds } : {}),
       ...(request.documentIds ? { documentIds: request.documentIds } : {}),
     };
-    // The query embedding (a model call through llm-queue) starts at once, alongside the settings read;
-    // the keyword retriever runs while the embedding is under way, the vector scan right after it.
+    const { settings, keywordIds, dense } = await this.retrieve(request.query, scope, use, signal);
+    const rankings: Ranking[] = [];
+    if (dense) rankings.push({ retriever: 'dense', chunkIds: dense.map((h) => h.id) });
+    rankings.push({ retriever: 'keyword', chunkIds: keywordIds });
+    const fused = reciprocalRankFusion(rankings);
+    const { rows, candidates } = await this.candidates(fused, dense, request.query, scope);
+    const picked = selectHits(fused, candidates, {
+      finalCount: request.limit ?? settings.finalCount,
+      threshold: settings.threshold,
+      mmrLambda: settings.mmrLambda,
+      maxChunksPerDocument: settings.maxChunksPerDocument,
+    });
+    const hits = await this.hits(picked, rows, request.query);
+    const best = hits[0]?.score ?? 0;
+    return {
+      mode: dense === undefined && use.has('dense') ? 'keyword_only' : 'hybrid',
+      hits,
+      marginal: hits.length > 0 && best < settings.cautionBelow,
+      answerWithoutSources: settings.answerWithoutSources,
+      tookMs: Math.round((performance.now() - started) * 10) / 10,
+    };
+  }
+
+  /**
+   * Both retrievers. The query embedding (a model call through llm-queue) starts at once, beside the
+   * settings read; the keyword statement runs while the embedding is under way, the vector scan after it.
+   */
+  private async retrieve(query: string, scope: Scope, use: ReadonlySet<Retriever>, signal?: AbortSignal) {
     const settingsRead = this.settings.current();
     const queryVector = use.has('dense')
-      ? this.embedder.embedQuery(request.query, signal)
+      ? this.embedder.embedQuery(query, signal)
       : Promise.resolve(undefined);
     const [settings, keywordIds, dense] = await Promise.all([
       settingsRead,
       use.has('keyword')
         ? settingsRead.then((s) =>
-            searchRepository.keywordRanking(this.db, request.query, scope, s.candidatesPerRetriever),
+            searchRepository.keywordRanking(this.db, query, scope, s.candidatesPerRetriever),
           )
         : Promise.resolve([]),
       Promise.all([settingsRead, queryVector]).then(([s, vector]) =>
         vector ? this.denseRanking(vector, scope, s.candidatesPerRetriever) : undefined,
       ),
     ]);
-    const rankings: Ranking[] = [];
-    if (dense) rankings.push({ retriever: 'dense', chunkIds: dense.map((h) => h.id) });
-    rankings.push({ retriever: 'keyword', chunkIds: keywordIds });
-    const fused = reciprocalRankFusion(rankings);
+    return { settings, keywordIds, dense };
+  }
 
+  /** The fused chunks' rows (live documents in scope) and what ranking needs of each. */
+  private async candidates(
+    fused: readonly Fused[],
+    dense: VectorHit[] | undefined,
+    query: string,
+    scope: Scope,
+  ) {
     const denseScore = new Map(dense?.map((h) => [h.id, h.score]));
-    const fusedIds = fused.map((f) => f.chunkId);
+    const ids = fused.map((f) => f.chunkId);
     const [rows, vectors] = await Promise.all([
-      searchRepository.chunks(this.db, fusedIds, request.query, scope),
+      searchRepository.chunks(this.db, ids, query, scope),
       // MMR compares chunks by their embeddings when the dense side answered; keyword-only mode (no
       // embedding backend) compares their words instead.
-      dense ? this.chunkVectors(fusedIds) : Promise.resolve(new Map<string, Float32Array>()),
+      dense ? this.chunkVectors(ids) : Promise.resolve(new Map<string, Float32Array>()),
     ]);
     const candidates = new Map<string, Candidate>();
     for (const row of applyFilter(
@@ -84,12 +128,15 @@ export class SearchService {
         keywordScore: row.coverage,
       });
     }
-    const picked = selectHits(fused, candidates, {
-      finalCount: request.limit ?? settings.finalCount,
-      threshold: settings.threshold,
-      mmrLambda: settings.mmrLambda,
-      maxChunksPerDocument: settings.maxChunksPerDocument,
-    });
+    return { rows, candidates };
+  }
+
+  /** The picked chunks as hits: marked excerpt and parent section (read for these few only). */
+  private async hits(
+    picked: readonly Selected[],
+    rows: readonly ChunkRow[],
+    query: string,
+  ): Promise<SearchHit[]> {
     const byId = new Map(rows.map((r) => [r.id, r]));
     const sections = await searchRepository.sections(
       this.db,
@@ -103,7 +150,7 @@ export class SearchService {
     const sectionText = new Map(
       sections.map((s) => [`${s.document_id}:${String(s.section_index)}`, s.content]),
     );
-    const hits: SearchHit[] = picked.flatMap((p) => {
+    return picked.flatMap((p) => {
       const row = byId.get(p.candidate.chunkId);
       if (!row) return [];
       const parent =
@@ -121,29 +168,21 @@ export class SearchService {
           pageEnd: row.page_end,
           headingPath: row.heading_path,
           text: row.content,
-          excerpt: markedExcerpt(row.content, request.query),
+          excerpt: markedExcerpt(row.content, query),
           parentText: parent === undefined ? null : parent.slice(0, PARENT_CHARS),
           score: Math.round(p.score * 1000) / 1000,
           retrievers: p.retrievers,
         },
       ];
     });
-    const best = hits[0]?.score ?? 0;
-    return {
-      mode: dense === undefined && use.has('dense') ? 'keyword_only' : 'hybrid',
-      hits,
-      marginal: hits.length > 0 && best < settings.cautionBelow,
-      answerWithoutSources: settings.answerWithoutSources,
-      tookMs: Math.round((performance.now() - started) * 10) / 10,
-    };
   }
 
   /** Dense candidates, or undefined when the vector store cannot answer (no index yet, other dimension). */
   private async denseRanking(
     vector: readonly number[],
-    scope: { spaceIds?: readonly string[]; documentIds?: readonly string[] },
+    scope: Scope,
     limit: number,
-  ) {
+  ): Promise<VectorHit[] | undefined> {
     try {
       return await this.vectors.search(vector, { limit, filter: scope });
     } catch (error) {
