@@ -6,7 +6,8 @@
  *
  *   pnpm --filter @arasul/llm-queue exec tsx --tsconfig ../../tsconfig.test.json ../../bench/rag-search.bench.ts
  *
- * Knobs (env): BENCH_SIZES (10000,100000), BENCH_QUERIES (60 timed, after 10 warm-up), BENCH_DIM (1024).
+ * Knobs (env): BENCH_SIZES (10000,100000), BENCH_QUERIES (60 timed, after 10 warm-up), BENCH_DIM (1024),
+ * BENCH_DATABASE (seed into and keep that database; see `openDatabase`).
  * Chunks are ~180 words drawn Zipf-like from a 6,000-word vocabulary, 100 chunks per document. Needs
  * PostgreSQL (as for the tests); the scratch database is dropped at the end.
  */
