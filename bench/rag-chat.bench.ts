@@ -58,8 +58,12 @@ async function main(): Promise<void> {
   });
   await new Promise<void>((resolve) => stub.listen(0, '127.0.0.1', resolve));
   const searchUrl = `http://127.0.0.1:${String((stub.address() as AddressInfo).port)}`;
-  // A huge queue so nothing is refused; the fake holds every generation so jobs stay queued.
-  const ctx = await createTestContext({ DOCUMENT_INDEXER_URL: searchUrl, LLM_MAX_QUEUE: '100000' });
+  // A huge queue and per-user cap so nothing is refused; the fake holds every generation so jobs stay queued.
+  const ctx = await createTestContext({
+    DOCUMENT_INDEXER_URL: searchUrl,
+    LLM_MAX_QUEUE: '100000',
+    LLM_MAX_QUEUED_PER_USER: '100000',
+  });
   ctx.fake.pause();
   try {
     const user = await ctx.user('operator', 'bench');

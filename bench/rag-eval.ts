@@ -77,6 +77,7 @@ async function main(): Promise<void> {
       vectors,
       embedder,
       documents.map((d) => ({ name: d.name, pages: d.pages })),
+      { stableIds: true },
     );
     const idOf = new Map(documents.map((d, i) => [d.key, seeded[i]?.id ?? '']));
     const settings = new RagSettingsService(db, logger);
@@ -108,6 +109,7 @@ async function main(): Promise<void> {
         );
         if (rank >= 0 && rank < 5) found5 += 1;
         if (rank >= 0) reciprocal += 1 / (rank + 1);
+        if (process.env.EVAL_VERBOSE) process.stdout.write(`${label} ${String(rank)} ${question.q}\n`);
       }
       lines.push(
         `${label.padEnd(13)} recall@5 ${(found5 / questions.length).toFixed(3)}   MRR ${(reciprocal / questions.length).toFixed(3)}`,

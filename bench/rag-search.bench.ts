@@ -6,13 +6,22 @@
  *
  *   pnpm --filter @arasul/llm-queue exec tsx --tsconfig ../../tsconfig.test.json ../../bench/rag-search.bench.ts
  *
- * Knobs (env): BENCH_SIZES (10000,100000), BENCH_QUERIES (60 timed, after 10 warm-up), BENCH_DIM (1024).
+ * Knobs (env): BENCH_SIZES (10000,100000), BENCH_QUERIES (60 timed, after 10 warm-up), BENCH_DIM (1024),
+ * BENCH_DATABASE (seed into and keep that database; see `openDatabase`).
  * Chunks are ~180 words drawn Zipf-like from a 6,000-word vocabulary, 100 chunks per document. Needs
  * PostgreSQL (as for the tests); the scratch database is dropped at the end.
  */
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import { createSilentLogger, createTestDatabase, prepareTemplates } from '@arasul/testkit';
+import { createDb, createPool } from '@arasul/db';
+import {
+  type TestDatabase,
+  createSilentLogger,
+  createTestDatabase,
+  prepareTemplates,
+  urlFor,
+} from '@arasul/testkit';
+import type { Database } from '@arasul/db';
 import type { QueryEmbedder } from '../services/document-indexer/src/search/query-embedder';
 import { RagSettingsService } from '../services/document-indexer/src/search/rag-settings.service';
 import { SearchService } from '../services/document-indexer/src/search/search.service';
@@ -96,9 +105,23 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
 
+/**
+ * `BENCH_DATABASE=<name>`: seed into (and keep) an existing database of that name, created beforehand as
+ * `CREATE DATABASE <name> TEMPLATE <test template>`; a second run only adds what is missing. For EXPLAIN
+ * sessions and A/B runs over the same data.
+ */
+async function openDatabase(): Promise<TestDatabase<Database>> {
+  const name = process.env.BENCH_DATABASE;
+  if (!name) return createTestDatabase();
+  const url = urlFor(name);
+  const pool = createPool({ connectionString: url, max: 5, application_name: 'arasul-bench' });
+  const db = createDb(pool);
+  return { name, url, pool, db, drop: () => db.destroy() };
+}
+
 async function main(): Promise<void> {
   await prepareTemplates();
-  const database = await createTestDatabase();
+  const database = await openDatabase();
   const db = database.db;
   try {
     const logger = createSilentLogger();
@@ -110,7 +133,11 @@ async function main(): Promise<void> {
       embedQuery: (query) => Promise.resolve(Array.from(queryVectors.get(query) ?? unitVector())),
     };
     const search = new SearchService(db, vectors, embedder, new RagSettingsService(db, logger), logger);
-    let chunks = 0;
+    const existing = await db
+      .selectFrom('document_chunks')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
+    let chunks = Number(existing.n);
     const out: string[] = [];
     for (const size of SIZES) {
       const seedStart = performance.now();

@@ -524,11 +524,11 @@ describe('dashboard (Chromium, native platform)', () => {
       expect(upload.status).toBe(201);
       const uploaded = (await upload.json()) as { documents: { id: string }[] };
       const documentId = uploaded.documents[0]?.id ?? '';
-      await waitUntil(
+      const spaceId = await waitUntil(
         async () => {
           const res = await fetch(`${base}/api/documents/${documentId}`, { headers: auth });
-          const doc = (await res.json()) as { status?: string };
-          return doc.status === 'indexed' || doc.status === 'partial' ? true : undefined;
+          const doc = (await res.json()) as { status?: string; spaceId?: string };
+          return doc.status === 'indexed' || doc.status === 'partial' ? doc.spaceId : undefined;
         },
         'the PDF to be indexed',
         120_000,
@@ -537,10 +537,31 @@ describe('dashboard (Chromium, native platform)', () => {
       await page.goto(`${base}/chat`);
       await page.getByRole('heading', { name: 'Neuer Chat' }).waitFor();
       await page.getByTestId('rag-switch').check();
+      // Answer from the uploaded PDF's space.
+      const picker = page.getByTestId('rag-space');
+      await picker.locator(`option[value="${spaceId}"]`).waitFor({ state: 'attached' });
+      await picker.selectOption(spaceId);
       ollama.script({ tokens: ['Die Kündigungsfrist ', 'beträgt drei Monate [1].'], tokenDelayMs: 20 });
       await send('Wie lang ist die Kündigungsfrist?');
       const citation = page.getByTestId('citation-1').first();
       await citation.waitFor({ timeout: 30_000 });
+
+      // Opened again later, the conversation shows the setting it remembers: switch on, the same space.
+      await waitUntil(() => (/\/chat\/[0-9a-f-]{36}$/.test(page.url()) ? true : undefined), 'the chat URL');
+      const conversationUrl = page.url();
+      await page.goto(`${base}/chat`);
+      await page.getByRole('heading', { name: 'Neuer Chat' }).waitFor();
+      expect(await page.getByTestId('rag-switch').isChecked()).toBe(false);
+      await page.goto(conversationUrl);
+      await page.getByTestId('citation-1').first().waitFor({ timeout: 30_000 });
+      await waitUntil(
+        async () => ((await page.getByTestId('rag-switch').isChecked()) ? true : undefined),
+        'the switch to show the remembered setting',
+      );
+      await waitUntil(
+        async () => ((await picker.inputValue()) === spaceId ? true : undefined),
+        'the picker to show the remembered space',
+      );
       const panel = page.getByTestId('sources-panel').first();
       expect(await text(panel)).toContain('Arbeitsvertrag-e2e.pdf');
       expect(await text(panel)).toContain('Seite 2');

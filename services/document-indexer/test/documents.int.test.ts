@@ -93,6 +93,17 @@ describe('upload and indexing', () => {
       .where(sql<boolean>`fts_german @@ plainto_tsquery('german', ${'Kündigungsfristen'})`)
       .execute();
     expect(hits.length).toBeGreaterThan(0);
+
+    // A search query is embedded at interactive priority (a person waits), tagged as RAG, not as ingest.
+    const ingestRequests = h.embed.requests.length;
+    const search = await request(h.app)
+      .post('/api/search')
+      .set(identityHeader('viewer'))
+      .send({ query: 'Kündigungsfrist' });
+    expect(search.status).toBe(200);
+    expect(h.embed.requests.slice(ingestRequests)).toEqual([
+      { model: 'bge-m3', inputs: 1, priority: 'interactive', source: 'rag' },
+    ]);
   });
 
   it('indexes a DOCX with its headings in the chunks', async () => {

@@ -5,6 +5,7 @@ import {
   reciprocalRankFusion,
   relevance,
   selectHits,
+  similarity,
 } from '../src/search/ranking';
 import { markedExcerpt, queryTerms } from '../src/search/excerpt';
 
@@ -127,6 +128,38 @@ describe('MMR', () => {
   it('λ = 0.5 prefers the different chunk over the near-duplicate', () => {
     const hits = selectHits(fused, pool(list), { ...ALL, mmrLambda: 0.5 });
     expect(hits.map((h) => h.candidate.chunkId)).toEqual(['a1', 'b1', 'a2']);
+  });
+
+  it('with vectors, the cosine decides, not the words: same words but different meaning is no duplicate', () => {
+    // d1 and d2 share every word, yet their embeddings are orthogonal; d3 has other words but the
+    // embedding of d1. Word overlap would demote d2; the vectors demote d3.
+    const same = 'Kündigungsfrist drei Monate zum Quartalsende';
+    const list2 = [
+      candidate('d1', DOC_A, { text: same, vector: [1, 0, 0, 0] }),
+      candidate('d2', DOC_B, { text: same, vector: [0, 1, 0, 0] }),
+      candidate('d3', DOC_C, { text: 'Urlaubsanspruch dreißig Arbeitstage', vector: [0.98, 0.2, 0, 0] }),
+    ];
+    const f = reciprocalRankFusion([{ retriever: 'dense', chunkIds: ['d1', 'd3', 'd2'] }]);
+    expect(selectHits(f, pool(list2), { ...ALL, mmrLambda: 0.5 }).map((h) => h.candidate.chunkId)).toEqual([
+      'd1',
+      'd2',
+      'd3',
+    ]);
+    const words = list2.map(({ vector: _vector, ...rest }) => rest);
+    expect(selectHits(f, pool(words), { ...ALL, mmrLambda: 0.5 }).map((h) => h.candidate.chunkId)).toEqual([
+      'd1',
+      'd3',
+      'd2',
+    ]);
+  });
+
+  it('similarity is the cosine of the vectors (any length, not only unit vectors)', () => {
+    const a = candidate('a', DOC_A, { vector: [3, 4], text: 'Miete Nebenkosten' });
+    const b = candidate('b', DOC_B, { vector: new Float32Array([4, 3]), text: 'Miete Nebenkosten' });
+    expect(similarity(a, b)).toBeCloseTo(24 / 25, 6);
+    expect(similarity(a, { ...b, vector: [0, 0] })).toBe(0);
+    // One side without a vector: word overlap (Jaccard) for that pair.
+    expect(similarity(a, { ...b, vector: undefined as never })).toBe(1);
   });
 
   it('without vectors compares the words of the chunks', () => {

@@ -59,18 +59,30 @@ export async function createSpace(db: Kysely<Database>, name: string): Promise<s
   return row.id;
 }
 
-/** Inserts the documents (status indexed, one chunk and one section per page) and, with an embedder, their vectors. */
+/** A UUID derived from a name: the same seed gives the same ids (and the same tie order) on every run. */
+function stableUuid(name: string): string {
+  const hex = createHash('sha1').update(name).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+/**
+ * Inserts the documents (status indexed, one chunk and one section per page) and, with an embedder, their
+ * vectors. `stableIds`: ids derived from the document names (unique names required), so rankings that tie
+ * break the same way on every run — the evaluation's numbers are reproducible.
+ */
 export async function seedDocuments(
   db: Kysely<Database>,
   vectors: VectorStore,
   embedder: Embedder | null,
   documents: readonly SeedDocument[],
+  options: { stableIds?: boolean } = {},
 ): Promise<{ id: string; chunkIds: string[] }[]> {
+  const newId = (key: string) => (options.stableIds ? stableUuid(key) : randomUUID());
   const fallbackSpace = await defaultSpaceId(db);
   const out: { id: string; chunkIds: string[] }[] = [];
   for (const doc of documents) {
     const spaceId = doc.spaceId ?? fallbackSpace;
-    const id = randomUUID();
+    const id = newId(doc.name);
     await db
       .insertInto('documents')
       .values({
@@ -87,7 +99,7 @@ export async function seedDocuments(
       })
       .execute();
     const chunks = doc.pages.map((content, index) => ({
-      id: randomUUID(),
+      id: newId(`${doc.name}#${String(index)}`),
       document_id: id,
       chunk_index: index,
       content,

@@ -62,6 +62,7 @@ describe('POST /api/search', () => {
   const embedder = new SwitchableEmbedder(new HashingEmbedder(64));
   let contract: { id: string }, travel: { id: string }, handbook: { id: string };
   let hrSpace: string;
+  let vectors: EmbeddedVectorStore;
 
   beforeAll(async () => {
     database = await createTestDatabase();
@@ -72,7 +73,7 @@ describe('POST /api/search', () => {
       .returning('id')
       .executeTakeFirstOrThrow();
     admin = headers({ role: 'admin', userId: user.id });
-    const vectors = new EmbeddedVectorStore(db);
+    vectors = new EmbeddedVectorStore(db);
     const logger = createSilentLogger();
     hrSpace = await createSpace(db, 'Personal');
     [contract, travel, handbook] = await seedDocuments(db, vectors, embedder, [
@@ -151,6 +152,26 @@ describe('POST /api/search', () => {
     const body = res.body as { mode: string; hits: Hit[] };
     expect(body.mode).toBe('keyword_only');
     expect(body.hits[0]).toMatchObject({ documentId: travel.id, pageStart: 2, retrievers: ['keyword'] });
+  });
+
+  it("diversifies by the chunks' embeddings in hybrid mode and by their words in keyword-only mode", async () => {
+    const lookups = jest.spyOn(vectors, 'vectorsOf');
+    try {
+      await search({ query: 'Kündigungsfrist Probezeit' }).expect(200);
+      expect(lookups).toHaveBeenCalledTimes(1);
+      const asked = lookups.mock.calls[0]?.[0] ?? [];
+      const found = await lookups.mock.results[0]?.value;
+      // Every fused candidate (both retrievers) was asked for, and each had a stored vector to compare.
+      expect(asked.length).toBeGreaterThan(1);
+      expect((found as Map<string, Float32Array>).size).toBe(asked.length);
+
+      embedder.down = true;
+      const keywordOnly = await search({ query: 'Kündigungsfrist Probezeit' }).expect(200);
+      expect((keywordOnly.body as { mode: string }).mode).toBe('keyword_only');
+      expect(lookups).toHaveBeenCalledTimes(1);
+    } finally {
+      lookups.mockRestore();
+    }
   });
 
   it('keeps to the requested spaces and documents', async () => {

@@ -67,6 +67,20 @@ export function vectorStoreContract(
       ).toEqual([]);
     });
 
+    it('hands back the stored unit vectors of given points (for MMR), leaving out unknown ids', async () => {
+      const a = point(docOne, spaceA, 0, [3, 4, 0, 0]);
+      const b = point(docOne, spaceA, 1, [0, 0, 0, 2]);
+      await store.replaceDocument(docOne, [a, b]);
+      const missing = randomUUID();
+      const vectors = await store.vectorsOf([a.id, missing, b.id]);
+      expect([...vectors.keys()].sort()).toEqual([a.id, b.id].sort());
+      expect(Array.from(vectors.get(a.id) ?? []).map((x) => Math.round(x * 1000) / 1000)).toEqual([
+        0.6, 0.8, 0, 0,
+      ]);
+      expect(Array.from(vectors.get(b.id) ?? [])).toEqual([0, 0, 0, 1]);
+      expect((await store.vectorsOf([])).size).toBe(0);
+    });
+
     it('refuses vectors and queries of the wrong dimension and changes nothing', async () => {
       await expect(
         store.replaceDocument(docOne, [point(docOne, spaceA, 0, [1, 0, 0])]),

@@ -182,6 +182,36 @@ describe('chats with documents (RAG)', () => {
     expect(search.calls.at(-1)?.body).toEqual({ query: 'Und die Probezeit?' });
   });
 
+  it('shows the remembered setting on the conversation, and rag: null ends it (a plain answer)', async () => {
+    const space = '7a1e0000-0000-4000-8000-000000000001';
+    const first = await chatStream(ctx.instance, alice, {
+      message: 'Kündigungsfrist?',
+      rag: { spaceIds: [space] },
+    });
+    await first.waitForEnd();
+    const conversationId = String(first.events[0]?.conversationId);
+    const conversation = async () =>
+      (await request(ctx.instance.url).get(`/api/chats/${conversationId}`).set(alice.headers).expect(200))
+        .body as { rag: unknown };
+    expect((await conversation()).rag).toEqual({ spaceIds: [space] });
+    const listed = await request(ctx.instance.url).get('/api/chats').set(alice.headers).expect(200);
+    expect(
+      (listed.body as { items: { id: string; rag: unknown }[] }).items.find((c) => c.id === conversationId)
+        ?.rag,
+    ).toEqual({ spaceIds: [space] });
+
+    const calls = search.calls.length;
+    const plain = await chatStream(ctx.instance, alice, { message: 'Danke!', conversationId, rag: null });
+    await plain.waitForEnd();
+    expect(search.calls.length).toBe(calls);
+    expect(plain.types()).not.toContain('sources');
+    expect((await conversation()).rag).toBeNull();
+    // A follow-up without `rag` stays plain now.
+    const next = await chatStream(ctx.instance, alice, { message: 'Noch etwas?', conversationId });
+    await next.waitForEnd();
+    expect(search.calls.length).toBe(calls);
+  });
+
   it('answers honestly in German when nothing is found, without an LLM job', async () => {
     search.answer = () => ({ hits: [] });
     const generations = ctx.fake.generations().length;

@@ -4,7 +4,14 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import request from 'supertest';
-import { type TestContext, type TestUser, createTestContext, jobRow, waitFor } from './helpers';
+import {
+  INTERNAL_SECRET,
+  type TestContext,
+  type TestUser,
+  createTestContext,
+  jobRow,
+  waitFor,
+} from './helpers';
 
 async function admit(ctx: TestContext, user: TestUser, message: string, extra: Record<string, unknown> = {}) {
   const res = await request(ctx.instance.url)
@@ -107,5 +114,38 @@ describe('scheduling order', () => {
     const late = await admit(ctx, user, 'interactive late');
     await drain(ctx, [hold2, aged, late]);
     expect(servedOrder(ctx, from2)).toEqual(['hold', 'batch aged', 'interactive late']);
+  });
+
+  it('serves a search query embedding (interactive) before queued ingest embeddings (batch)', async () => {
+    const hold = await holdFirstJob(ctx, user);
+    const embed = (input: string, source: string, priority: string) =>
+      request(ctx.instance.url)
+        .post('/internal/llm/embed')
+        .set('authorization', `Bearer ${INTERNAL_SECRET}`)
+        .send({ source, model: 'nomic-embed-text:latest', input: [input], priority })
+        .then((res) => res.status);
+    const queuedEmbeds = async () =>
+      (
+        await ctx.db
+          .selectFrom('llm_jobs')
+          .select('id')
+          .where('kind', '=', 'embed')
+          .where('status', '=', 'pending')
+          .execute()
+      ).length;
+    const answers: Promise<number>[] = [];
+    for (const [i, input] of ['ingest 1', 'ingest 2', 'ingest 3'].entries()) {
+      answers.push(embed(input, 'indexer', 'batch'));
+      await waitFor(async () => (await queuedEmbeds()) === i + 1, `batch embedding ${String(i + 1)} queued`);
+    }
+    answers.push(embed('search query', 'rag', 'interactive'));
+    await waitFor(async () => (await queuedEmbeds()) === 4, 'search embedding queued');
+
+    await drain(ctx, [hold]);
+    expect(await Promise.all(answers)).toEqual([200, 200, 200, 200]);
+    const served = ctx.fake.requests
+      .filter((r) => r.path === '/api/embed')
+      .map((r) => (r.body as { input: string[] }).input[0] ?? '');
+    expect(served).toEqual(['search query', 'ingest 1', 'ingest 2', 'ingest 3']);
   });
 });

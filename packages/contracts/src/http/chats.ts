@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ragSourceSchema } from '../search';
+import { chatRagOptionSchema, ragSourceSchema } from '../search';
 import { isoDateTimeSchema, itemsOf } from './common';
 
 /** A conversation (`GET /api/chats`, `/search`, `PATCH /api/chats/:id`). */
@@ -7,6 +7,11 @@ export const conversationSchema = z.object({
   id: z.string(),
   title: z.string().nullable(),
   messageCount: z.number().int().nonnegative(),
+  /**
+   * The chat-level RAG setting the conversation remembers (`{}` = every space), null for a plain chat. A
+   * chat request without `rag` keeps using it; `rag: null` ends it.
+   */
+  rag: chatRagOptionSchema.nullable(),
   createdAt: isoDateTimeSchema,
   updatedAt: isoDateTimeSchema,
 });

@@ -71,8 +71,11 @@ export const startChatRequestSchema = z.object({
   conversationId: z.uuid().optional(),
   message: z.string().trim().min(1).max(100_000),
   model: z.string().trim().min(1).max(100).optional(),
-  /** Answer from the documents (RAG). */
-  rag: chatRagOptionSchema.optional(),
+  /**
+   * Answer from the documents (RAG); the conversation remembers it. Absent: the conversation's remembered
+   * setting applies; null: a plain answer, and the conversation forgets the setting.
+   */
+  rag: chatRagOptionSchema.nullable().optional(),
 });
 export type StartChatRequest = z.input<typeof startChatRequestSchema>;
 

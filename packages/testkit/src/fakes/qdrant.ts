@@ -191,6 +191,27 @@ export class FakeQdrant {
       }
       case 'POST /points/query':
         return this.query(this.collection(name), body);
+      case 'POST /points': {
+        // Retrieve by ids; `with_vector` is true or a list of vector names.
+        const c = this.collection(name);
+        const ids = (body.ids as (string | number)[] | undefined)?.map(String) ?? [];
+        const names = Array.isArray(body.with_vector)
+          ? (body.with_vector as string[])
+          : body.with_vector === true
+            ? Object.keys(c.vectors)
+            : [];
+        return ids.flatMap((id) => {
+          const p = c.points.get(id);
+          if (!p) return [];
+          return [
+            {
+              id: p.id,
+              payload: body.with_payload === true ? p.payload : null,
+              vector: names.length > 0 ? Object.fromEntries(names.map((n) => [n, p.vectors[n] ?? []])) : null,
+            },
+          ];
+        });
+      }
       case 'POST /points/scroll': {
         const c = this.collection(name);
         const sorted = [...c.points.values()]

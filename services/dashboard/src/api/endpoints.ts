@@ -99,6 +99,8 @@ export function endpoints(client: ApiClient) {
       client
         .request('/api/chats/search', conversationHitListSchema, { query: { q, limit: 50 }, signal })
         .then((r) => r.items),
+    conversation: (id: string, signal?: Signal) =>
+      client.request(`/api/chats/${id}`, conversationSchema, { signal }),
     renameConversation: (id: string, title: string | null) =>
       client.request(`/api/chats/${id}`, conversationSchema, { method: 'PATCH', body: { title } }),
     deleteConversation: (id: string) => client.call(`/api/chats/${id}`, { method: 'DELETE' }),

@@ -9,10 +9,16 @@ export class EmbeddingUnavailableError extends Error {
   }
 }
 
+/**
+ * `interactive`: a person is waiting (a search or RAG query); `batch`: background work (ingest). llm-queue
+ * serves interactive jobs before batch ones, so a query is not stuck behind a document's embeddings.
+ */
+export type EmbedPriority = 'interactive' | 'batch';
+
 export interface Embedder {
   readonly model: string;
-  /** One vector per input, in order. */
-  embed(inputs: readonly string[], signal?: AbortSignal): Promise<number[][]>;
+  /** One vector per input, in order; batch priority unless told otherwise. */
+  embed(inputs: readonly string[], signal?: AbortSignal, priority?: EmbedPriority): Promise<number[][]>;
 }
 
 const embedResponse = z.object({
@@ -21,8 +27,9 @@ const embedResponse = z.object({
 });
 
 /**
- * Embeddings through llm-queue's internal endpoint (`POST /internal/llm/embed`, batch priority), so indexing
- * waits behind interactive chat on the shared GPU and there is no second path to the model.
+ * Embeddings through llm-queue's internal endpoint (`POST /internal/llm/embed`): ingest at batch priority, so
+ * indexing waits behind interactive chat on the shared GPU; search queries at interactive priority (tagged
+ * `rag`), so they go before queued ingest. There is no second path to the model.
  */
 export class LlmQueueEmbedder implements Embedder {
   constructor(
@@ -33,7 +40,11 @@ export class LlmQueueEmbedder implements Embedder {
     return this.options.model;
   }
 
-  async embed(inputs: readonly string[], signal?: AbortSignal): Promise<number[][]> {
+  async embed(
+    inputs: readonly string[],
+    signal?: AbortSignal,
+    priority: EmbedPriority = 'batch',
+  ): Promise<number[][]> {
     if (inputs.length === 0) return [];
     const timeout = AbortSignal.timeout(this.options.timeoutMs);
     let response: Response;
@@ -45,10 +56,10 @@ export class LlmQueueEmbedder implements Embedder {
           authorization: `Bearer ${this.options.internalSecret}`,
         },
         body: JSON.stringify({
-          source: 'indexer',
+          source: priority === 'interactive' ? 'rag' : 'indexer',
           model: this.options.model,
           input: inputs,
-          priority: 'batch',
+          priority,
         }),
         signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
       });

@@ -14,7 +14,12 @@ export function queryEmbedder(embedder: Embedder, timeoutMs: number): QueryEmbed
     async embedQuery(query, signal) {
       const timeout = AbortSignal.timeout(timeoutMs);
       try {
-        const [vector] = await embedder.embed([query], signal ? AbortSignal.any([signal, timeout]) : timeout);
+        // A person is waiting for this one: interactive, ahead of queued ingest batches.
+        const [vector] = await embedder.embed(
+          [query],
+          signal ? AbortSignal.any([signal, timeout]) : timeout,
+          'interactive',
+        );
         return vector && vector.length > 0 ? vector : undefined;
       } catch {
         signal?.throwIfAborted();

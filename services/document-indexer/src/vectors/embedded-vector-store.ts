@@ -121,6 +121,10 @@ export class EmbeddedVectorStore implements VectorStore {
     );
   }
 
+  async vectorsOf(ids: readonly string[]): Promise<Map<string, Float32Array>> {
+    return (await this.segments())?.vectorsOf(ids) ?? new Map<string, Float32Array>();
+  }
+
   async documentIds(): Promise<string[]> {
     return (await this.segments())?.documentIds() ?? [];
   }

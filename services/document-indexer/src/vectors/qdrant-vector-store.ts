@@ -140,6 +140,22 @@ export class QdrantVectorStore implements VectorStore {
     });
   }
 
+  async vectorsOf(ids: readonly string[]): Promise<Map<string, Float32Array>> {
+    const out = new Map<string, Float32Array>();
+    if (ids.length === 0 || (await this.currentDimension()) === null) return out;
+    const points = await this.client.retrieve(this.collection, {
+      ids: [...ids],
+      with_payload: false,
+      with_vector: [VECTOR_NAME],
+    });
+    for (const point of points) {
+      const named = point.vector as Record<string, unknown> | null | undefined;
+      const vector = named?.[VECTOR_NAME];
+      if (Array.isArray(vector)) out.set(String(point.id), Float32Array.from(vector as number[]));
+    }
+    return out;
+  }
+
   async documentIds(): Promise<string[]> {
     if ((await this.currentDimension()) === null) return [];
     const ids = new Set<string>();

@@ -170,6 +170,21 @@ export class VectorSegments {
     return [...this.spaceOfDocument.keys()];
   }
 
+  /** Copies of the vectors of these point ids (absent ids are left out). */
+  vectorsOf(ids: readonly string[]): Map<string, Float32Array> {
+    const out = new Map<string, Float32Array>();
+    for (const id of ids) {
+      for (const segment of this.segments.values()) {
+        const vector = segment.vectorOf(id);
+        if (vector) {
+          out.set(id, vector);
+          break;
+        }
+      }
+    }
+    return out;
+  }
+
   search(
     query: Float32Array,
     limit: number,

@@ -70,6 +70,12 @@ export interface VectorStore {
   /** Nearest points by cosine similarity, best first. The query must have the index dimension. */
   search(vector: Float32Array | readonly number[], options: VectorSearchOptions): Promise<VectorHit[]>;
 
+  /**
+   * The stored (unit-length) vectors of the given point ids; ids without a point are absent from the map.
+   * Search uses them for MMR: chunk-to-chunk similarity as the cosine of the embeddings.
+   */
+  vectorsOf(ids: readonly string[]): Promise<Map<string, Float32Array>>;
+
   /** Distinct document ids that have points (the sweeper removes those of documents that are gone). */
   documentIds(): Promise<string[]>;
   close(): Promise<void>;

@@ -11,6 +11,7 @@ const conversationColumns = [
   'chat_conversations.deleted_at',
   'chat_conversations.message_count',
   'chat_conversations.user_id',
+  'chat_conversations.rag',
 ] as const;
 
 const messageColumns = [

@@ -1,16 +1,31 @@
 import type { Kysely } from 'kysely';
-import { type ConversationDto, type MessageDto, type RagSource, ragSourceSchema } from '@arasul/contracts';
+import {
+  type ChatRagOption,
+  type ConversationDto,
+  type MessageDto,
+  type RagSource,
+  chatRagOptionSchema,
+  ragSourceSchema,
+} from '@arasul/contracts';
 import type { Database } from '@arasul/db';
 import { ConversationNotFoundError } from './chats.errors';
 import { type ConversationRow, type MessageRow, chatsRepository } from './chats.repository';
 
 export type { ConversationDto, MessageDto };
 
+/** `chat_conversations.rag` (jsonb): the remembered setting; one that no longer parses means every space. */
+function ragSettingOf(stored: unknown): ChatRagOption | null {
+  if (stored === null || stored === undefined) return null;
+  const parsed = chatRagOptionSchema.safeParse(stored);
+  return parsed.success ? parsed.data : {};
+}
+
 export function toConversationDto(row: ConversationRow): ConversationDto {
   return {
     id: row.id,
     title: row.title,
     messageCount: row.message_count,
+    rag: ragSettingOf(row.rag),
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };

@@ -19,8 +19,11 @@ const chatBody = z
     options: llmOptionsSchema.optional(),
     think: z.boolean().optional(),
     stream: z.boolean().default(true),
-    /** Answer from the documents (of these spaces); the conversation keeps the setting. */
-    rag: chatRagOptionSchema.optional(),
+    /**
+     * Answer from the documents (of these spaces); the conversation keeps the setting. Absent: the
+     * conversation's remembered setting applies; null: a plain answer, and the conversation forgets it.
+     */
+    rag: chatRagOptionSchema.nullable().optional(),
   })
   .strict();
 

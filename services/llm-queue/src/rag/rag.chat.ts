@@ -22,7 +22,7 @@ export async function prepareRagTurn(
     identity: Identity;
     message: string;
     conversationId: string | undefined;
-    rag: ChatRagOption | undefined;
+    rag: ChatRagOption | null | undefined;
     stream: boolean;
     heartbeatMs: number;
   },

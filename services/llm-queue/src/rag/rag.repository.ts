@@ -16,6 +16,17 @@ export const ragRepository = {
       .executeTakeFirst();
   },
 
+  /** The conversation stops answering from the documents (only the owner's, live conversation). */
+  async forgetSetting(db: Db, userId: number, conversationId: string): Promise<void> {
+    await db
+      .updateTable('chat_conversations')
+      .set({ rag: null })
+      .where('id', '=', conversationId)
+      .where('user_id', '=', userId)
+      .where('deleted_at', 'is', null)
+      .execute();
+  },
+
   /**
    * A complete turn without a job: the conversation (new or the user's own), the question and the fixed
    * answer with an empty source list, in one statement. Undefined when `conversationId` is not the user's.

@@ -53,9 +53,14 @@ export class RagService {
    */
   async settingFor(
     userId: number,
-    requested: ChatRagOption | undefined,
+    requested: ChatRagOption | null | undefined,
     conversationId: string | undefined,
   ): Promise<ChatRagOption | undefined> {
+    if (requested === null) {
+      // "Dokumente verwenden" switched off: a plain answer, and the conversation stops using documents.
+      if (conversationId !== undefined) await ragRepository.forgetSetting(this.db, userId, conversationId);
+      return undefined;
+    }
     if (requested !== undefined) return requested;
     if (conversationId === undefined) return undefined;
     const row = await ragRepository.conversationSetting(this.db, userId, conversationId);

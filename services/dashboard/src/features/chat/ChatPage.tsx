@@ -1,6 +1,6 @@
-import { useCallback, useLayoutEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { useNavigate, useParams } from 'react-router';
-import type { MessageDto, RagSource, SpaceDto } from '@arasul/contracts';
+import type { ConversationDto, MessageDto, RagSource, SpaceDto } from '@arasul/contracts';
 import { useApp } from '../../app/context';
 import { useI18n } from '../../i18n/i18n';
 import { EmptyState, ErrorNotice, Notice, Spinner } from '../../ui/components';
@@ -10,6 +10,7 @@ import { Composer } from './Composer';
 import { ConversationList } from './ConversationList';
 import { LiveMessage, StoredMessage, UserMessage } from './MessageView';
 import { RagOptions } from './RagOptions';
+import { ragChoiceOf, ragRequestOf } from './rag-setting';
 import { useSourceOpener } from './Sources';
 import { useLiveAnswer } from './use-live-answer';
 
@@ -39,6 +40,26 @@ export default function ChatPage() {
   // "Dokumente verwenden": answer from the documents (all spaces, or one).
   const [useDocuments, setUseDocuments] = useState(false);
   const [ragSpace, setRagSpace] = useState('');
+  // An opened conversation shows the setting it remembers (a new chat keeps what the switch says).
+  const conversation = useLoad(
+    useCallback(
+      (signal: AbortSignal) =>
+        conversationId
+          ? api.conversation(conversationId, signal)
+          : Promise.resolve<ConversationDto | null>(null),
+      [api, conversationId],
+    ),
+  );
+  // Once per opened conversation: a reload of it (the tab became visible again) keeps what the user set.
+  const ragShownFor = useRef<string | undefined>(undefined);
+  useEffect(() => {
+    if (conversation.data === null) ragShownFor.current = undefined; // a new chat: show it again later
+    if (!conversation.data || ragShownFor.current === conversation.data.id) return;
+    ragShownFor.current = conversation.data.id;
+    const choice = ragChoiceOf(conversation.data);
+    setUseDocuments(choice.enabled);
+    setRagSpace(choice.space);
+  }, [conversation.data]);
   const spaces = useLoad(
     useCallback(
       (signal: AbortSignal) => (useDocuments ? api.ragSpaces(signal) : Promise.resolve<SpaceDto[]>([])),
@@ -157,7 +178,10 @@ export default function ChatPage() {
             void answer.start(
               message,
               model,
-              useDocuments ? (ragSpace ? { spaceIds: [ragSpace] } : {}) : undefined,
+              ragRequestOf(
+                { enabled: useDocuments, space: ragSpace },
+                (conversation.data?.rag ?? null) !== null,
+              ),
             )
           }
           onStop={() => void answer.stop()}

@@ -186,7 +186,8 @@ export async function streamAnswer(
         conversationId?: string;
         message: string;
         model?: string;
-        rag?: { spaceIds?: string[] };
+        /** null: a plain answer that ends the conversation's remembered setting. */
+        rag?: { spaceIds?: string[] } | null;
       }
     | { kind: 'follow'; jobId: string },
   onEvent: (event: JobEvent) => void,
@@ -199,7 +200,7 @@ export async function streamAnswer(
             message: request.message,
             ...(request.conversationId ? { conversationId: request.conversationId } : {}),
             ...(request.model ? { model: request.model } : {}),
-            ...(request.rag ? { rag: request.rag } : {}),
+            ...(request.rag === undefined ? {} : { rag: request.rag }),
           },
           signal,
         )

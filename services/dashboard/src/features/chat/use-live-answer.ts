@@ -18,7 +18,13 @@ const MAX_RECONNECTS = 5;
 export const UNFINISHED = new Set(['queued', 'streaming']);
 
 type StreamRequest =
-  | { kind: 'start'; conversationId?: string; message: string; model?: string; rag?: ChatRagOption }
+  | {
+      kind: 'start';
+      conversationId?: string;
+      message: string;
+      model?: string;
+      rag?: ChatRagOption | null;
+    }
   | { kind: 'follow'; jobId: string };
 
 export interface LiveAnswerOptions {
@@ -172,8 +178,11 @@ export function useLiveAnswer(options: LiveAnswerOptions) {
 
   const busy = live !== null && !isFinished(live);
 
-  /** `rag`: answer from the documents (of these spaces, or all the user may read). */
-  const start = async (message: string, model: string, rag?: ChatRagOption) => {
+  /**
+   * `rag`: answer from the documents (of these spaces, or all the user may read); `null`: a plain answer
+   * that also ends the conversation's remembered setting; absent: the conversation's setting applies.
+   */
+  const start = async (message: string, model: string, rag?: ChatRagOption | null) => {
     setError(undefined);
     await run(
       {
@@ -181,7 +190,7 @@ export function useLiveAnswer(options: LiveAnswerOptions) {
         message,
         ...(conversationId ? { conversationId } : {}),
         ...(model ? { model } : {}),
-        ...(rag ? { rag } : {}),
+        ...(rag === undefined ? {} : { rag }),
       },
       newAnswer(message, conversationId ?? null, model || null),
     );
