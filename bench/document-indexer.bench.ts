@@ -25,8 +25,9 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { deflateSync } from 'node:zlib';
 import PDFDocument from 'pdfkit';
-import { type Identity, signAccessToken } from '@arasul/service-kit';
+import { signAccessToken } from '@arasul/service-kit';
 import { prepareTemplates } from '@arasul/testkit';
+import type { Actor } from '../services/document-indexer/src/audit/auditor';
 import { documentsRepository } from '../services/document-indexer/src/documents/documents.repository';
 import {
   INTERNAL_SECRET,
@@ -156,11 +157,12 @@ async function ingestRss(h: IndexerHarness, pdf: Buffer): Promise<string> {
     const pid = child.pid ?? 0;
     await sleep(2000);
     const baseline = rssKb(pid).own;
-    let peak = baseline;
+    const peaks = { upload: baseline, ingest: baseline };
+    let phase: keyof typeof peaks = 'upload';
     let peakChildren = 0;
     const sampler = setInterval(() => {
       const now = rssKb(pid);
-      peak = Math.max(peak, now.own);
+      peaks[phase] = Math.max(peaks[phase], now.own);
       peakChildren = Math.max(peakChildren, now.children);
     }, 50);
     const upload = await curlUpload(
@@ -169,8 +171,10 @@ async function ingestRss(h: IndexerHarness, pdf: Buffer): Promise<string> {
       identityHeader('operator'),
       'application/pdf',
     );
+    phase = 'ingest';
     const done = await settle(h, upload.id);
     clearInterval(sampler);
+    const peak = Math.max(peaks.upload, peaks.ingest);
     const mb = (kb: number): string => (kb / 1024).toFixed(0);
     return (
       `${mb(peak)} MB (${mb(peak - baseline)} MB above the ${mb(baseline)} MB idle, tsx loader included; ` +
@@ -258,8 +262,8 @@ async function startGateway(
   }
 }
 
-function benchIdentity(userId: number): Identity {
-  return { userId, username: 'admin', role: 'admin', authType: 'jwt', scopes: [] };
+function benchActor(userId: number): Actor {
+  return { userId, authType: 'jwt', ip: null };
 }
 
 const GATEWAY_JWT_SECRET = 'bench-jwt-secret-0123456789abcdef0123456789';
@@ -309,7 +313,7 @@ async function uploadThroughput(
           gatewayCpu: (cpuMs(gatewayPid) - gateway0) / UPLOAD_MB,
         });
         rmSync(file);
-        await h.services.documents.delete(result.id, benchIdentity(admin.id));
+        await h.services.documents.delete(result.id, benchActor(admin.id));
       }
     }
   } finally {

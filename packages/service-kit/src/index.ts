@@ -14,3 +14,4 @@ export * from './connections';
 export * from './security';
 export * from './events';
 export * from './periodic-task';
+export * from './audit';
