@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Database, createDb, createPool } from '@arasul/db';
 import { HealthRegistry, duplicateForSubscribe, listen, type RunningServer } from '@arasul/service-kit';
@@ -13,6 +16,14 @@ import {
   createServices as createAuthServices,
 } from '../../services/auth/src/app';
 import { parseAuthConfig } from '../../services/auth/src/config';
+import {
+  createApp as createIndexerApp,
+  createServices as createIndexerServices,
+} from '../../services/document-indexer/src/app';
+import { LlmQueueEmbedder } from '../../services/document-indexer/src/clients/embedding.client';
+import { parseIndexerConfig } from '../../services/document-indexer/src/config';
+import { openObjectStore } from '../../services/document-indexer/src/storage/object-store';
+import { EmbeddedVectorStore } from '../../services/document-indexer/src/vectors/embedded-vector-store';
 import {
   createApp as createLlmApp,
   createServices as createLlmServices,
@@ -36,8 +47,9 @@ export { INTERNAL_SECRET, JWT_SECRET };
 type ServiceApp = ReturnType<typeof createAuthApp>;
 
 /**
- * The platform as the fuzz suite attacks it: the real gateway in front of the real auth, llm-queue and
- * metrics-collector, all on ONE migrated database (as in production), with Redis and RabbitMQ real and
+ * The platform as the fuzz suite attacks it: the real gateway in front of the real auth, llm-queue,
+ * metrics-collector and document-indexer (HTTP side: uploads into its embedded S3 server; the ingest
+ * workers are not started), all on ONE migrated database (as in production), with Redis and RabbitMQ real and
  * Ollama the testkit's wire-level fake. Each service listens on its own loopback port; the gateway does too.
  */
 export interface FuzzPlatform {
@@ -45,7 +57,12 @@ export interface FuzzPlatform {
   gatewayUrl: string;
   gatewayPort: number;
   /** The apps behind the gateway, for route enumeration. */
-  apps: { auth: ServiceApp; 'llm-queue': ServiceApp; 'metrics-collector': ServiceApp };
+  apps: {
+    auth: ServiceApp;
+    'llm-queue': ServiceApp;
+    'metrics-collector': ServiceApp;
+    'document-indexer': ServiceApp;
+  };
   db: Kysely<Database>;
   close(): Promise<void>;
 }
@@ -143,12 +160,53 @@ export async function startFuzzPlatform(): Promise<FuzzPlatform> {
   servers.push(metrics);
 
   const url = (server: RunningServer) => `http://127.0.0.1:${String(server.port)}`;
+  const indexerVar = await mkdtemp(join(tmpdir(), 'arasul-fuzz-indexer-'));
+  const indexerConfig = parseIndexerConfig({
+    NODE_ENV: 'test',
+    INTERNAL_SECRET,
+    ARASUL_VAR: indexerVar,
+    EMBEDDED_S3_PORT: '0',
+    LLM_QUEUE_URL: url(llmServer),
+    TRUST_PROXY: 'loopback',
+  });
+  const objects = await openObjectStore({
+    endpoint: undefined,
+    port: 9000,
+    useSSL: false,
+    accessKey: indexerConfig.MINIO_ACCESS_KEY,
+    secretKey: indexerConfig.MINIO_SECRET_KEY,
+    region: indexerConfig.MINIO_REGION,
+    bucket: indexerConfig.DOCUMENTS_BUCKET,
+    embeddedDirectory: join(indexerVar, 'objects'),
+    embeddedPort: 0,
+  });
+  const indexerDeps = {
+    config: indexerConfig,
+    logger,
+    health: new HealthRegistry('document-indexer'),
+    db: database.db,
+    bus,
+    objects,
+    vectors: new EmbeddedVectorStore(database.db),
+    embedder: new LlmQueueEmbedder({
+      baseUrl: indexerConfig.LLM_QUEUE_URL,
+      internalSecret: INTERNAL_SECRET,
+      model: indexerConfig.EMBEDDING_MODEL,
+      timeoutMs: 5_000,
+    }),
+    ocrAvailable: false,
+  };
+  const indexerApp = createIndexerApp(indexerDeps, createIndexerServices(indexerDeps));
+  const indexer = await listen(indexerApp, 0);
+  servers.push(indexer);
+
   const gateway = await buildGateway({
     db: database,
     env: {
       AUTH_URL: url(auth),
       LLM_QUEUE_URL: url(llmServer),
       METRICS_URL: url(metrics),
+      DOCUMENT_INDEXER_URL: url(indexer),
       // One attacker on loopback sends thousands of requests: per-user budgets must not be what answers.
       RATE_LIMIT_USER_PER_MINUTE: '1000000',
       AUDIT_FLUSH_INTERVAL_MS: '200',
@@ -163,7 +221,12 @@ export async function startFuzzPlatform(): Promise<FuzzPlatform> {
     gateway,
     gatewayUrl: url(gatewayServer),
     gatewayPort: gatewayServer.port,
-    apps: { auth: authApp, 'llm-queue': llmApp, 'metrics-collector': metricsApp },
+    apps: {
+      auth: authApp,
+      'llm-queue': llmApp,
+      'metrics-collector': metricsApp,
+      'document-indexer': indexerApp,
+    },
     db: database.db,
     close: async () => {
       for (const server of servers.reverse()) {
@@ -177,6 +240,8 @@ export async function startFuzzPlatform(): Promise<FuzzPlatform> {
       await llmDb.destroy();
       await collector.stop();
       subscriber.disconnect();
+      await objects.close();
+      await rm(indexerVar, { recursive: true, force: true });
       await fake.close();
       await infra.close();
     },

@@ -13,7 +13,7 @@ import type { FuzzPlatform } from './fuzz-platform';
 import { listRoutes, type RouteSpec } from './route-inventory';
 
 /** The services whose code is in this repository (the others' prefixes are probed without an identity). */
-const BUILT: readonly UpstreamName[] = ['auth', 'llm-queue', 'metrics-collector'];
+const BUILT: readonly UpstreamName[] = ['auth', 'llm-queue', 'metrics-collector', 'document-indexer'];
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 const STREAM_READ_MS = 300;
 const CHUNK = 500;

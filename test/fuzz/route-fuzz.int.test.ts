@@ -11,8 +11,8 @@ import {
 } from './fuzz-runner';
 
 /**
- * Route-wide fuzzing through the real gateway (issue 9): every route of auth, llm-queue and
- * metrics-collector plus every other prefix of the gateway's route table, with hostile paths, methods,
+ * Route-wide fuzzing through the real gateway (issue 9): every route of auth, llm-queue,
+ * metrics-collector and document-indexer plus every other prefix of the gateway's route table, with hostile paths, methods,
  * bodies, content types and headers, for anonymous callers, each role and an API key of each scope.
  * Fixed seed, so a failure reproduces; FUZZ_SEED / FUZZ_RUNS change it (bench/fuzz.bench.ts runs long).
  */
@@ -69,6 +69,8 @@ describe('route-wide fuzzing through the gateway', () => {
         'admin',
         'key:llm:chat',
         'key:metrics:read',
+        'key:documents:read',
+        'key:documents:write',
       ]),
     );
   });
