@@ -12,7 +12,10 @@ export interface EmbeddedS3 {
 
 /**
  * Plain CommonJS, so it runs the same under node, tsx and jest (none of which has to compile a worker file).
- * Two changes to s3rver 3.7:
+ * Three changes to s3rver 3.7:
+ * - Storing a part: its own version reported the part stored when the bytes had passed its MD5 but not yet
+ *   reached the file, and never compared them with the Content-MD5 the client sent. Here the part is stored
+ *   only once the file is written, and a part whose MD5 differs is refused (the upload fails, nothing joins).
  * - It lacks ListMultipartUploads, which the minio client asks before a streamed multipart upload ("resume an
  *   unfinished one?"); keys are fresh uuids, so "none" is the true answer.
  * - Completing a multipart upload re-read every part through a stream, hashed it all again and wrote it
@@ -24,11 +27,39 @@ const { parentPort, workerData } = require('node:worker_threads');
 const { createServer } = require('node:http');
 const { createHash } = require('node:crypto');
 const fs = require('node:fs/promises');
+const { createWriteStream } = require('node:fs');
 const path = require('node:path');
+const { pipeline } = require('node:stream/promises');
 const S3rver = require(workerData.s3rverPath);
 const s3rver = new S3rver({ directory: workerData.directory, silent: true });
 const store = s3rver.store;
 const copyBuffer = Buffer.allocUnsafe(1024 * 1024);
+
+store.putPart = async function (bucket, uploadId, partNumber, content) {
+  const partPath = path.join(this.getResourcePath(bucket, undefined, 'uploads'), uploadId, String(partNumber));
+  await fs.mkdir(path.dirname(partPath), { recursive: true });
+  const md5 = createHash('md5');
+  let size = 0;
+  await pipeline(
+    content,
+    async function* (source) {
+      for await (const chunk of source) {
+        md5.update(chunk);
+        size += chunk.length;
+        yield chunk;
+      }
+    },
+    createWriteStream(partPath),
+  );
+  const digest = md5.digest();
+  const sent = content.headers && content.headers['content-md5'];
+  if (sent !== undefined && sent !== digest.toString('base64')) {
+    await fs.rm(partPath, { force: true });
+    throw new Error('BadDigest: the part does not match its Content-MD5');
+  }
+  await fs.writeFile(partPath + '.md5', digest.toString('hex'));
+  return { size, md5: digest.toString('hex') };
+};
 
 store.putObjectMultipart = async function (bucket, uploadId, parts) {
   const uploadDir = path.join(this.getResourcePath(bucket, undefined, 'uploads'), uploadId);
@@ -101,6 +132,20 @@ export async function startEmbeddedS3(directory: string, port: number): Promise<
     throw new Error(`embedded S3 server did not start: ${first.error ?? 'no port'}`);
   }
   let stopping: Promise<void> | undefined;
+  // The store dying under a running indexer is what a crash of the indexer itself was before (s3rver ran on
+  // its event loop): fail the process, and the supervisor starts it again.
+  const died = (reason: string): void => {
+    if (stopping !== undefined) return;
+    setImmediate(() => {
+      throw new Error(`embedded S3 server stopped: ${reason}`);
+    });
+  };
+  worker.on('error', (error: Error) => {
+    died(error.message);
+  });
+  worker.on('exit', (code) => {
+    died(`exit code ${String(code)}`);
+  });
   return {
     port: first.port,
     stop: () =>
