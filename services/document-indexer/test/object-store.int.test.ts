@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import * as Minio from 'minio';
 import { type ObjectStore, openObjectStore } from '../src/storage/object-store';
 
 let store: ObjectStore;
@@ -57,6 +58,49 @@ describe('embedded object store (s3rver in a worker thread, reached by the minio
     const { body, sha256 } = randomStream(size);
     await store.put('space/multi', body, 'application/octet-stream');
     expect(await sha256Of(await store.get('space/multi'))).toEqual({ sha256, size });
+  });
+
+  it('refuses a part whose bytes do not match its Content-MD5', async () => {
+    const port = Number(/:(\d+)$/.exec(store.fallback ?? '')?.[1]);
+    const client = new Minio.Client({
+      endPoint: '127.0.0.1',
+      port,
+      useSSL: false,
+      accessKey: 'S3RVER',
+      secretKey: 'S3RVER',
+      pathStyle: true,
+      region: 'us-east-1',
+      retryOptions: { disableRetry: true },
+    });
+    const uploadId = await client.initiateNewMultipartUpload('documents', 'space/bad', {});
+    const part = Buffer.from('these are the bytes on the wire');
+    const claimed = createHash('md5').update('other bytes').digest('base64');
+    const failure: unknown = await client
+      .makeRequestAsync(
+        {
+          method: 'PUT',
+          bucketName: 'documents',
+          objectName: 'space/bad',
+          query: `partNumber=1&uploadId=${uploadId}`,
+          headers: { 'Content-MD5': claimed, 'Content-Length': part.length },
+        },
+        part,
+      )
+      .catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(Error);
+    const honest = createHash('md5').update(part).digest('base64');
+    const accepted = await client.makeRequestAsync(
+      {
+        method: 'PUT',
+        bucketName: 'documents',
+        objectName: 'space/bad',
+        query: `partNumber=1&uploadId=${uploadId}`,
+        headers: { 'Content-MD5': honest, 'Content-Length': part.length },
+      },
+      part,
+    );
+    accepted.resume();
+    expect(accepted.statusCode).toBe(200);
   });
 
   it('stores a file smaller than one part, lists and removes objects', async () => {
