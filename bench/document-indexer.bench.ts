@@ -15,17 +15,22 @@
  * child process (bench/document-indexer/worker.ts). The upload is measured at the indexer's own HTTP port:
  * the gateway streams upload bodies through unchanged, so this is the part that can be slow.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { type Server } from 'node:http';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { deflateSync } from 'node:zlib';
 import PDFDocument from 'pdfkit';
+import { signAccessToken } from '@arasul/service-kit';
 import { prepareTemplates } from '@arasul/testkit';
+import type { Actor } from '../services/document-indexer/src/audit/auditor';
 import { documentsRepository } from '../services/document-indexer/src/documents/documents.repository';
 import {
+  INTERNAL_SECRET,
   type IndexerHarness,
   identityHeader,
   makePdf,
@@ -69,6 +74,266 @@ async function uploadHttp(
     ms: performance.now() - started,
     body,
   };
+}
+
+const MB = 1024 * 1024;
+const UPLOAD_MB = 40;
+const UPLOAD_ROUNDS = Number(process.env.BENCH_UPLOAD_ROUNDS ?? 3);
+
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, USER_HZ 100
+}
+
+/** Resident set of a process and of its descendants (poppler, Tesseract), from /proc; 0 once it is gone. */
+function rssKb(pid: number): { own: number; children: number } {
+  const status = (p: number): string => {
+    try {
+      return readFileSync(`/proc/${p}/status`, 'utf8');
+    } catch {
+      return '';
+    }
+  };
+  const kb = (text: string): number => Number(/VmRSS:\s+(\d+)/.exec(text)?.[1] ?? 0);
+  const parents = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const ppid = Number(/PPid:\s+(\d+)/.exec(status(Number(entry)))?.[1] ?? 0);
+    parents.set(Number(entry), ppid);
+  }
+  const descendants = new Set<number>([pid]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const [child, parent] of parents) {
+      if (descendants.has(parent) && !descendants.has(child)) {
+        descendants.add(child);
+        grew = true;
+      }
+    }
+  }
+  descendants.delete(pid);
+  let children = 0;
+  for (const child of descendants) {
+    const text = status(child);
+    if (!/Name:\s+esbuild/.test(text)) children += kb(text); // tsx's compiler, not part of the indexer
+  }
+  return { own: kb(status(pid)), children };
+}
+
+/**
+ * Peak RSS of an indexer process of its own (bench/document-indexer/worker.ts with BENCH_HTTP=1: HTTP app,
+ * embedded S3 server, pipeline) while it receives `pdf` over HTTP and ingests it, sampled every 50 ms from
+ * /proc; the external tools it runs (pdftotext, pdftoppm, tesseract) counted apart.
+ */
+async function ingestRss(h: IndexerHarness, pdf: Buffer): Promise<string> {
+  await h.services.stopWorkers(); // the child's workers take the job
+  const dir = mkdtempSync(join(tmpdir(), 'arasul-bench-rss-'));
+  const file = join(dir, 'gross.pdf');
+  writeFileSync(file, pdf);
+  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'document-indexer/worker.ts')], {
+    env: {
+      ...process.env,
+      TSX_TSCONFIG_PATH: join(ROOT, 'tsconfig.test.json'),
+      INTERNAL_SECRET,
+      ARASUL_VAR: h.varDir,
+      LLM_QUEUE_URL: h.embed.url,
+      DOCUMENTS_MAX_UPLOAD_MB: '100',
+      EMBEDDING_BATCH: '32',
+      BENCH_DB_URL: h.infra.database.url,
+      BENCH_NAMESPACE: h.infra.namespace,
+      BENCH_HTTP: '1',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+    cwd: join(ROOT, 'services/document-indexer'),
+  });
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      child.once('exit', (code) => reject(new Error(`indexer process exited with ${String(code)}`)));
+      child.stdout.on('data', (data: Buffer) => {
+        const ready = /ready (\d+)/.exec(data.toString());
+        if (ready) resolve(Number(ready[1]));
+      });
+    });
+    const pid = child.pid ?? 0;
+    await sleep(2000);
+    const baseline = rssKb(pid).own;
+    const peaks = { upload: baseline, ingest: baseline };
+    let phase: keyof typeof peaks = 'upload';
+    let peakChildren = 0;
+    const sampler = setInterval(() => {
+      const now = rssKb(pid);
+      peaks[phase] = Math.max(peaks[phase], now.own);
+      peakChildren = Math.max(peakChildren, now.children);
+    }, 50);
+    const upload = await curlUpload(
+      `http://127.0.0.1:${port}`,
+      file,
+      identityHeader('operator'),
+      'application/pdf',
+    );
+    phase = 'ingest';
+    const done = await settle(h, upload.id);
+    clearInterval(sampler);
+    const peak = Math.max(peaks.upload, peaks.ingest);
+    const mb = (kb: number): string => (kb / 1024).toFixed(0);
+    return (
+      `${mb(peak)} MB (${mb(peak - baseline)} MB above the ${mb(baseline)} MB idle, tsx loader included; ` +
+      `peak during the upload ${mb(peaks.upload)} MB, during the ingest ${mb(peaks.ingest)} MB); ` +
+      `external tools at most ${mb(peakChildren)} MB; PDF ${(pdf.length / MB).toFixed(1)} MB, ${done.status} ` +
+      `in ${(done.ms / 1000).toFixed(1)} s; load ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}`
+    );
+  } finally {
+    child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+    await h.services.startWorkers();
+  }
+}
+
+/** POSTs `file` as multipart with curl; wall time and the CPU the receiving processes spent meanwhile. */
+function curlUpload(
+  target: string,
+  file: string,
+  headers: Record<string, string>,
+  type = 'text/plain',
+): Promise<{ ms: number; status: number; id: string }> {
+  const args = ['-s', '-w', '\n%{http_code}', '-F', `file=@${file};type=${type}`];
+  for (const [name, value] of Object.entries(headers)) args.push('-H', `${name}: ${value}`);
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    execFile('curl', [...args, `${target}/api/documents`], (error, stdout) => {
+      const ms = performance.now() - started;
+      if (error) {
+        reject(new Error(`curl failed: ${error.message}`));
+        return;
+      }
+      const [body = '', status = ''] = stdout.split('\n');
+      const id = (JSON.parse(body) as { documents?: { id: string }[] }).documents?.[0]?.id ?? '';
+      resolve({ ms, status: Number(status), id });
+    });
+  });
+}
+
+/** The gateway as its own process (like `scripts/arasul start`), routing /api/documents to `indexerUrl`. */
+async function startGateway(
+  h: IndexerHarness,
+  indexerUrl: string,
+): Promise<{ url: string; child: ChildProcess }> {
+  const port = await new Promise<number>((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port: free } = probe.address() as AddressInfo;
+      probe.close(() => resolve(free));
+    });
+  });
+  const db = new URL(h.infra.database.url);
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'services/gateway/src/main.ts')], {
+    env: {
+      ...process.env,
+      TSX_TSCONFIG_PATH: join(ROOT, 'tsconfig.test.json'),
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'warn',
+      GATEWAY_PORT: String(port),
+      POSTGRES_HOST: db.hostname,
+      POSTGRES_PORT: db.port || '5432',
+      POSTGRES_USER: decodeURIComponent(db.username),
+      POSTGRES_PASSWORD: decodeURIComponent(db.password),
+      POSTGRES_DB: db.pathname.slice(1),
+      REDIS_KEY_PREFIX: h.infra.redisPrefix,
+      JWT_SECRET: GATEWAY_JWT_SECRET,
+      INTERNAL_SECRET,
+      DOCUMENT_INDEXER_URL: indexerUrl,
+      RATE_LIMIT_USER_PER_MINUTE: '100000',
+      AUDIT_ENABLED: 'true',
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`gateway exited with ${child.exitCode}`);
+    const live = await fetch(`${url}/health/live`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (live) return { url, child };
+    if (Date.now() > deadline) throw new Error('gateway not live after 60 s');
+    await sleep(200);
+  }
+}
+
+function benchActor(userId: number): Actor {
+  return { userId, authType: 'jwt', ip: null };
+}
+
+const GATEWAY_JWT_SECRET = 'bench-jwt-secret-0123456789abcdef0123456789';
+
+/**
+ * Upload throughput hop by hop. Every round uploads a fresh 40 MB file (different content, so never a
+ * duplicate) directly and through the gateway, alternated; the figure is the median. CPU ms per MB is the
+ * indexer process's (parse, sha256, type sniffing, minio client; the embedded S3 server's thread included)
+ * and the gateway process's, read from /proc while the upload ran.
+ */
+async function uploadThroughput(
+  h: IndexerHarness,
+  indexerUrl: string,
+): Promise<{ what: string; value: string }[]> {
+  const gateway = await startGateway(h, indexerUrl);
+  const admin = await h.infra.database.db
+    .selectFrom('admin_users')
+    .select('id')
+    .where('username', '=', 'admin')
+    .executeTakeFirstOrThrow();
+  const token = signAccessToken(
+    { userId: admin.id, username: 'admin', role: 'admin', sessionId: 1 },
+    GATEWAY_JWT_SECRET,
+    3600,
+  ).token;
+  const dir = mkdtempSync(join(tmpdir(), 'arasul-bench-upload-'));
+  const runs: Record<string, { mbps: number; indexerCpu: number; gatewayCpu: number }[]> = {
+    direct: [],
+    gateway: [],
+  };
+  await h.services.stopWorkers(); // the pipeline must not share the measured CPU
+  try {
+    for (let round = 0; round < UPLOAD_ROUNDS; round += 1) {
+      for (const via of ['direct', 'gateway'] as const) {
+        const file = join(dir, `${via}-${round}.txt`);
+        writeFileSync(file, Buffer.alloc(UPLOAD_MB * MB, `${via} ${round} Lorem ipsum dolor sit amet. `));
+        const gatewayPid = gateway.child.pid ?? 0;
+        const [indexer0, gateway0] = [cpuMs(process.pid), cpuMs(gatewayPid)];
+        const result =
+          via === 'direct'
+            ? await curlUpload(indexerUrl, file, identityHeader('operator'))
+            : await curlUpload(gateway.url, file, { authorization: `Bearer ${token}` });
+        if (result.status !== 201) throw new Error(`upload ${via} answered HTTP ${result.status}`);
+        runs[via]?.push({
+          mbps: UPLOAD_MB / (result.ms / 1000),
+          indexerCpu: (cpuMs(process.pid) - indexer0) / UPLOAD_MB,
+          gatewayCpu: (cpuMs(gatewayPid) - gateway0) / UPLOAD_MB,
+        });
+        rmSync(file);
+        await h.services.documents.delete(result.id, benchActor(admin.id));
+      }
+    }
+  } finally {
+    gateway.child.kill('SIGTERM');
+    await new Promise((resolve) => gateway.child.once('exit', resolve));
+    rmSync(dir, { recursive: true, force: true });
+    await h.services.startWorkers();
+  }
+  const median = (values: number[]): number => [...values].sort((a, b) => a - b)[values.length >> 1] ?? 0;
+  const load = loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
+  return Object.entries(runs).map(([via, list]) => ({
+    what: `upload ${UPLOAD_MB} MB over HTTP into the object store, ${via === 'direct' ? 'curl → indexer' : 'curl → gateway → indexer'}`,
+    value:
+      `${median(list.map((r) => r.mbps)).toFixed(0)} MB/s median of ${list.length} ` +
+      `(${list.map((r) => r.mbps.toFixed(0)).join(', ')}); CPU per MB: indexer ${median(list.map((r) => r.indexerCpu)).toFixed(1)} ms` +
+      (via === 'gateway' ? `, gateway ${median(list.map((r) => r.gatewayCpu)).toFixed(1)} ms` : '') +
+      `; load ${load}`,
+  }));
 }
 
 async function settle(
@@ -167,7 +432,18 @@ async function main(): Promise<void> {
   await new Promise((resolve) => server.once('listening', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   try {
-    const only = process.env.BENCH_ONLY; // `kill`: just the kill -9 part
+    const only = process.env.BENCH_ONLY; // `kill`: just the kill -9 part; `upload`: just the throughput
+    if (only === 'upload') {
+      for (const row of await uploadThroughput(h, url)) record[row.what] = row.value;
+      return;
+    }
+    if (only === 'rss') {
+      record['peak RSS of the indexer process while uploading + ingesting a PDF'] = await ingestRss(
+        h,
+        await bigPdf(),
+      );
+      return;
+    }
     if (only === undefined) {
       // 1. 100-page text PDF
       const hundred = await makePdf(Array.from({ length: 100 }, (_, p) => sentences(p, 12)));
@@ -184,27 +460,14 @@ async function main(): Promise<void> {
       record['re-upload of an unchanged file'] =
         `HTTP ${again.status} ${again.body.error?.code ?? ''}, chunks added: ${stats.chunks - before}`;
 
-      // 2. upload throughput (40 MB text; the type check passes, the pipeline is not waited for)
-      const big = Buffer.alloc(40 * 1024 * 1024, 'Lorem ipsum dolor sit amet. ');
-      const timing = await uploadHttp(url, 'gross.txt', big, 'text/plain');
-      record['upload over HTTP into the object store (40 MB)'] =
-        `${(40 / (timing.ms / 1000)).toFixed(0)} MB/s (${timing.ms.toFixed(0)} ms, HTTP ${timing.status})`;
-      await settle(h, timing.id);
+      // 2. upload throughput (40 MB text; the type check passes, the pipeline is not waited for), hop by hop,
+      // with curl as the client in a process of its own (like a browser): straight to the indexer, and through
+      // the real gateway process (JWT, rate limit, audit, streamed proxy).
+      for (const row of await uploadThroughput(h, url)) record[row.what] = row.value;
 
-      // 3. RSS while ingesting a ~50 MB PDF
+      // 3. RSS while ingesting a ~50 MB PDF: the indexer alone in a process of its own (upload and ingest)
       const pdf50 = await bigPdf();
-      global.gc?.();
-      await sleep(2000);
-      const baseline = process.memoryUsage().rss;
-      let peak = baseline;
-      const sampler = setInterval(() => {
-        peak = Math.max(peak, process.memoryUsage().rss);
-      }, 50);
-      const up50 = await uploadHttp(url, 'gross.pdf', pdf50);
-      const done50 = await settle(h, up50.id);
-      clearInterval(sampler);
-      record['peak RSS while uploading + ingesting a PDF'] =
-        `${(peak / 1024 / 1024).toFixed(0)} MB, ${((peak - baseline) / 1024 / 1024).toFixed(0)} MB above the ${(baseline / 1024 / 1024).toFixed(0)} MB before the upload (PDF ${(pdf50.length / 1024 / 1024).toFixed(1)} MB, ${done50.status} in ${(done50.ms / 1000).toFixed(1)} s)`;
+      record['peak RSS of the indexer process while uploading + ingesting a PDF'] = await ingestRss(h, pdf50);
 
       // 4. OCR throughput
       const pages = 4;

@@ -1,12 +1,16 @@
 /**
- * The indexer's workers as a separate process for the kill -9 measurement of document-indexer.bench.ts:
- * the real pipeline, consumer, watchdog and sweeper on the bench's database, bus namespace, object store
- * (the parent's embedded S3 server, reached as an external endpoint) and embedding endpoint.
+ * The indexer as a separate process for document-indexer.bench.ts: the real pipeline, consumer, watchdog and
+ * sweeper on the bench's database, bus namespace and embedding endpoint.
+ * - kill -9 measurement: workers only, on the parent's embedded S3 server (BENCH_S3_PORT, reached as an
+ *   external endpoint);
+ * - RSS measurement (BENCH_HTTP=1): the whole indexer in one process, as in production: its own embedded S3
+ *   server, the HTTP app on a free loopback port (printed as `ready <port>`), and the workers.
  */
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createDb, createPool } from '@arasul/db';
 import { AmqpClient, HealthRegistry, Topology, createLogger } from '@arasul/service-kit';
-import { createServices } from '../../services/document-indexer/src/app';
+import { createApp, createServices } from '../../services/document-indexer/src/app';
 import { LlmQueueEmbedder } from '../../services/document-indexer/src/clients/embedding.client';
 import { parseIndexerConfig } from '../../services/document-indexer/src/config';
 import { openObjectStore } from '../../services/document-indexer/src/storage/object-store';
@@ -25,15 +29,16 @@ async function main(): Promise<void> {
     topology: new Topology({ namespace: env.BENCH_NAMESPACE ?? '' }),
   }).start();
   await bus.waitUntilConnected(10_000);
+  const standalone = env.BENCH_HTTP === '1';
   const objects = await openObjectStore({
-    endpoint: '127.0.0.1',
+    endpoint: standalone ? undefined : '127.0.0.1',
     port: Number(env.BENCH_S3_PORT),
     useSSL: false,
     accessKey: 'S3RVER',
     secretKey: 'S3RVER',
     region: 'us-east-1',
     bucket: config.DOCUMENTS_BUCKET,
-    embeddedDirectory: join(config.ARASUL_VAR, 'unused'),
+    embeddedDirectory: join(config.ARASUL_VAR, standalone ? 'objects-standalone' : 'unused'),
     embeddedPort: 0,
   });
   const embedder = new LlmQueueEmbedder({
@@ -42,7 +47,7 @@ async function main(): Promise<void> {
     model: config.EMBEDDING_MODEL,
     timeoutMs: 30_000,
   });
-  const services = createServices({
+  const deps = {
     config,
     logger,
     health: new HealthRegistry('document-indexer'),
@@ -52,9 +57,16 @@ async function main(): Promise<void> {
     vectors: new EmbeddedVectorStore(db),
     embedder,
     ocrAvailable: true,
-  });
+  };
+  const services = createServices(deps);
   await services.startWorkers();
-  process.stdout.write('ready\n');
+  if (!standalone) {
+    process.stdout.write('ready\n');
+    return;
+  }
+  const server = createApp(deps, services).listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  process.stdout.write(`ready ${(server.address() as AddressInfo).port}\n`);
 }
 
 main().catch((error: unknown) => {

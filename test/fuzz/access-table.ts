@@ -14,6 +14,8 @@ const admin: Access = { role: 'admin' };
 const chat: Access = { role: 'operator', scope: 'llm:chat' };
 const models: Access = { role: 'viewer', scope: 'llm:models' };
 const metrics: Access = { role: 'viewer', scope: 'metrics:read' };
+const documentsRead: Access = { role: 'viewer', scope: 'documents:read' };
+const documentsWrite: Access = { role: 'operator', scope: 'documents:write' };
 
 export const ACCESS: Record<string, Access> = {
   // auth
@@ -108,6 +110,26 @@ export const ACCESS: Record<string, Access> = {
   'GET /api/telegram/setup/:code': admin,
   'POST /api/telegram/chats/link': admin,
   'DELETE /api/telegram': admin,
+  // document-indexer
+  'POST /api/documents': documentsWrite,
+  'GET /api/documents': documentsRead,
+  'GET /api/documents/stats': documentsRead,
+  'GET /api/documents/events': documentsRead,
+  'POST /api/documents/retry-failed': documentsWrite,
+  'GET /api/documents/:id': documentsRead,
+  'GET /api/documents/:id/chunks': documentsRead,
+  'GET /api/documents/:id/download': documentsRead,
+  'POST /api/documents/:id/reindex': documentsWrite,
+  'PATCH /api/documents/:id': documentsWrite,
+  'DELETE /api/documents/:id': documentsWrite,
+  'GET /api/spaces': documentsRead,
+  'GET /api/spaces/:id': documentsRead,
+  'POST /api/spaces': documentsWrite,
+  'PATCH /api/spaces/:id': documentsWrite,
+  'DELETE /api/spaces/:id': documentsWrite,
+  'POST /api/search': documentsRead,
+  'GET /api/rag/settings': admin,
+  'PUT /api/rag/settings': admin,
 };
 
 /** Routes that end the caller's own session when they succeed: sent without a user session. */

@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Database, createDb, createPool } from '@arasul/db';
 import { HealthRegistry, duplicateForSubscribe, listen, type RunningServer } from '@arasul/service-kit';
@@ -14,6 +17,14 @@ import {
   createServices as createAuthServices,
 } from '../../services/auth/src/app';
 import { parseAuthConfig } from '../../services/auth/src/config';
+import {
+  createApp as createIndexerApp,
+  createServices as createIndexerServices,
+} from '../../services/document-indexer/src/app';
+import { LlmQueueEmbedder } from '../../services/document-indexer/src/clients/embedding.client';
+import { parseIndexerConfig } from '../../services/document-indexer/src/config';
+import { openObjectStore } from '../../services/document-indexer/src/storage/object-store';
+import { EmbeddedVectorStore } from '../../services/document-indexer/src/vectors/embedded-vector-store';
 import {
   createApp as createLlmApp,
   createServices as createLlmServices,
@@ -41,7 +52,8 @@ type ServiceApp = ReturnType<typeof createAuthApp>;
 
 /**
  * The platform as the fuzz suite attacks it: the real gateway in front of the real auth, llm-queue,
- * metrics-collector, self-healing-agent (native runtime on a real supervisor that watches nothing) and
+ * metrics-collector, document-indexer (HTTP side: uploads into its embedded S3 server; the ingest workers are
+ * not started), self-healing-agent (native runtime on a real supervisor that watches nothing) and
  * telegram-notifier, all on ONE migrated database (as in production), with Redis and RabbitMQ real and
  * Ollama and the Telegram Bot API the testkit's wire-level fakes. Each service listens on its own loopback
  * port; the gateway does too.
@@ -57,6 +69,7 @@ export interface FuzzPlatform {
     'metrics-collector': ServiceApp;
     'self-healing-agent': ServiceApp;
     'telegram-notifier': ServiceApp;
+    'document-indexer': ServiceApp;
   };
   db: Kysely<Database>;
   close(): Promise<void>;
@@ -155,6 +168,45 @@ export async function startFuzzPlatform(): Promise<FuzzPlatform> {
   servers.push(metrics);
 
   const url = (server: RunningServer) => `http://127.0.0.1:${String(server.port)}`;
+  const indexerVar = await mkdtemp(join(tmpdir(), 'arasul-fuzz-indexer-'));
+  const indexerConfig = parseIndexerConfig({
+    NODE_ENV: 'test',
+    INTERNAL_SECRET,
+    ARASUL_VAR: indexerVar,
+    EMBEDDED_S3_PORT: '0',
+    LLM_QUEUE_URL: url(llmServer),
+    TRUST_PROXY: 'loopback',
+  });
+  const objects = await openObjectStore({
+    endpoint: undefined,
+    port: 9000,
+    useSSL: false,
+    accessKey: indexerConfig.MINIO_ACCESS_KEY,
+    secretKey: indexerConfig.MINIO_SECRET_KEY,
+    region: indexerConfig.MINIO_REGION,
+    bucket: indexerConfig.DOCUMENTS_BUCKET,
+    embeddedDirectory: join(indexerVar, 'objects'),
+    embeddedPort: 0,
+  });
+  const indexerDeps = {
+    config: indexerConfig,
+    logger,
+    health: new HealthRegistry('document-indexer'),
+    db: database.db,
+    bus,
+    objects,
+    vectors: new EmbeddedVectorStore(database.db),
+    embedder: new LlmQueueEmbedder({
+      baseUrl: indexerConfig.LLM_QUEUE_URL,
+      internalSecret: INTERNAL_SECRET,
+      model: indexerConfig.EMBEDDING_MODEL,
+      timeoutMs: 5_000,
+    }),
+    ocrAvailable: false,
+  };
+  const indexerApp = createIndexerApp(indexerDeps, createIndexerServices(indexerDeps));
+  const indexer = await listen(indexerApp, 0);
+  servers.push(indexer);
 
   const selfHealing = await startSelfHealing([], { INTERNAL_SECRET, LLM_QUEUE_URL: url(llmServer) }, infra);
   const selfHealingServer = await listen(selfHealing.app, 0);
@@ -187,6 +239,7 @@ export async function startFuzzPlatform(): Promise<FuzzPlatform> {
       METRICS_URL: url(metrics),
       SELF_HEALING_URL: url(selfHealingServer),
       TELEGRAM_NOTIFIER_URL: url(notifierServer),
+      DOCUMENT_INDEXER_URL: url(indexer),
       // One attacker on loopback sends thousands of requests: per-user budgets must not be what answers.
       RATE_LIMIT_USER_PER_MINUTE: '1000000',
       AUDIT_FLUSH_INTERVAL_MS: '200',
@@ -207,6 +260,7 @@ export async function startFuzzPlatform(): Promise<FuzzPlatform> {
       'metrics-collector': metricsApp,
       'self-healing-agent': selfHealing.app,
       'telegram-notifier': notifier.app,
+      'document-indexer': indexerApp,
     },
     db: database.db,
     close: async () => {
@@ -224,6 +278,8 @@ export async function startFuzzPlatform(): Promise<FuzzPlatform> {
       await llmDb.destroy();
       await collector.stop();
       subscriber.disconnect();
+      await objects.close();
+      await rm(indexerVar, { recursive: true, force: true });
       await fake.close();
       await infra.close();
     },

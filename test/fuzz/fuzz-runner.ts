@@ -17,6 +17,7 @@ const BUILT: readonly UpstreamName[] = [
   'auth',
   'llm-queue',
   'metrics-collector',
+  'document-indexer',
   'self-healing-agent',
   'telegram-notifier',
 ];

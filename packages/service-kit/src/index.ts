@@ -15,3 +15,4 @@ export * from './security';
 export * from './events';
 export * from './periodic-task';
 export * from './service-main';
+export * from './audit';

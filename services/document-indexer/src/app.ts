@@ -10,6 +10,7 @@ import {
   createServiceApp,
   identityMiddleware,
 } from '@arasul/service-kit';
+import { Auditor } from './audit/auditor';
 import type { Embedder } from './clients/embedding.client';
 import type { IndexerConfig } from './config';
 import { documentsRouter } from './documents/documents.router';
@@ -58,7 +59,8 @@ export interface Services {
 export function createServices(deps: AppDeps): Services {
   const { config, logger, db, bus, objects, vectors, embedder } = deps;
   const events = new StatusEvents(bus, logger.child({ module: 'status-events' }));
-  const spaces = new SpacesService(db, logger.child({ module: 'spaces' }));
+  const audit = new Auditor(db, logger);
+  const spaces = new SpacesService(db, logger.child({ module: 'spaces' }), audit);
   const embeddingIndex = new EmbeddingIndex(
     db,
     vectors,
@@ -112,6 +114,7 @@ export function createServices(deps: AppDeps): Services {
     bus,
     events,
     maintenance,
+    audit,
     logger,
     maxUploadBytes: config.DOCUMENTS_MAX_UPLOAD_MB * 1024 * 1024,
     maxFilesPerUpload: config.DOCUMENTS_MAX_FILES_PER_UPLOAD,
@@ -160,6 +163,7 @@ export function createApp(deps: AppDeps, services: Services): Express {
     logger: deps.logger,
     health: deps.health,
     internalSecret: deps.config.INTERNAL_SECRET,
+    trustProxy: deps.config.TRUST_PROXY,
     jsonLimit: '64kb',
     beforeBody: (app) => {
       app.use(identityMiddleware(deps.config.INTERNAL_SECRET));

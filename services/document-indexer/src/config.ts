@@ -9,6 +9,8 @@ export const indexerEnvSchema = z.object({
   DOCUMENT_INDEXER_PORT: env.port(8084),
   DOCUMENT_INDEXER_HOST: z.string().default('127.0.0.1'),
   INTERNAL_SECRET: z.string().min(32, 'INTERNAL_SECRET must be at least 32 characters'),
+  /** Whose X-Forwarded-For to believe for the client address in the audit log (the gateway's). */
+  TRUST_PROXY: env.trustProxy(),
   /** Logs, pid files and (native mode) the embedded object store's data. */
   ARASUL_VAR: z.string().min(1).default(resolve(__dirname, '../../../var')),
 

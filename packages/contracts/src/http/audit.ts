@@ -21,6 +21,14 @@ export const AUDIT_ACTIONS = [
   'api_key.created',
   'api_key.revoked',
   'api_key.rotated',
+  'document.uploaded',
+  'document.changed',
+  'document.deleted',
+  'document.reindexed',
+  'document.retry_failed',
+  'space.created',
+  'space.updated',
+  'space.deleted',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

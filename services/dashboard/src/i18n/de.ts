@@ -304,6 +304,14 @@ export const de = {
   'audit.action.api_key.created': 'API-Schlüssel erzeugt',
   'audit.action.api_key.revoked': 'API-Schlüssel widerrufen',
   'audit.action.api_key.rotated': 'API-Schlüssel erneuert',
+  'audit.action.document.uploaded': 'Dokument hochgeladen',
+  'audit.action.document.changed': 'Dokument umbenannt oder verschoben',
+  'audit.action.document.deleted': 'Dokument gelöscht',
+  'audit.action.document.reindexed': 'Dokument neu indiziert',
+  'audit.action.document.retry_failed': 'Fehlgeschlagene Dokumente erneut versucht',
+  'audit.action.space.created': 'Bereich angelegt',
+  'audit.action.space.updated': 'Bereich geändert',
+  'audit.action.space.deleted': 'Bereich gelöscht',
 
   'thresholds.title': 'Schwellwerte für Warnungen',
   'thresholds.hint':

@@ -302,6 +302,14 @@ export const en: Record<MessageKey, string> = {
   'audit.action.api_key.created': 'API key created',
   'audit.action.api_key.revoked': 'API key revoked',
   'audit.action.api_key.rotated': 'API key rotated',
+  'audit.action.document.uploaded': 'Document uploaded',
+  'audit.action.document.changed': 'Document renamed or moved',
+  'audit.action.document.deleted': 'Document deleted',
+  'audit.action.document.reindexed': 'Document re-indexed',
+  'audit.action.document.retry_failed': 'Failed documents retried',
+  'audit.action.space.created': 'Space created',
+  'audit.action.space.updated': 'Space changed',
+  'audit.action.space.deleted': 'Space deleted',
 
   'thresholds.title': 'Alert thresholds',
   'thresholds.hint':

@@ -1,7 +1,8 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { documentPatchSchema, documentStatus } from '@arasul/contracts';
-import { authorize, identityOf, parseInput } from '@arasul/service-kit';
+import { authorize, parseInput } from '@arasul/service-kit';
+import { actorOf } from '../audit/auditor';
 import type { DocumentsService } from './documents.service';
 import type { StatusEvents } from './status-events';
 
@@ -37,7 +38,7 @@ export function documentsRouter(deps: {
   const write = authorize({ role: 'operator', scope: 'documents:write' });
 
   router.post('/', write, async (req, res) => {
-    const created = await documents.upload(req, identityOf(req));
+    const created = await documents.upload(req, actorOf(req));
     res.status(201).json({ documents: created });
   });
 
@@ -79,7 +80,7 @@ export function documentsRouter(deps: {
   });
 
   router.post('/retry-failed', write, async (req, res) => {
-    res.json(await documents.retryFailed(identityOf(req)));
+    res.json(await documents.retryFailed(actorOf(req)));
   });
 
   router.get('/:id', read, async (req, res) => {
@@ -108,18 +109,18 @@ export function documentsRouter(deps: {
 
   router.post('/:id/reindex', write, async (req, res) => {
     const { id } = parseInput(idParams, req.params, 'path');
-    res.status(202).json(await documents.reindex(id, identityOf(req)));
+    res.status(202).json(await documents.reindex(id, actorOf(req)));
   });
 
   router.patch('/:id', write, async (req, res) => {
     const { id } = parseInput(idParams, req.params, 'path');
     const body = parseInput(documentPatchSchema, req.body, 'request body');
-    res.json(await documents.patch(id, body, identityOf(req)));
+    res.json(await documents.patch(id, body, actorOf(req)));
   });
 
   router.delete('/:id', write, async (req, res) => {
     const { id } = parseInput(idParams, req.params, 'path');
-    await documents.delete(id, identityOf(req));
+    await documents.delete(id, actorOf(req));
     res.status(204).end();
   });
 

@@ -10,7 +10,8 @@ import type {
   DocumentStats,
 } from '@arasul/contracts';
 import type { Database, Document, DocumentStatus } from '@arasul/db';
-import { type AmqpClient, type Identity, type Logger, ValidationError, errorMeta } from '@arasul/service-kit';
+import { type AmqpClient, type Logger, ValidationError, auditFailure, errorMeta } from '@arasul/service-kit';
+import type { Actor, Auditor } from '../audit/auditor';
 import { detectType, sanitizeFilename, stripControlCharacters } from '../pipeline/detect-type';
 import { type Maintenance, objectKey } from '../pipeline/maintenance';
 import type { SpacesService } from '../spaces/spaces.service';
@@ -54,6 +55,7 @@ export interface DocumentsServiceDeps {
   bus: Pick<AmqpClient, 'sendToQueue'>;
   events: StatusEvents;
   maintenance: Maintenance;
+  audit: Auditor;
   logger: Logger;
   maxUploadBytes: number;
   maxFilesPerUpload: number;
@@ -71,10 +73,7 @@ export class DocumentsService {
    * Streams every file of a multipart upload into the object store and creates its row, then queues it.
    * All or nothing: when one file is refused, the ones stored before it in this request are removed again.
    */
-  async upload(
-    request: Readable & { headers: IncomingHttpHeaders },
-    identity: Identity,
-  ): Promise<DocumentDto[]> {
+  async upload(request: Readable & { headers: IncomingHttpHeaders }, actor: Actor): Promise<DocumentDto[]> {
     const { db, objects } = this.deps;
     const created: Document[] = [];
     let spaceId: string | undefined;
@@ -96,7 +95,7 @@ export class DocumentsService {
           },
           onFile: async (file) => {
             space ??= await this.deps.spaces.resolve(spaceId);
-            created.push(await this.storeFile(file, space.id, identity));
+            created.push(await this.storeFile(file, space.id, actor));
           },
         },
       );
@@ -106,7 +105,27 @@ export class DocumentsService {
         await documentsRepository.deleteRow(db, document.id).catch(() => undefined);
         await objects.remove(document.minio_path).catch(() => undefined); // else the sweeper takes it
       }
+      // All or nothing: one row for the refused request, naming the files it had stored and removed again.
+      await this.deps.audit.record(actor, 'document.uploaded', 'failure', null, {
+        ...auditFailure(error),
+        ...(space === undefined ? {} : { spaceId: space.id }),
+        removed: created.map((document) => document.original_name),
+      });
       throw error;
+    }
+    for (const document of created) {
+      await this.deps.audit.record(
+        actor,
+        'document.uploaded',
+        'success',
+        { type: 'document', id: document.id },
+        {
+          name: document.original_name,
+          spaceId: document.space_id,
+          mimeType: document.mime_type,
+          sizeBytes: Number(document.size_bytes),
+        },
+      );
     }
     for (const document of created) {
       await this.deps.events.emit({ document: toDocumentDto(document), previousStatus: null });
@@ -122,13 +141,13 @@ export class DocumentsService {
     }
     this.log.info('documents uploaded', {
       count: created.length,
-      userId: identity.userId,
+      userId: actor.userId,
       spaceId: space?.id,
     });
     return created.map(toDocumentDto);
   }
 
-  private async storeFile(file: IncomingFile, spaceId: string, identity: Identity): Promise<Document> {
+  private async storeFile(file: IncomingFile, spaceId: string, actor: Actor): Promise<Document> {
     const { db, objects } = this.deps;
     const originalName = (file.filename.split(/[/\\]/).pop() ?? '').slice(0, 255) || 'dokument';
     const filename = sanitizeFilename(file.filename);
@@ -170,7 +189,7 @@ export class DocumentsService {
         minio_path: key,
         space_id: spaceId,
         content_sha256: sha256,
-        uploaded_by: identity.userId,
+        uploaded_by: actor.userId,
         status: 'pending',
       });
     } catch (error) {
@@ -228,7 +247,20 @@ export class DocumentsService {
     return { document: toDocumentDto(document), body: await this.deps.objects.get(document.minio_path) };
   }
 
-  async patch(id: string, patch: DocumentPatch, identity: Identity): Promise<DocumentDto> {
+  patch(id: string, patch: DocumentPatch, actor: Actor): Promise<DocumentDto> {
+    return this.deps.audit.around(
+      actor,
+      'document.changed',
+      { type: 'document', id },
+      () => this.change(id, patch, actor),
+      (document) => ({
+        ...(patch.originalName === undefined ? {} : { name: document.originalName }),
+        ...(patch.spaceId === undefined ? {} : { spaceId: document.spaceId }),
+      }),
+    );
+  }
+
+  private async change(id: string, patch: DocumentPatch, actor: Actor): Promise<DocumentDto> {
     const { db } = this.deps;
     const document = await this.require(id);
     let spaceId = document.space_id;
@@ -257,7 +289,7 @@ export class DocumentsService {
     if (spaceId !== document.space_id) await this.deps.vectors.setDocumentSpace(id, spaceId);
     this.log.info('document changed', {
       documentId: id,
-      userId: identity.userId,
+      userId: actor.userId,
       moved: spaceId !== document.space_id,
     });
     await this.deps.events.emit({ document: toDocumentDto(updated), previousStatus: updated.status });
@@ -265,7 +297,13 @@ export class DocumentsService {
   }
 
   /** Hidden at once; vectors, object and row follow (the sweeper finishes a part that fails). */
-  async delete(id: string, identity: Identity): Promise<void> {
+  delete(id: string, actor: Actor): Promise<void> {
+    return this.deps.audit.around(actor, 'document.deleted', { type: 'document', id }, () =>
+      this.remove(id, actor),
+    );
+  }
+
+  private async remove(id: string, actor: Actor): Promise<void> {
     const document = await documentsRepository.markDeleting(this.deps.db, id);
     if (!document) throw new DocumentNotFoundError();
     await this.deps.events.emit({
@@ -274,22 +312,32 @@ export class DocumentsService {
       deleted: true,
     });
     await this.deps.maintenance.finishDelete(document);
-    this.log.info('document deleted', { documentId: id, userId: identity.userId });
+    this.log.info('document deleted', { documentId: id, userId: actor.userId });
   }
 
-  async reindex(id: string, identity: Identity): Promise<DocumentDto> {
-    const document = await this.require(id);
-    if (TRANSIENT_STATUSES.includes(document.status)) throw new DocumentBusyError();
-    const updated = await this.requeue(document);
-    this.log.info('document re-index requested', { documentId: id, userId: identity.userId });
-    return toDocumentDto(updated ?? document);
+  reindex(id: string, actor: Actor): Promise<DocumentDto> {
+    return this.deps.audit.around(actor, 'document.reindexed', { type: 'document', id }, async () => {
+      const document = await this.require(id);
+      if (TRANSIENT_STATUSES.includes(document.status)) throw new DocumentBusyError();
+      const updated = await this.requeue(document);
+      this.log.info('document re-index requested', { documentId: id, userId: actor.userId });
+      return toDocumentDto(updated ?? document);
+    });
   }
 
-  async retryFailed(identity: Identity): Promise<{ requeued: number }> {
-    const failed = await documentsRepository.list(this.deps.db, { status: 'failed', limit: 1000 });
-    for (const document of failed) await this.requeue(document);
-    this.log.info('failed documents re-queued', { count: failed.length, userId: identity.userId });
-    return { requeued: failed.length };
+  retryFailed(actor: Actor): Promise<{ requeued: number }> {
+    return this.deps.audit.around(
+      actor,
+      'document.retry_failed',
+      null,
+      async () => {
+        const failed = await documentsRepository.list(this.deps.db, { status: 'failed', limit: 1000 });
+        for (const document of failed) await this.requeue(document);
+        this.log.info('failed documents re-queued', { count: failed.length, userId: actor.userId });
+        return { requeued: failed.length };
+      },
+      (result) => result,
+    );
   }
 
   async stats(): Promise<DocumentStats> {

@@ -1,7 +1,8 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { spaceInputSchema, spacePatchSchema } from '@arasul/contracts';
-import { authorize, identityOf, parseInput } from '@arasul/service-kit';
+import { authorize, parseInput } from '@arasul/service-kit';
+import { actorOf } from '../audit/auditor';
 import type { SpacesService } from './spaces.service';
 
 const idParams = z.object({ id: z.uuid() });
@@ -23,18 +24,18 @@ export function spacesRouter(spaces: SpacesService): Router {
 
   router.post('/', write, async (req, res) => {
     const body = parseInput(spaceInputSchema, req.body, 'request body');
-    res.status(201).json(await spaces.create(body, identityOf(req).userId));
+    res.status(201).json(await spaces.create(body, actorOf(req)));
   });
 
   router.patch('/:id', write, async (req, res) => {
     const { id } = parseInput(idParams, req.params, 'path');
     const body = parseInput(spacePatchSchema, req.body, 'request body');
-    res.json(await spaces.update(id, body, identityOf(req).userId));
+    res.json(await spaces.update(id, body, actorOf(req)));
   });
 
   router.delete('/:id', write, async (req, res) => {
     const { id } = parseInput(idParams, req.params, 'path');
-    await spaces.delete(id, identityOf(req).userId);
+    await spaces.delete(id, actorOf(req));
     res.status(204).end();
   });
 

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { SpaceDto, SpaceInput, SpacePatch } from '@arasul/contracts';
 import type { Database, DocumentSpace } from '@arasul/db';
 import type { Logger } from '@arasul/service-kit';
+import type { Actor, Auditor } from '../audit/auditor';
 import {
   DefaultSpaceError,
   InvalidSlugError,
@@ -50,6 +51,7 @@ export class SpacesService {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly logger: Logger,
+    private readonly audit: Auditor,
   ) {}
 
   async list(): Promise<SpaceDto[]> {
@@ -73,7 +75,33 @@ export class SpacesService {
     return row;
   }
 
-  async create(input: SpaceInput, userId: number): Promise<SpaceDto> {
+  create(input: SpaceInput, actor: Actor): Promise<SpaceDto> {
+    return this.audit.around(
+      actor,
+      'space.created',
+      { type: 'space' },
+      () => this.insert(input, actor.userId),
+      (space) => ({ spaceId: space.id, name: space.name, slug: space.slug }),
+    );
+  }
+
+  update(id: string, patch: SpacePatch, actor: Actor): Promise<SpaceDto> {
+    return this.audit.around(
+      actor,
+      'space.updated',
+      { type: 'space', id },
+      () => this.change(id, patch, actor.userId),
+      () => ({ changed: Object.keys(patch) }),
+    );
+  }
+
+  delete(id: string, actor: Actor): Promise<void> {
+    return this.audit.around(actor, 'space.deleted', { type: 'space', id }, () =>
+      this.remove(id, actor.userId),
+    );
+  }
+
+  private async insert(input: SpaceInput, userId: number): Promise<SpaceDto> {
     const slug = input.slug ?? slugify(input.name);
     if (slug === '') throw new InvalidSlugError();
     try {
@@ -91,7 +119,7 @@ export class SpacesService {
     }
   }
 
-  async update(id: string, patch: SpacePatch, userId: number): Promise<SpaceDto> {
+  private async change(id: string, patch: SpacePatch, userId: number): Promise<SpaceDto> {
     try {
       const row = await spacesRepository.update(this.db, id, {
         ...(patch.name === undefined ? {} : { name: patch.name }),
@@ -108,7 +136,7 @@ export class SpacesService {
     }
   }
 
-  async delete(id: string, userId: number): Promise<void> {
+  private async remove(id: string, userId: number): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       const row = await spacesRepository.findById(trx, id);
       if (!row) throw new SpaceNotFoundError();

@@ -1,11 +1,9 @@
 import { mkdirSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Readable } from 'node:stream';
 import * as Minio from 'minio';
-import S3rver from 's3rver';
+import { startEmbeddedS3 } from './embedded-s3';
 
-/** Uploads go in parts of this size: at most one part of a file is in memory. */
+/** Uploads go in parts of this size: at most one part of a file is in memory (S3's minimum part is 5 MiB). */
 const PART_SIZE = 5 * 1024 * 1024;
 
 /** What the indexer needs of an object store; one implementation, the `minio` client. */
@@ -51,39 +49,17 @@ export async function openObjectStore(options: ObjectStoreOptions): Promise<Obje
       region: options.region,
       partSize: PART_SIZE,
     });
+    unsignedPayload(client);
     const store = new MinioObjectStore(client, options.bucket, options.region, null, () => Promise.resolve());
     await store.ensureBucket();
     return store;
   }
   mkdirSync(options.embeddedDirectory, { recursive: true, mode: 0o700 });
-  const s3rver = new S3rver({ directory: options.embeddedDirectory, silent: true });
-  const handle = s3rver.getMiddleware();
-  // s3rver lacks ListMultipartUploads, which the minio client asks before a streamed multipart upload
-  // ("resume an unfinished one?"). Keys are fresh uuids, so "none" is the true answer.
-  const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    if (req.method === 'GET' && url.searchParams.has('uploads')) {
-      const bucket = url.pathname.split('/')[1] ?? '';
-      res.writeHead(200, { 'content-type': 'application/xml' });
-      res.end(
-        `<?xml version="1.0" encoding="UTF-8"?><ListMultipartUploadsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Bucket>${bucket.replace(/[^a-z0-9.-]/g, '')}</Bucket><IsTruncated>false</IsTruncated></ListMultipartUploadsResult>`,
-      );
-      return;
-    }
-    handle(req, res);
-  });
-  const address = await new Promise<AddressInfo>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.embeddedPort, '127.0.0.1', () => {
-      const info = server.address();
-      if (info === null || typeof info === 'string') reject(new Error('embedded S3 server has no address'));
-      else resolve(info);
-    });
-  });
+  const embedded = await startEmbeddedS3(options.embeddedDirectory, options.embeddedPort);
   // s3rver's one account; the server listens on loopback only.
   const client = new Minio.Client({
     endPoint: '127.0.0.1',
-    port: address.port,
+    port: embedded.port,
     useSSL: false,
     accessKey: 'S3RVER',
     secretKey: 'S3RVER',
@@ -91,19 +67,25 @@ export async function openObjectStore(options: ObjectStoreOptions): Promise<Obje
     pathStyle: true,
     partSize: PART_SIZE,
   });
+  unsignedPayload(client);
   const store = new MinioObjectStore(
     client,
     options.bucket,
     'us-east-1',
-    `embedded s3rver on 127.0.0.1:${address.port}`,
-    () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    `embedded s3rver on 127.0.0.1:${embedded.port}`,
+    () => embedded.stop(),
   );
   await store.ensureBucket();
   return store;
+}
+
+/**
+ * Over plain HTTP the minio client signs a SHA-256 of every part besides the Content-MD5 it always sends; the
+ * server checks the MD5 either way. Both stores are private (loopback, or compose's internal network), so the
+ * second digest of every uploaded byte buys nothing: requests are signed with UNSIGNED-PAYLOAD instead.
+ */
+function unsignedPayload(client: Minio.Client): void {
+  client.enableSHA256 = false;
 }
 
 class MinioObjectStore implements ObjectStore {

@@ -1,11 +1,14 @@
-import ExcelJS from 'exceljs';
-import mammoth from 'mammoth';
+import type ExcelJS from 'exceljs';
 import { type Block, PermanentParseError } from '../parsed-document';
 import { htmlBlocks } from './html.parser';
 import { tableBlocks } from './text.parser';
 
+// mammoth and exceljs are loaded on first use: together they are ~55 MB of resident memory that an indexer
+// which never sees a DOCX or XLSX should not carry.
+
 /** DOCX → HTML (mammoth keeps the heading styles as `<h1>`…) → headings and paragraphs. */
 export async function parseDocx(bytes: Buffer): Promise<{ blocks: Block[] }> {
+  const { default: mammoth } = await import('mammoth');
   let html: string;
   try {
     html = (await mammoth.convertToHtml({ buffer: bytes })).value;
@@ -30,7 +33,8 @@ function cellText(value: ExcelJS.CellValue): string {
 
 /** XLSX → one heading per sheet, then each row as `Header: value; …` (the first row is the header). */
 export async function parseXlsx(bytes: Buffer): Promise<{ blocks: Block[] }> {
-  const workbook = new ExcelJS.Workbook();
+  const { default: excel } = await import('exceljs');
+  const workbook = new excel.Workbook();
   try {
     await workbook.xlsx.load(bytes as unknown as ArrayBuffer);
   } catch {
