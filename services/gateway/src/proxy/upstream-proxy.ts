@@ -3,6 +3,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { PayloadTooLargeError, REQUEST_ID_HEADER, type Logger } from '@arasul/service-kit';
 import { UpstreamUnavailableError } from '../errors';
 import { stateOf } from '../request-state';
+import { applyGatewayHeaders, proxiedHeaders } from '../response-headers';
 import { isUpload, type RouteEntry, type UpstreamName } from '../routing/route-table';
 import { BodyMeter } from './body-meter';
 import type { SharedStreamLimiter } from './shared-stream-limiter';
@@ -167,7 +168,9 @@ export class UpstreamProxy {
   private refuseStream(proxyRes: IncomingMessage, req: Request, res: ServerResponse): void {
     proxyRes.destroy();
     const message = `You already have ${String(this.streams.perUser)} event streams open (cap sse_connections_per_user). Close one first.`;
-    if (req.gateway) req.gateway.errorMessage = `caller_cap_exceeded: ${message}`;
+    const state = stateOf(req);
+    state.errorMessage = `caller_cap_exceeded: ${message}`;
+    applyGatewayHeaders(res, state);
     res.writeHead(429, {
       'content-type': 'application/json; charset=utf-8',
       'retry-after': String(STREAM_RETRY_AFTER_SECONDS),
@@ -200,46 +203,30 @@ function prepareUpstreamHeaders(req: Request): void {
   headers['x-forwarded-for'] = stateOf(req).ip;
   headers['x-forwarded-proto'] = req.protocol;
   if (headers.host !== undefined) headers['x-forwarded-host'] = headers.host;
-  const requestId = req.res?.getHeader('X-Request-Id');
-  if (typeof requestId === 'string') headers[REQUEST_ID_HEADER] = requestId;
+  const requestId = stateOf(req).requestId;
+  if (requestId !== '') headers[REQUEST_ID_HEADER] = requestId;
 }
 
 function isEventStream(proxyRes: IncomingMessage): boolean {
   return proxyRes.headers['content-type']?.startsWith('text/event-stream') ?? false;
 }
 
-/** Sends the upstream's answer on: status and headers, then the body, piped without buffering. */
+/** Sends the upstream's answer on: status and headers in one writeHead, then the body, piped without buffering. */
 function respond(proxyRes: IncomingMessage, req: Request, res: ServerResponse): void {
-  const sse = onUpstreamResponse(proxyRes, req);
+  const sse = isEventStream(proxyRes);
+  const state = stateOf(req);
+  const status = proxyRes.statusCode ?? 502;
+  if (status >= 400 && proxyRes.headers['content-type']?.includes('json')) tapErrorMessage(proxyRes, state);
   proxyRes.once('error', () => res.destroy());
   proxyRes.once('aborted', () => res.destroy());
   if (res.destroyed) {
     proxyRes.resume();
     return;
   }
-  res.writeHead(proxyRes.statusCode ?? 502, proxyRes.headers);
+  res.writeHead(status, proxiedHeaders(state, proxyRes.headers, sse));
+  // Server-Sent Events: headers out at once, so a client (and any proxy in front) sees the stream start.
   if (sse) res.flushHeaders();
   proxyRes.pipe(res);
-}
-
-/** Adjusts the upstream's response headers in place; true for an event stream (flush its headers at once). */
-function onUpstreamResponse(proxyRes: IncomingMessage, req: Request): boolean {
-  const headers = proxyRes.headers;
-  // Our own connection handling towards the client applies, not the upstream's.
-  delete headers.connection;
-  delete headers['keep-alive'];
-
-  const sse = isEventStream(proxyRes);
-  if (sse) {
-    headers['cache-control'] = 'no-cache';
-    headers['x-accel-buffering'] = 'no';
-    delete headers['content-length'];
-  }
-
-  const status = proxyRes.statusCode ?? 0;
-  if (status >= 400 && req.gateway && headers['content-type']?.includes('json'))
-    tapErrorMessage(proxyRes, req.gateway);
-  return sse;
 }
 
 /** Reads the `error.message` of a small JSON error answer for the audit log, alongside the normal piping. */
