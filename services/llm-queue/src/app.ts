@@ -120,6 +120,7 @@ export function createServices(deps: AppDeps): LlmQueueServices {
     maxQueue: config.LLM_MAX_QUEUE,
     maxQueuedPerUser: config.LLM_MAX_QUEUED_PER_USER,
     maxQueuedPerKey: config.LLM_MAX_QUEUED_PER_KEY,
+    syncCommitAlways: config.LLM_ADMISSION_SYNC_COMMIT,
   });
   const streamCaps = new StreamCaps({
     perUser: config.LLM_MAX_STREAMS_PER_USER,

@@ -69,6 +69,12 @@ interface AdmissionOptions {
   maxQueuedPerUser: number;
   maxQueuedPerKey: number;
   claimIfIdle: boolean;
+  /**
+   * false: the COMMIT answers before its WAL record is flushed (`SET LOCAL synchronous_commit = off`). Safe
+   * against a crash of this service (PostgreSQL has the commit); a crash of PostgreSQL or the machine before
+   * the next flush (≤ 3 × wal_writer_delay, or the job's first own write) can lose the job.
+   */
+  flushBeforeAnswer: boolean;
 }
 
 type RawAdmitted = Partial<JobRow> & {
@@ -199,8 +205,8 @@ function admitChatStatement(
 /** SQL of llm_jobs, llm_queue and the assistant message a job writes. */
 export const jobsRepository = {
   /**
-   * Stores a job, refusing it when `maxQueue` jobs wait, in two round trips: `BEGIN` + the admission lock
-   * (one simple-protocol message; the lock makes count + insert exact against other admissions), then one
+   * Stores a job, refusing it when `maxQueue` jobs wait, in two round trips: `BEGIN` (+ `synchronous_commit`
+   * off unless `flushBeforeAnswer`) + the admission lock (one simple-protocol message; the lock makes count + insert exact against other admissions), then one
    * statement that counts, writes the job and its queue entry (for a chat also the conversation, the
    * question and the empty answer) and — when `claimIfIdle` and nobody else waits — claims the job at once
    * (`processing`, queue entry started). Resolves as soon as that statement answered; `committed` is the
@@ -218,7 +224,8 @@ export const jobsRepository = {
       const committed: Promise<void> = db.connection().execute(async (conn) => {
         try {
           // Inside the try: a failed lock must not hand an aborted transaction back to the pool.
-          await sql.raw(`BEGIN; SELECT pg_advisory_xact_lock(${ADMISSION_LOCK})`).execute(conn);
+          const noFlush = options.flushBeforeAnswer ? '' : 'SET LOCAL synchronous_commit = off; ';
+          await sql.raw(`BEGIN; ${noFlush}SELECT pg_advisory_xact_lock(${ADMISSION_LOCK})`).execute(conn);
           const { rows } = await statement.execute(conn);
           const row = rows[0];
           if (row === undefined) throw new Error('admission statement returned no row');

@@ -66,6 +66,8 @@ export interface JobsServiceOptions {
   maxQueuedPerUser: number;
   /** Waiting jobs one API key may have. */
   maxQueuedPerKey: number;
+  /** LLM_ADMISSION_SYNC_COMMIT: no admission commits without waiting for its WAL flush. */
+  syncCommitAlways?: boolean;
 }
 
 const TITLE_LENGTH = 60;
@@ -94,7 +96,8 @@ export class JobsService {
    * Stores the job (and for a chat the user's message and an empty answer), refusing it when the queue is
    * full. When the scheduler has a free slot and nobody waits, the job is claimed by the same statement and
    * its upstream request starts while the COMMIT is still on its way (the job writes nothing before the
-   * commit, and a failed commit drops the run: never run twice, never lost). With a listener, it is
+   * commit, and a failed commit drops the run: never run twice, never lost); such an admission with a
+   * listener does not wait for its COMMIT's WAL flush (LLM_ADMISSION_SYNC_COMMIT). With a listener, it is
    * subscribed before the job can start, so it sees every event; call the returned `unsubscribe` when done.
    * Resolves once the job is committed.
    */
@@ -112,6 +115,8 @@ export class JobsService {
         maxQueuedPerUser: this.options.maxQueuedPerUser,
         maxQueuedPerKey: this.options.maxQueuedPerKey,
         claimIfIdle: slot !== undefined,
+        // Watched and about to run: its caller sees the run (and a crash of it); the fsync is not waited for.
+        flushBeforeAnswer: this.options.syncCommitAlways === true || slot === undefined || !listener,
       });
     } catch (error) {
       slot?.release();
