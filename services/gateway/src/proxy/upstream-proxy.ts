@@ -90,13 +90,12 @@ export class UpstreamProxy {
       return;
     }
 
-    prepareUpstreamHeaders(req);
     const proxyReq = httpRequest({
       host: target.host,
       port: target.port,
       method: req.method,
       path: req.url,
-      headers: req.headers,
+      headers: upstreamHeadersOf(req),
       agent: target.agent,
       setHost: false,
     });
@@ -196,15 +195,35 @@ export class UpstreamProxy {
   }
 }
 
-function prepareUpstreamHeaders(req: Request): void {
+/** Never forwarded as the client sent them; the last four are set by the gateway (one value each). */
+const NOT_FORWARDED = new Set([
+  ...DROP_REQUEST_HEADERS,
+  'x-forwarded-for',
+  'x-forwarded-proto',
+  'x-forwarded-host',
+  REQUEST_ID_HEADER,
+]);
+
+/**
+ * The upstream request's headers as one flat `[name, value, …]` list, which node:http writes as they are
+ * (a header object would cost a validated `setHeader` per header). The client's request headers stay as
+ * they were; the services trust exactly one proxy hop (us), so the forwarding headers are our verdict.
+ */
+function upstreamHeadersOf(req: Request): string[] {
+  const state = stateOf(req);
   const headers = req.headers;
-  for (const name of DROP_REQUEST_HEADERS) Reflect.deleteProperty(headers, name);
-  // One value each, the gateway's verdict: the services trust exactly one proxy hop (us).
-  headers['x-forwarded-for'] = stateOf(req).ip;
-  headers['x-forwarded-proto'] = req.protocol;
-  if (headers.host !== undefined) headers['x-forwarded-host'] = headers.host;
-  const requestId = stateOf(req).requestId;
-  if (requestId !== '') headers[REQUEST_ID_HEADER] = requestId;
+  const out: string[] = [];
+  for (const name in headers) {
+    if (NOT_FORWARDED.has(name)) continue;
+    const value = headers[name];
+    if (typeof value === 'string') out.push(name, value);
+    else if (value !== undefined) for (const item of value) out.push(name, item);
+  }
+  out.push('x-forwarded-for', state.ip, 'x-forwarded-proto', req.protocol);
+  if (headers.host !== undefined) out.push('x-forwarded-host', headers.host);
+  const requestId = state.requestId === '' ? headers[REQUEST_ID_HEADER] : state.requestId;
+  if (typeof requestId === 'string') out.push(REQUEST_ID_HEADER, requestId);
+  return out;
 }
 
 function isEventStream(proxyRes: IncomingMessage): boolean {
