@@ -198,8 +198,11 @@ async function timeToFirstToken(): Promise<void> {
         const d = await firstTokenMs(`${ctx.fake.url}/api/chat`, {}, body, (l) =>
           l.includes('"content":"Hello"'),
         );
-        const q = await firstTokenMs(`${ctx.instance.url}/api/llm/chat`, user.headers, { message: 'hi' }, (l) =>
-          l.includes('"type":"token"'),
+        const q = await firstTokenMs(
+          `${ctx.instance.url}/api/llm/chat`,
+          user.headers,
+          { message: 'hi' },
+          (l) => l.includes('"type":"token"'),
         );
         await waitFor(
           () => ctx.instance.services.scheduler.runningJobs().length === 0 || undefined,

@@ -10,6 +10,11 @@ export interface CreatePoolOptions {
   idleTimeoutMillis?: number;
   /** Shown in pg_stat_activity, so an operator can tell which service holds a connection. */
   application_name?: string;
+  /**
+   * Pipelined connections (node-postgres `pipeline`): queries issued without waiting go out at once and are
+   * answered in order. For a caller that checks a client out and sends a fixed sequence; default false.
+   */
+  pipeline?: boolean;
 }
 
 const INT8_OID = 20;
@@ -59,6 +64,7 @@ export function createPool(opts: CreatePoolOptions): pg.Pool {
     // Fail fast when Postgres is down instead of queueing requests behind a hanging connect.
     connectionTimeoutMillis: 5_000,
     application_name: opts.application_name,
+    pipeline: opts.pipeline ?? false,
     types: arasulTypeParsers,
   });
   // An idle client whose connection dies (e.g. Postgres restarts) is dropped by the pool and replaced on the

@@ -162,7 +162,8 @@ describe('API keys', () => {
       return found.reduce((sum, r) => sum + r.request_count, 0) >= 4 ? found : undefined;
     });
     const byStatus = new Map<number, number>();
-    for (const r of limited) byStatus.set(r.status_code, (byStatus.get(r.status_code) ?? 0) + r.request_count);
+    for (const r of limited)
+      byStatus.set(r.status_code, (byStatus.get(r.status_code) ?? 0) + r.request_count);
     expect(Object.fromEntries(byStatus)).toEqual({ 200: 3, 429: 1 });
   });
 

@@ -7,10 +7,15 @@ import {
   openAmqp,
   openPostgres,
   openRedis,
+  postgresUrl,
 } from '@arasul/service-kit';
+import { createPool } from '@arasul/db';
 import { createApp, createServices, ollamaHealthCheck } from './app';
 import { loadLlmQueueConfig } from './config';
 import { RetentionJob } from './chats/chats.retention';
+
+/** Admissions that may hold a connection at once (they queue behind one advisory lock anyway). */
+const ADMISSION_CONNECTIONS = 3;
 
 /** Composition root: config → logger → connections → app → listen → scheduler; stop in reverse. */
 async function main(): Promise<void> {
@@ -23,10 +28,18 @@ async function main(): Promise<void> {
   const lifecycle = { service: 'llm-queue', logger, health, shutdown };
   const { db, pool } = openPostgres(config, lifecycle);
   pool.on('error', (error) => logger.warn('idle postgres connection failed', errorMeta(error)));
+  const admissions = createPool({
+    connectionString: postgresUrl(config),
+    max: ADMISSION_CONNECTIONS,
+    application_name: 'arasul-llm-queue-admissions',
+    pipeline: true,
+  });
+  admissions.on('error', (error) => logger.warn('idle postgres connection failed', errorMeta(error)));
+  shutdown.add('postgres-admissions', () => admissions.end());
   const redis = openRedis(config, { ...lifecycle, critical: true });
   const amqp = openAmqp(config, lifecycle);
 
-  const deps = { config, logger, health, db, pool, redis, bus: amqp };
+  const deps = { config, logger, health, db, pool, admissions, redis, bus: amqp };
   const services = createServices(deps);
   shutdown.add('ollama-client', () => services.ollama.close());
   health.register(ollamaHealthCheck(services));

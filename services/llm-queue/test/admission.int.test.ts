@@ -9,7 +9,7 @@ import { StreamClient, type TestContext, type TestUser, createTestContext, waitF
 
 /**
  * A deferred constraint trigger (fires at COMMIT, inside the admission's transaction): fails or slows the
- * commit for two prompts, and for prompts starting with `record ` notes the transaction's
+ * commit for three prompts, and for prompts starting with `record ` notes the transaction's
  * synchronous_commit setting, i.e. whether its COMMIT waits for the WAL flush.
  */
 async function installCommitHook(ctx: TestContext): Promise<void> {
@@ -17,7 +17,9 @@ async function installCommitHook(ctx: TestContext): Promise<void> {
   await sql`
     CREATE FUNCTION test_commit_hook() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-      IF NEW.prompt = 'fail at commit' THEN RAISE EXCEPTION 'refused at commit'; END IF;
+      -- Late enough that the run has started (the COMMIT is answered right after the statement otherwise).
+      IF NEW.prompt = 'fail at commit' THEN PERFORM pg_sleep(0.2); RAISE EXCEPTION 'refused at commit'; END IF;
+      IF NEW.prompt = 'fail at once' THEN RAISE EXCEPTION 'refused at commit'; END IF;
       IF NEW.prompt = 'slow commit' THEN PERFORM pg_sleep(0.4); END IF;
       IF NEW.prompt LIKE 'record %' THEN
         INSERT INTO test_commit_settings VALUES (NEW.prompt, current_setting('synchronous_commit'));
@@ -128,6 +130,30 @@ describe('admission on an idle queue', () => {
     await next.waitForEnd();
     expect(next.types().at(-1)).toBe('done');
   });
+  it('answers 500 and stores nothing when the COMMIT fails at once (lock, statement and COMMIT in one write)', async () => {
+    const res = await request(ctx.instance.url)
+      .post('/api/llm/chat')
+      .set(user.headers)
+      .send({ message: 'fail at once' });
+    expect(res.status).toBe(500);
+    const jobs = await ctx.db
+      .selectFrom('llm_jobs')
+      .select('id')
+      .where('prompt', '=', 'fail at once')
+      .execute();
+    expect(jobs).toEqual([]);
+    // Whether Ollama was asked at all depends on which answer came first; nothing of it is kept.
+    const messages = await ctx.db
+      .selectFrom('chat_messages')
+      .select('id')
+      .where('content', '=', 'fail at once')
+      .execute();
+    expect(messages).toEqual([]);
+    await waitFor(() => ctx.instance.services.scheduler.runningJobs().length === 0 || undefined, 'no runner');
+    const next = await streamToEnd(ctx, user, 'after the immediate failure');
+    expect(next.types().at(-1)).toBe('done');
+  });
+
   it('does not wait for the WAL flush when a watched job runs at once; a 202 admission and a queued one do', async () => {
     const watched = await streamToEnd(ctx, user, 'record watched');
     expect(watched.types().at(-1)).toBe('done');

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type pg from 'pg';
 import type { Kysely } from 'kysely';
 import type { Database, LlmJobKind, LlmJobSource } from '@arasul/db';
 import { type EventPublisher, type Identity, userRoleAtLeast } from '@arasul/service-kit';
@@ -84,6 +85,8 @@ function titleFrom(message: string): string {
 export class JobsService {
   constructor(
     private readonly db: Kysely<Database>,
+    /** Pipelined connections for admissions (AppDeps.admissions). */
+    private readonly admissions: pg.Pool,
     private readonly hub: JobHub,
     private readonly scheduler: Scheduler,
     private readonly models: ModelResolver,
@@ -109,7 +112,7 @@ export class JobsService {
     const slot = this.scheduler.reserveSlot();
     let stored: Awaited<ReturnType<typeof jobsRepository.admit>>;
     try {
-      stored = await jobsRepository.admit(this.db, this.newJob(input, model), {
+      stored = await jobsRepository.admit(this.admissions, this.db, this.newJob(input, model), {
         priority: PRIORITY_VALUE[input.priority],
         maxQueue: this.options.maxQueue,
         maxQueuedPerUser: this.options.maxQueuedPerUser,
@@ -176,7 +179,7 @@ export class JobsService {
     }
   }
 
-  private newJob(input: AdmitInput, model: string): Parameters<typeof jobsRepository.admit>[1] {
+  private newJob(input: AdmitInput, model: string): Parameters<typeof jobsRepository.admit>[2] {
     const request = {
       body: input.body,
       conversation: input.chat !== undefined,
