@@ -30,6 +30,8 @@ async function main(): Promise<void> {
     connectionString: postgresUrl(config),
     max: config.POSTGRES_POOL_MAX,
     application_name: 'arasul-gateway',
+    // The gateway writes only audit and key-usage rows, held in memory until written: no fsync per batch.
+    asyncCommit: true,
   });
   const db = createDb(pool);
   shutdown.add('postgres', () => db.destroy());
