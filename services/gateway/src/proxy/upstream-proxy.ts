@@ -245,7 +245,20 @@ function respond(proxyRes: IncomingMessage, req: Request, res: ServerResponse): 
   res.writeHead(status, proxiedHeaders(state, proxyRes.headers, sse));
   // Server-Sent Events: headers out at once, so a client (and any proxy in front) sees the stream start.
   if (sse) res.flushHeaders();
-  proxyRes.pipe(res);
+  forwardBody(proxyRes, res);
+}
+
+/**
+ * The body, chunk by chunk as it arrives, with backpressure: what `pipe` does for us minus its bookkeeping
+ * (seven listeners added and removed per answer). Errors and a client that leaves are handled by `forward`
+ * and `respond` (the upstream request is destroyed, or the client connection).
+ */
+function forwardBody(proxyRes: IncomingMessage, res: ServerResponse): void {
+  proxyRes.on('data', (chunk: Buffer) => {
+    if (!res.write(chunk)) proxyRes.pause();
+  });
+  res.on('drain', () => proxyRes.resume());
+  proxyRes.once('end', () => res.end());
 }
 
 /** Reads the `error.message` of a small JSON error answer for the audit log, alongside the normal piping. */
