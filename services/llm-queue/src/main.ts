@@ -31,6 +31,8 @@ async function main(): Promise<void> {
   const admissions = createPool({
     connectionString: postgresUrl(config),
     max: ADMISSION_CONNECTIONS,
+    // Kept open while idle: the first admission after a quiet minute must not pay a new connection.
+    idleTimeoutMillis: 0,
     application_name: 'arasul-llm-queue-admissions',
     pipeline: true,
   });
