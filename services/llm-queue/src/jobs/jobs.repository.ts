@@ -252,6 +252,8 @@ export const jobsRepository = {
       await settled;
       throw error;
     }
+    // Cannot happen (`admit` yields exactly one row); if it did, whatever was written is an ordinary waiting
+    // or orphaned job that the scheduler or recovery picks up.
     if (row === undefined) {
       await settled;
       throw new Error('admission statement returned no row');
