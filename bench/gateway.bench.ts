@@ -16,6 +16,8 @@
  *
  * Knobs: BENCH_WORKERS (GATEWAY_WORKERS of the gateway, 1), BENCH_COMPARE_DIST (a second gateway build, e.g.
  * an older dist copied to services/gateway/dist-baseline, measured in the same run as `base/jwt`, `base/key`),
+ * BENCH_COMPARE_WORKERS (its GATEWAY_WORKERS; with BENCH_COMPARE_DIST=services/gateway/dist, 1 vs 2 workers of
+ * one build in one run), BENCH_COMPARE_LABEL (its row names instead of `base`),
  * BENCH_LOADERS (autocannon,wrk), BENCH_GATEWAY_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`, for the
  * gateway process only). "CPU µs/req" is the CPU time of the server's whole process tree (primary and workers
  * for the gateway, nginx's worker) divided by the requests it answered in the measured phase.
@@ -48,6 +50,10 @@ const API_KEY = `aras_bench_${randomBytes(16).toString('hex')}`;
 const CLOCK_TICKS = 100; // USER_HZ on Linux
 const WORKERS = Number(process.env.BENCH_WORKERS ?? 1);
 const COMPARE_DIST = process.env.BENCH_COMPARE_DIST;
+/** GATEWAY_WORKERS of the second gateway (default: BENCH_WORKERS), e.g. the same dist with 2 workers. */
+const COMPARE_WORKERS = Number(process.env.BENCH_COMPARE_WORKERS ?? WORKERS);
+/** How the second gateway's rows are named (`base/jwt`, `base/key` by default). */
+const COMPARE_LABEL = process.env.BENCH_COMPARE_LABEL ?? 'base';
 const LOADERS = (process.env.BENCH_LOADERS ?? 'autocannon,wrk').split(',');
 const GATEWAY_NODE_ARGS = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
 
@@ -331,14 +337,14 @@ http {
     );
     nginx = spawn('nginx', ['-c', join(nginxDir, 'nginx.conf'), '-g', 'daemon off;'], { stdio: 'inherit' });
 
-    const startGateway = (dist: string, port: number): ChildProcess =>
+    const startGateway = (dist: string, port: number, workers: number): ChildProcess =>
       spawn(process.execPath, [...GATEWAY_NODE_ARGS, join(dist, 'main.js')], {
         env: {
           ...process.env,
           NODE_ENV: 'production',
           LOG_LEVEL: 'warn',
           GATEWAY_PORT: String(port),
-          GATEWAY_WORKERS: String(WORKERS),
+          GATEWAY_WORKERS: String(workers),
           POSTGRES_HOST: dbUrl.hostname,
           POSTGRES_PORT: dbUrl.port || '5432',
           POSTGRES_USER: 'arasul',
@@ -353,8 +359,8 @@ http {
         },
         stdio: ['ignore', 'inherit', 'inherit'],
       });
-    gateway = startGateway(join(ROOT, 'services/gateway/dist'), gatewayPort);
-    if (COMPARE_DIST !== undefined) compare = startGateway(COMPARE_DIST, comparePort);
+    gateway = startGateway(join(ROOT, 'services/gateway/dist'), gatewayPort, WORKERS);
+    if (COMPARE_DIST !== undefined) compare = startGateway(COMPARE_DIST, comparePort, COMPARE_WORKERS);
     await waitForHttp(`http://127.0.0.1:${gatewayPort}/health/live`, 'gateway', gateway);
     if (compare) await waitForHttp(`http://127.0.0.1:${comparePort}/health/live`, 'compare gateway', compare);
     await waitForHttp(`http://127.0.0.1:${nginxPort}${PATH}`, 'nginx', nginx);
@@ -381,12 +387,12 @@ http {
         ? []
         : [
             {
-              name: 'base/jwt',
+              name: `${COMPARE_LABEL}/jwt`,
               url: `http://127.0.0.1:${comparePort}${PATH}`,
               headers: { authorization: `Bearer ${token}` },
             },
             {
-              name: 'base/key',
+              name: `${COMPARE_LABEL}/key`,
               url: `http://127.0.0.1:${comparePort}${PATH}`,
               headers: { 'x-api-key': API_KEY },
             },
@@ -404,7 +410,7 @@ http {
         ? upstream?.pid
         : name === 'nginx'
           ? nginxWorker
-          : name.startsWith('base/')
+          : name.startsWith(`${COMPARE_LABEL}/`)
             ? compare?.pid
             : gateway?.pid;
     const loadBefore = loadavg()[0] ?? 0;
@@ -440,7 +446,7 @@ http {
 
     const lines: string[] = [];
     lines.push(
-      `gateway benchmark: ${CONNECTIONS} connections x ${DURATION_S} s per target; fixed rate ${FIXED_RPS}/s for ${FIXED_S} s; GET ${PATH}; GATEWAY_WORKERS=${WORKERS}${COMPARE_DIST === undefined ? '' : `; base = ${COMPARE_DIST}`}`,
+      `gateway benchmark: ${CONNECTIONS} connections x ${DURATION_S} s per target; fixed rate ${FIXED_RPS}/s for ${FIXED_S} s; GET ${PATH}; GATEWAY_WORKERS=${WORKERS}${COMPARE_DIST === undefined ? '' : `; ${COMPARE_LABEL} = ${COMPARE_DIST} with GATEWAY_WORKERS=${COMPARE_WORKERS}`}`,
       `machine: ${cpus().length} cores, load average ${loadBefore.toFixed(2)} before the run (other work on the machine skews every number)`,
     );
     for (const [loaderName, results] of Object.entries(throughput)) {

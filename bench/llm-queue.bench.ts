@@ -181,34 +181,56 @@ async function admission(): Promise<void> {
   });
 }
 
+/**
+ * Two instances side by side, alternating request by request: the default (a watched admission on an idle
+ * queue does not wait for its COMMIT's WAL flush) and LLM_ADMISSION_SYNC_COMMIT=true (every admission does),
+ * each next to a direct call of its own fake.
+ */
 async function timeToFirstToken(): Promise<void> {
-  await withContext({}, async (ctx, user) => {
-    const direct: number[] = [];
-    const queued: number[] = [];
-    const body = { model: 'qwen3:8b', messages: [{ role: 'user', content: 'hi' }], stream: true };
-    for (let i = 0; i < 60; i += 1) {
-      // Alternate, so drift (GC, JIT) hits both sides alike; the first 10 of each warm up.
-      const d = await firstTokenMs(`${ctx.fake.url}/api/chat`, {}, body, (l) =>
-        l.includes('"content":"Hello"'),
-      );
-      const q = await firstTokenMs(`${ctx.instance.url}/api/llm/chat`, user.headers, { message: 'hi' }, (l) =>
-        l.includes('"type":"token"'),
-      );
-      if (i >= 10) {
-        direct.push(d);
-        queued.push(q);
+  await withContext({}, async (ctxA, userA) => {
+    await withContext({ LLM_ADMISSION_SYNC_COMMIT: 'true' }, async (ctxB, userB) => {
+      const direct: number[] = [];
+      const queued: number[] = [];
+      const syncDirect: number[] = [];
+      const syncQueued: number[] = [];
+      const body = { model: 'qwen3:8b', messages: [{ role: 'user', content: 'hi' }], stream: true };
+      const measure = async (ctx: TestContext, user: TestUser): Promise<[number, number]> => {
+        const d = await firstTokenMs(`${ctx.fake.url}/api/chat`, {}, body, (l) =>
+          l.includes('"content":"Hello"'),
+        );
+        const q = await firstTokenMs(
+          `${ctx.instance.url}/api/llm/chat`,
+          user.headers,
+          { message: 'hi' },
+          (l) => l.includes('"type":"token"'),
+        );
+        await waitFor(
+          () => ctx.instance.services.scheduler.runningJobs().length === 0 || undefined,
+          'idle',
+          5000,
+        );
+        return [d, q];
+      };
+      for (let i = 0; i < 60; i += 1) {
+        // Alternate, so drift (GC, JIT, other load) hits every side alike; the first 10 of each warm up.
+        const [d, q] = await measure(ctxA, userA);
+        const [sd, sq] = await measure(ctxB, userB);
+        if (i >= 10) {
+          direct.push(d);
+          queued.push(q);
+          syncDirect.push(sd);
+          syncQueued.push(sq);
+        }
       }
-      await waitFor(
-        () => ctx.instance.services.scheduler.runningJobs().length === 0 || undefined,
-        'idle',
-        5000,
+      const added = percentile(queued, 50) - percentile(direct, 50);
+      const syncAdded = percentile(syncQueued, 50) - percentile(syncDirect, 50);
+      console.log(
+        `2. time to first token (warm model, 50 each): direct p50 ${fmt(percentile(direct, 50))}, ` +
+          `through the queue p50 ${fmt(percentile(queued, 50))} → added by the queue ${fmt(added)} (median)\n` +
+          `   same run, alternated, LLM_ADMISSION_SYNC_COMMIT=true: direct p50 ${fmt(percentile(syncDirect, 50))}, ` +
+          `through the queue p50 ${fmt(percentile(syncQueued, 50))} → added ${fmt(syncAdded)}`,
       );
-    }
-    const added = percentile(queued, 50) - percentile(direct, 50);
-    console.log(
-      `2. time to first token (warm model, 50 each): direct p50 ${fmt(percentile(direct, 50))}, ` +
-        `through the queue p50 ${fmt(percentile(queued, 50))} → added by the queue ${fmt(added)} (median)`,
-    );
+    });
   });
 }
 

@@ -116,12 +116,19 @@ export async function startFuzzPlatform(): Promise<FuzzPlatform> {
   });
   const pool = createPool({ connectionString: database.url, max: 10, application_name: 'fuzz-llm-queue' });
   const llmDb = createDb(pool);
+  const admissions = createPool({
+    connectionString: database.url,
+    max: 3,
+    application_name: 'fuzz-llm-queue-admissions',
+    pipeline: true,
+  });
   const llmDeps = {
     config: llmConfig,
     logger,
     health: new HealthRegistry('llm-queue'),
     db: llmDb,
     pool,
+    admissions,
     redis,
     bus,
   };
@@ -275,6 +282,7 @@ export async function startFuzzPlatform(): Promise<FuzzPlatform> {
       await llm.scheduler.stop('graceful');
       await llm.pulls.stopAll();
       llm.ollama.close();
+      await admissions.end();
       await llmDb.destroy();
       await collector.stop();
       subscriber.disconnect();

@@ -43,6 +43,34 @@ describe('createPool', () => {
     }
   });
 
+  it('commits without waiting for the WAL flush only when asked (asyncCommit), and pipelines when asked', async () => {
+    const plain = createPool({ connectionString: ADMIN_URL, max: 1 });
+    const relaxed = createPool({ connectionString: ADMIN_URL, max: 1, asyncCommit: true, pipeline: true });
+    try {
+      const setting = async (pool: typeof plain) =>
+        (await pool.query<{ synchronous_commit: string }>('SHOW synchronous_commit')).rows[0]
+          ?.synchronous_commit;
+      expect(await setting(plain)).toBe('on');
+      expect(await setting(relaxed)).toBe('off');
+      // Pipelined: three queries issued without waiting are answered in order on one connection.
+      const client = await relaxed.connect();
+      try {
+        expect(client.pipeline).toBe(true);
+        const answers = await Promise.all([
+          client.query<{ n: number }>('SELECT 1 AS n'),
+          client.query<{ n: number }>('SELECT $1::int AS n', [2]),
+          client.query<{ n: number }>('SELECT 3 AS n'),
+        ]);
+        expect(answers.map((a) => a.rows[0]?.n)).toEqual([1, 2, 3]);
+      } finally {
+        client.release();
+      }
+    } finally {
+      await plain.end();
+      await relaxed.end();
+    }
+  });
+
   it('names its connections and survives the server dropping an idle one', async () => {
     const applicationName = `arasul-db-test-${process.pid}`;
     const pool = createPool({ connectionString: ADMIN_URL, max: 1, application_name: applicationName });

@@ -9,9 +9,10 @@ import {
   type Logger,
 } from '@arasul/service-kit';
 import { newRequestState } from './request-state';
+import { applyGatewayHeaders } from './response-headers';
 import { applyCanonicalPath } from './routing/canonical-path';
 import { isApiPath } from './routing/route-table';
-import { securityHeaders, stripInternalHeaders } from './security/security.middleware';
+import { stripInternalHeaders } from './security/security.middleware';
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -39,7 +40,6 @@ export function apiFastPath(
   options: ApiFastPathOptions,
 ): (req: IncomingMessage, res: ServerResponse) => void {
   const { app, api, cors, logger } = options;
-  const headers = staticHeadersOf(securityHeaders());
   const strip = stripInternalHeaders();
   const onError = errorHandler(logger);
   const logRequests = logger.isLevelEnabled('http');
@@ -59,14 +59,12 @@ export function apiFastPath(
       return;
     }
     res.locals = Object.create(null) as Response['locals'];
-    req.gateway = newRequestState(req.ip);
-    if (pathError) req.gateway.pathError = pathError;
-
     const incoming = req.headers[REQUEST_ID_HEADER];
     const requestId =
       typeof incoming === 'string' && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
-    res.setHeader('X-Request-Id', requestId);
-    for (const [name, value] of headers) res.setHeader(name, value);
+    const state = newRequestState(req.ip, requestId);
+    req.gateway = state;
+    if (pathError) state.pathError = pathError;
     if (logRequests) logRequestLine(logger, req, res, requestId);
 
     const done: NextFunction = (error?: unknown) => {
@@ -74,6 +72,7 @@ export function apiFastPath(
         error === undefined || error === null || error === 'route' || error === 'router'
           ? new NotFoundError(`No route for ${req.method} ${req.path}.`, 'route_not_found')
           : error;
+      applyGatewayHeaders(res, state);
       runWithContext({ requestId }, () => onError(failure, req, res, noop));
     };
     strip(req, res, noop);
@@ -81,26 +80,13 @@ export function apiFastPath(
       api(req, res, done);
       return;
     }
+    // CORS answers preflights itself: our headers must be on the response before it runs.
+    applyGatewayHeaders(res, state);
     void cors(req, res, (error?: unknown) => {
       if (error !== undefined && error !== null) done(error);
       else api(req, res, done);
     });
   };
-}
-
-/** The headers helmet sets: the policy is static, so they are worked out once instead of per request. */
-function staticHeadersOf(middleware: RequestHandler): [string, string][] {
-  const collected = new Map<string, string>();
-  const fake = {
-    setHeader: (name: string, value: unknown) => collected.set(name, String(value)),
-    removeHeader: (name: string) => collected.delete(name),
-  };
-  const run = { finished: false };
-  void middleware({ headers: {} } as Request, fake as unknown as Response, () => {
-    run.finished = true;
-  });
-  if (!run.finished) throw new Error('the security header middleware did not finish synchronously');
-  return [...collected];
 }
 
 function logRequestLine(logger: Logger, req: Request, res: Response, requestId: string): void {

@@ -12,6 +12,7 @@ import { platformHealthHandler } from './health/health.router';
 import { rateLimit } from './ratelimit/rate-limit.middleware';
 import { pipeline } from './pipeline';
 import { stateOf } from './request-state';
+import { applyGatewayHeaders } from './response-headers';
 import { applyCanonicalPath } from './routing/canonical-path';
 import { matchRoute } from './routing/route-table';
 import { corsPolicy, securityHeaders, stripInternalHeaders } from './security/security.middleware';
@@ -76,8 +77,10 @@ function apiPipeline(c: GatewayComponents): RequestHandler {
       userPerMinute: config.RATE_LIMIT_USER_PER_MINUTE,
     }),
     (req, res, next) => {
-      if (req.path === '/api/health' && (req.method === 'GET' || req.method === 'HEAD'))
+      if (req.path === '/api/health' && (req.method === 'GET' || req.method === 'HEAD')) {
+        applyGatewayHeaders(res, stateOf(req));
         return health(req, res, next);
+      }
       dispatch(c, req, res, next);
       return undefined;
     },

@@ -26,6 +26,8 @@ if (isWorkerSupervisor(config.GATEWAY_WORKERS)) {
       connectionString: postgresUrl(config),
       max: config.POSTGRES_POOL_MAX,
       application_name: 'arasul-gateway',
+      // The gateway writes only audit and key-usage rows, held in memory until written: no fsync per batch.
+      asyncCommit: true,
     });
     const db = createDb(pool);
     shutdown.add('postgres', () => db.destroy());

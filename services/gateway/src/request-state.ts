@@ -3,12 +3,19 @@ import type { ClientRequest } from 'node:http';
 import type { ApiKeyEntry } from './auth/api-keys';
 import type { SignedIdentityHolder } from './auth/identity-signer';
 import type { BodyMeter } from './proxy/body-meter';
+import type { RateLimitDecision } from './ratelimit/rate-limiter';
 import type { RouteEntry } from './routing/route-table';
 
 /** What the gateway learns about one API request on its way through the pipeline. */
 export interface GatewayRequestState {
   startedAt: Date;
   startedAtMs: number;
+  /** The request's id (the client's when it is safe, else a new UUID): `X-Request-Id` both ways. */
+  requestId: string;
+  /** The security headers and `X-Request-Id` are already set on the response (response-headers.ts). */
+  headersApplied: boolean;
+  /** The rate limit's answer, sent as `RateLimit-*` headers. */
+  rateLimit?: RateLimitDecision;
   /** The client address as `trust proxy` decides it, computed once. */
   ip: string;
   route?: RouteEntry;
@@ -37,10 +44,12 @@ declare global {
   }
 }
 
-export function newRequestState(ip: string | undefined): GatewayRequestState {
+export function newRequestState(ip: string | undefined, requestId = ''): GatewayRequestState {
   return {
     startedAt: new Date(),
     startedAtMs: performance.now(),
+    requestId,
+    headersApplied: false,
     ip: ip ?? 'unknown',
     anonymousRoute: false,
     upload: false,

@@ -22,6 +22,9 @@ const KEY = 'aras_live_0123456789abcdef0123456789abcdef';
 const LIMITED_KEY = 'aras_limited_0123456789abcdef01234567';
 const NARROW_KEY = 'aras_narrow_0123456789abcdef012345678';
 const DOOMED_KEY = 'aras_doomed_0123456789abcdef012345678';
+const OLD_KEY = 'aras_rotold_0123456789abcdef012345678';
+const NEW_KEY = 'aras_rotnew_0123456789abcdef012345678';
+const QUIET_KEY = 'aras_quietr_0123456789abcdef012345678';
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -31,7 +34,7 @@ beforeAll(async () => {
     .values({ username: 'admin', password_hash: 'x', email: 'admin@example.com' })
     .returning('id')
     .executeTakeFirstOrThrow();
-  for (const id of [101, 102, 103, 104]) {
+  for (const id of [101, 102, 103, 104, 105, 106, 107]) {
     await db.db
       .insertInto('api_keys')
       .values({ id, key_hash: 'h', key_prefix: 'aras_xxx', name: `key ${id}`, created_by: user.id })
@@ -43,6 +46,8 @@ beforeAll(async () => {
     { key: LIMITED_KEY, apiKeyId: 102, userId: user.id, rateLimitPerMinute: 3 },
     { key: NARROW_KEY, apiKeyId: 103, userId: user.id, allowedEndpoints: ['/v1/*', '/api/llm/chat'] },
     { key: DOOMED_KEY, apiKeyId: 104, userId: user.id },
+    { key: OLD_KEY, apiKeyId: 105, userId: user.id },
+    { key: QUIET_KEY, apiKeyId: 107, userId: user.id },
   ]);
   // Slow periodic sync, so only pub/sub can explain a revocation seen within a second.
   gateway = await buildGateway({
@@ -130,33 +135,70 @@ describe('API keys', () => {
     expect(last!.headers['ratelimit-remaining']).toBe('0');
   });
 
-  it('writes api_key_usage rows for key requests (and none for JWT requests)', async () => {
-    await request(gateway.app).get('/api/models?x=1').set('X-API-Key', KEY);
+  it('counts key requests in api_key_usage (request_count, mean time) and writes none for JWT requests', async () => {
+    for (let i = 0; i < 3; i += 1) await request(gateway.app).get('/api/models?x=1').set('X-API-Key', KEY);
     await request(gateway.app).get('/api/models').set('Authorization', `Bearer ${accessToken().token}`);
+    // Earlier tests in this file made 2 requests with this key; 5 in all, on /api/models and /v1/models.
     const rows = await waitFor('usage rows', async () => {
       const found = await db.db
         .selectFrom('api_key_usage')
         .selectAll()
         .where('api_key_id', '=', 101)
         .execute();
-      return found.length >= 3 ? found : undefined;
+      return found.reduce((sum, r) => sum + r.request_count, 0) >= 5 ? found : undefined;
     });
-    expect(rows.at(-1)).toMatchObject({
-      endpoint: '/api/models',
-      method: 'GET',
-      status_code: 200,
-      request_ip: expect.any(String),
-    });
-    expect(rows.at(-1)!.response_time_ms).toBeGreaterThanOrEqual(0);
+    const models = rows.filter((r) => r.endpoint === '/api/models');
+    expect(models.reduce((sum, r) => sum + r.request_count, 0)).toBe(4);
+    expect(models.at(-1)).toMatchObject({ method: 'GET', status_code: 200, request_ip: expect.any(String) });
+    expect(models.at(-1)!.response_time_ms).toBeGreaterThanOrEqual(0);
+    const all = await db.db.selectFrom('api_key_usage').select(['api_key_id', 'request_count']).execute();
+    expect(all.reduce((sum, r) => sum + r.request_count, 0)).toBeGreaterThanOrEqual(5);
     const limited = await waitFor('429 usage row', async () => {
       const found = await db.db
         .selectFrom('api_key_usage')
-        .select('status_code')
+        .select(['status_code', 'request_count'])
         .where('api_key_id', '=', 102)
         .execute();
-      return found.length >= 4 ? found : undefined;
+      return found.reduce((sum, r) => sum + r.request_count, 0) >= 4 ? found : undefined;
     });
-    expect(limited.map((r) => r.status_code).sort()).toEqual([200, 200, 200, 429]);
+    const byStatus = new Map<number, number>();
+    for (const r of limited)
+      byStatus.set(r.status_code, (byStatus.get(r.status_code) ?? 0) + r.request_count);
+    expect(Object.fromEntries(byStatus)).toEqual({ 200: 3, 429: 1 });
+  });
+
+  it('serves a rotated key from the cache until auth publishes the rotation, then refuses it within a second', async () => {
+    const before = auth.calls.verify;
+    for (let i = 0; i < 5; i += 1) {
+      expect((await request(gateway.app).get('/api/models').set('X-API-Key', OLD_KEY)).status).toBe(200);
+    }
+    expect(auth.calls.verify - before).toBe(1); // cached after the first answer
+    // Auth's rotation: a new key (a new id) and, without a grace period, the old id revoked and published.
+    auth.keys.push({ key: NEW_KEY, apiKeyId: 106, userId: auth.keys[0]!.userId ?? 1 });
+    auth.revocations.apiKeyIds.push(105);
+    await gateway.rawRedis.publish(
+      `${gateway.redisPrefix}auth:revocations`,
+      JSON.stringify({ type: 'api_key', apiKeyId: 105 }),
+    );
+    const started = Date.now();
+    await waitFor('old key refused', async () => {
+      const res = await request(gateway.app).get('/api/models').set('X-API-Key', OLD_KEY);
+      return res.status === 401;
+    });
+    expect(Date.now() - started).toBeLessThan(1000);
+    const fresh = await request(gateway.app).get('/api/models').set('X-API-Key', NEW_KEY);
+    expect(fresh.status).toBe(200);
+    expect(upstream.seen.at(-1)!.identity).toMatchObject({ apiKeyId: 106 });
+  });
+
+  it('refuses a cached key after the revocation reload when the pub/sub message was lost', async () => {
+    expect((await request(gateway.app).get('/api/models').set('X-API-Key', QUIET_KEY)).status).toBe(200);
+    expect((await request(gateway.app).get('/api/models').set('X-API-Key', QUIET_KEY)).status).toBe(200);
+    auth.revocations.apiKeyIds.push(107); // revoked in auth, nothing published
+    await gateway.components.revocationFeed.syncOnce();
+    const res = await request(gateway.app).get('/api/models').set('X-API-Key', QUIET_KEY);
+    expect(res.status).toBe(401);
+    expect((res.body as { error: { code: string } }).error.code).toBe('invalid_api_key');
   });
 });
 

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, verifyIdentity, type Identity } from '@arasul/service-kit';
 import { createSilentLogger } from '@arasul/testkit';
+import { KeyUsageCounter } from '../src/audit/key-usage.counter';
 import { maskSecrets } from '../src/audit/mask';
 import { compileAllowedEndpoints } from '../src/auth/allowed-endpoints';
 import { credentialOf } from '../src/auth/authenticate.middleware';
@@ -156,5 +157,42 @@ describe('RevocationStore', () => {
     expect(store.stats().sessions).toBe(3);
     store.revokeSession('gone', now - 1, now);
     expect(store.isSessionRevoked('gone')).toBe(false);
+  });
+});
+
+describe('KeyUsageCounter', () => {
+  const at = new Date('2026-01-01T00:00:00Z');
+
+  it('adds up requests of one key, path, method, status and address into one row with the mean time', () => {
+    const counter = new KeyUsageCounter(10);
+    expect(counter.count(7, '/api/chats', 'GET', 200, '10.0.0.1', at, 4)).toBe(true);
+    counter.count(7, '/api/chats', 'GET', 200, '10.0.0.1', new Date(at.getTime() + 500), 8);
+    counter.count(7, '/api/chats', 'GET', 429, '10.0.0.1', at, 1);
+    counter.count(8, '/api/chats', 'GET', 200, '10.0.0.1', at, 2);
+    const rows = counter.drain();
+    expect(rows).toEqual([
+      {
+        api_key_id: 7,
+        endpoint: '/api/chats',
+        method: 'GET',
+        status_code: 200,
+        response_time_ms: 6,
+        request_ip: '10.0.0.1',
+        created_at: at,
+        request_count: 2,
+      },
+      expect.objectContaining({ api_key_id: 7, status_code: 429, request_count: 1 }),
+      expect.objectContaining({ api_key_id: 8, status_code: 200, request_count: 1 }),
+    ]);
+    expect(counter.size).toBe(0);
+    expect(counter.drain()).toEqual([]);
+  });
+
+  it('refuses a new combination beyond its cap but keeps counting known ones', () => {
+    const counter = new KeyUsageCounter(1);
+    expect(counter.count(1, '/a', 'GET', 200, null, at, 1)).toBe(true);
+    expect(counter.count(1, '/b', 'GET', 200, null, at, 1)).toBe(false);
+    expect(counter.count(1, '/a', 'GET', 200, null, at, 3)).toBe(true);
+    expect(counter.drain()).toEqual([expect.objectContaining({ endpoint: '/a', request_count: 2 })]);
   });
 });

@@ -42,6 +42,11 @@ export interface AppDeps {
   db: Kysely<Database>;
   /** The pool under `db`; one of its connections holds the scheduler's leader lock. */
   pool: pg.Pool;
+  /**
+   * A few pipelined connections (`createPool({ pipeline: true })`) only for admissions: lock, statement and
+   * COMMIT go out in one write, so Ollama is asked one round trip after the request came in.
+   */
+  admissions: pg.Pool;
   redis: Redis;
   /** The AMQP client (`AmqpClient`), or anything with its `publish`. */
   bus: EventBus;
@@ -117,10 +122,11 @@ export function createServices(deps: AppDeps): LlmQueueServices {
     config.LLM_DEFAULT_MODEL,
     logger,
   );
-  const jobs = new JobsService(db, hub, scheduler, models, throughput, publisher, {
+  const jobs = new JobsService(db, deps.admissions, hub, scheduler, models, throughput, publisher, {
     maxQueue: config.LLM_MAX_QUEUE,
     maxQueuedPerUser: config.LLM_MAX_QUEUED_PER_USER,
     maxQueuedPerKey: config.LLM_MAX_QUEUED_PER_KEY,
+    syncCommitAlways: config.LLM_ADMISSION_SYNC_COMMIT,
   });
   const streamCaps = new StreamCaps({
     perUser: config.LLM_MAX_STREAMS_PER_USER,

@@ -33,6 +33,14 @@ export const llmQueueEnvSchema = z.object({
   LLM_BACKEND_PROBE_MS: env.int(2000, 10, 60_000),
   /** Housekeeping of the scheduler: leadership, backend probe, wait timeouts, ETA updates. */
   LLM_TICK_MS: env.int(1000, 10, 60_000),
+  /**
+   * false (default): an admission that someone watches (an SSE stream or a waiting API caller) and that finds
+   * a scheduler slot free commits without waiting for the WAL flush (`synchronous_commit = off` for that one
+   * transaction), which takes an fsync off the first token's path. The job is durable at its first progress
+   * write or the WAL writer's next flush (≤ 3 × wal_writer_delay); only a crash of PostgreSQL or the machine
+   * in that window can lose it, and its caller's stream breaks with it. true: every admission waits for it.
+   */
+  LLM_ADMISSION_SYNC_COMMIT: env.bool(false),
   /** Generated text is written to the database at least this often while a job streams. */
   LLM_FLUSH_INTERVAL_MS: env.int(250, 10, 5000),
   /** SSE keep-alive for every stream (`heartbeat` event). */

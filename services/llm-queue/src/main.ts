@@ -1,7 +1,11 @@
-import { errorMeta, openAmqp, openPostgres, openRedis, runService } from '@arasul/service-kit';
+import { createPool } from '@arasul/db';
+import { errorMeta, openAmqp, openPostgres, openRedis, postgresUrl, runService } from '@arasul/service-kit';
 import { createApp, createServices, ollamaHealthCheck } from './app';
 import { loadLlmQueueConfig } from './config';
 import { RetentionJob } from './chats/chats.retention';
+
+/** Admissions that may hold a connection at once (they queue behind one advisory lock anyway). */
+const ADMISSION_CONNECTIONS = 3;
 
 const config = loadLlmQueueConfig();
 
@@ -9,10 +13,20 @@ const config = loadLlmQueueConfig();
 void runService('llm-queue', config, async ({ logger, health, shutdown, lifecycle, serve }) => {
   const { db, pool } = openPostgres(config, lifecycle);
   pool.on('error', (error) => logger.warn('idle postgres connection failed', errorMeta(error)));
+  const admissions = createPool({
+    connectionString: postgresUrl(config),
+    max: ADMISSION_CONNECTIONS,
+    // Kept open while idle: the first admission after a quiet minute must not pay a new connection.
+    idleTimeoutMillis: 0,
+    application_name: 'arasul-llm-queue-admissions',
+    pipeline: true,
+  });
+  admissions.on('error', (error) => logger.warn('idle postgres connection failed', errorMeta(error)));
+  shutdown.add('postgres-admissions', () => admissions.end());
   const redis = openRedis(config, { ...lifecycle, critical: true });
   const amqp = openAmqp(config, lifecycle);
 
-  const deps = { config, logger, health, db, pool, redis, bus: amqp };
+  const deps = { config, logger, health, db, pool, admissions, redis, bus: amqp };
   const services = createServices(deps);
   shutdown.add('ollama-client', () => services.ollama.close());
   health.register(ollamaHealthCheck(services));

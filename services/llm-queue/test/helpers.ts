@@ -80,7 +80,22 @@ export async function createTestContext(
     });
     const pool = createPool({ connectionString: database.url, max: 10, application_name: 'llm-queue-test' });
     const db = createDb(pool);
-    const deps = { config, logger, health: new HealthRegistry('llm-queue'), db, pool, redis, bus: amqp };
+    const admissions = createPool({
+      connectionString: database.url,
+      max: 3,
+      application_name: 'llm-queue-test-admissions',
+      pipeline: true,
+    });
+    const deps = {
+      config,
+      logger,
+      health: new HealthRegistry('llm-queue'),
+      db,
+      pool,
+      admissions,
+      redis,
+      bus: amqp,
+    };
     const services = createServices(deps);
     deps.health.register(ollamaHealthCheck(services));
     await services.models.syncCatalog();
@@ -100,6 +115,7 @@ export async function createTestContext(
         await services.scheduler.stop(mode);
         await services.pulls.stopAll();
         services.ollama.close();
+        await admissions.end();
         await db.destroy();
       },
     };

@@ -1,7 +1,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { GatewayRequestState } from '../request-state';
 import { stateOf } from '../request-state';
-import type { AuditRow, KeyUsageRow } from './audit.repository';
+import type { AuditRow } from './audit.repository';
 import type { AuditWriter } from './audit.writer';
 import { maskSecrets } from './mask';
 import { storableAuditRow } from './storable';
@@ -15,8 +15,7 @@ export function auditTrail(writer: AuditWriter): RequestHandler {
   return (req, res, next) => {
     const state = stateOf(req);
     res.once('close', () => {
-      const row = auditRowOf(req, res, state);
-      writer.record(row, keyUsageOf(state, row));
+      writer.record(auditRowOf(req, res, state), state.apiKey?.apiKeyId);
     });
     next();
   };
@@ -39,19 +38,6 @@ function auditRowOf(req: Request, res: Response, state: GatewayRequestState): Au
     user_agent: req.headers['user-agent'] ?? null,
     error_message: status >= 400 ? (state.errorMessage ?? null) : null,
   });
-}
-
-function keyUsageOf(state: GatewayRequestState, row: AuditRow): KeyUsageRow | undefined {
-  if (!state.apiKey) return undefined;
-  return {
-    api_key_id: state.apiKey.apiKeyId,
-    endpoint: row.target_endpoint.slice(0, 255),
-    method: row.request_method,
-    status_code: row.response_status,
-    response_time_ms: row.duration_ms,
-    request_ip: row.ip_address,
-    created_at: row.timestamp,
-  };
 }
 
 /** The masked JSON body, or a marker saying why it is not recorded; null when there was no body. */

@@ -17,14 +17,18 @@ export interface AuditRow {
   error_message: string | null;
 }
 
+/** Requests of one key with the same endpoint, method, status and client address (KeyUsageCounter). */
 export interface KeyUsageRow {
   api_key_id: number;
   endpoint: string;
   method: string;
   status_code: number;
+  /** The mean over `request_count` requests. */
   response_time_ms: number;
   request_ip: string | null;
+  /** When the first of them came in. */
   created_at: Date;
+  request_count: number;
 }
 
 /**
@@ -57,13 +61,15 @@ export async function insertKeyUsageRows(db: Kysely<Database>, rows: readonly Ke
   if (rows.length === 0) return;
   const column = <K extends keyof KeyUsageRow>(key: K): KeyUsageRow[K][] => rows.map((row) => row[key]);
   await sql`
-    INSERT INTO api_key_usage (api_key_id, endpoint, method, status_code, response_time_ms, request_ip, created_at)
-    SELECT r.api_key_id, r.endpoint, r.method, r.status_code, r.response_time_ms, r.request_ip, r.created_at
+    INSERT INTO api_key_usage (api_key_id, endpoint, method, status_code, response_time_ms, request_ip, created_at,
+      request_count)
+    SELECT r.api_key_id, r.endpoint, r.method, r.status_code, r.response_time_ms, r.request_ip, r.created_at,
+      r.request_count
     FROM unnest(
       ${column('api_key_id')}::integer[], ${column('endpoint')}::varchar[], ${column('method')}::varchar[],
       ${column('status_code')}::integer[], ${column('response_time_ms')}::integer[], ${column('request_ip')}::varchar[],
-      ${column('created_at')}::timestamptz[]
-    ) AS r (api_key_id, endpoint, method, status_code, response_time_ms, request_ip, created_at)
+      ${column('created_at')}::timestamptz[], ${column('request_count')}::integer[]
+    ) AS r (api_key_id, endpoint, method, status_code, response_time_ms, request_ip, created_at, request_count)
     WHERE EXISTS (SELECT 1 FROM api_keys k WHERE k.id = r.api_key_id)
   `.execute(db);
 }

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '@arasul/db';
 import { errorMeta, type HealthRegistry, type Logger } from '@arasul/service-kit';
 import { insertAuditRows, insertKeyUsageRows, type AuditRow, type KeyUsageRow } from './audit.repository';
+import { KeyUsageCounter } from './key-usage.counter';
 import { fallbackAuditRow, fallbackKeyUsageRow } from './storable';
 
 export interface AuditWriterOptions {
@@ -31,7 +32,9 @@ function isPoisonBatch(error: unknown): boolean {
  */
 export class AuditWriter {
   private audit: AuditRow[] = [];
+  /** Key-usage rows ready to write (drained from `counter` at each flush). */
   private usage: KeyUsageRow[] = [];
+  private readonly counter: KeyUsageCounter;
   private dropped = 0;
   private written = 0;
   private lastFlushAt: string | null = null;
@@ -51,6 +54,7 @@ export class AuditWriter {
     health: HealthRegistry,
     private readonly options: AuditWriterOptions,
   ) {
+    this.counter = new KeyUsageCounter(options.bufferMax);
     this.log = logger.child({ module: 'audit' });
     this.loop = health.loop('audit-flush');
     health.register({ name: 'audit', critical: false, check: () => Promise.resolve({ ...this.stats() }) });
@@ -61,10 +65,23 @@ export class AuditWriter {
     this.timer.unref();
   }
 
-  record(row: AuditRow, usage?: KeyUsageRow): void {
+  /** One request's audit row, and its API key's usage when it came with a key. */
+  record(row: AuditRow, apiKeyId?: number): void {
     this.push(this.audit, row);
-    if (usage) this.push(this.usage, usage);
-    if (this.audit.length >= this.options.batchSize || this.usage.length >= this.options.batchSize)
+    if (
+      apiKeyId !== undefined &&
+      !this.counter.count(
+        apiKeyId,
+        row.target_endpoint.slice(0, 255),
+        row.request_method,
+        row.response_status,
+        row.ip_address,
+        row.timestamp,
+        row.duration_ms,
+      )
+    )
+      this.dropped += 1;
+    if (this.audit.length >= this.options.batchSize || this.counter.size >= this.options.batchSize)
       void this.flush();
   }
 
@@ -77,7 +94,9 @@ export class AuditWriter {
     if (!force && this.flushing === undefined && Date.now() < this.retryAt) return Promise.resolve();
     this.flushing ??= this.flushBatch().finally(() => {
       this.flushing = undefined;
-      const full = this.audit.length >= this.options.batchSize || this.usage.length >= this.options.batchSize;
+      const full =
+        this.audit.length >= this.options.batchSize ||
+        this.usage.length + this.counter.size >= this.options.batchSize;
       if (full && this.failingSince === null) void this.flush();
     });
     return this.flushing;
@@ -87,20 +106,24 @@ export class AuditWriter {
   async stop(): Promise<void> {
     clearInterval(this.timer);
     const maxBatches = Math.ceil(this.options.bufferMax / this.options.batchSize) + 1;
-    for (let i = 0; i < maxBatches && (this.audit.length > 0 || this.usage.length > 0); i += 1) {
-      const before = this.audit.length + this.usage.length;
+    for (let i = 0; i < maxBatches && this.pending() > 0; i += 1) {
+      const before = this.pending();
       await this.flush(true);
-      if (this.audit.length + this.usage.length >= before) break; // the database is away; give up
+      if (this.pending() >= before) break; // the database is away; give up
     }
   }
 
   stats(): AuditStats {
     return {
-      buffered: this.audit.length + this.usage.length,
+      buffered: this.pending(),
       dropped: this.dropped,
       written: this.written,
       lastFlushAt: this.lastFlushAt,
     };
+  }
+
+  private pending(): number {
+    return this.audit.length + this.usage.length + this.counter.size;
   }
 
   private push<T>(buffer: T[], row: T): void {
@@ -112,6 +135,7 @@ export class AuditWriter {
   }
 
   private async flushBatch(): Promise<void> {
+    for (const row of this.counter.drain()) this.push(this.usage, row);
     if (this.audit.length === 0 && this.usage.length === 0) return;
     const audit = this.audit.splice(0, this.options.batchSize);
     const usage = this.usage.splice(0, this.options.batchSize);

@@ -18,19 +18,16 @@ function nullableSlice(text: string | null, max: number): string | null {
   return text === null ? null : storableSlice(text, max);
 }
 
-/** The audit row with every text column storable and within its column's length. */
+/** The audit row with every text column storable and within its column's length (in place: rows are fresh). */
 export function storableAuditRow(row: AuditRow): AuditRow {
-  return {
-    ...row,
-    username: nullableSlice(row.username, 50),
-    action_type: storableSlice(row.action_type, 50),
-    target_endpoint: storableSlice(row.target_endpoint, 500),
-    request_method: storableSlice(row.request_method, 10),
-    request_payload: row.request_payload,
-    ip_address: nullableSlice(row.ip_address, 45),
-    user_agent: nullableSlice(row.user_agent, 1000),
-    error_message: nullableSlice(row.error_message, 2000),
-  };
+  row.username = nullableSlice(row.username, 50);
+  row.action_type = storableSlice(row.action_type, 50);
+  row.target_endpoint = storableSlice(row.target_endpoint, 500);
+  row.request_method = storableSlice(row.request_method, 10);
+  row.ip_address = nullableSlice(row.ip_address, 45);
+  row.user_agent = nullableSlice(row.user_agent, 1000);
+  row.error_message = nullableSlice(row.error_message, 2000);
+  return row;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { UnauthorizedError } from '@arasul/service-kit';
 import type { AuthClient } from './auth.client';
@@ -50,8 +50,9 @@ export class ApiKeyAuthenticator {
     revocations.onApiKeyRevoked((apiKeyId) => this.evict(apiKeyId));
   }
 
+  /** One-shot `crypto.hash`: no Hash object per request (the key path runs this on every call). */
   static digest(key: string): string {
-    return createHash('sha256').update(key).digest('hex');
+    return hash('sha256', key, 'hex');
   }
 
   /** The cached answer for a key, without any I/O: a valid entry, `false` when recently refused, or undefined. */

@@ -3,6 +3,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { PayloadTooLargeError, REQUEST_ID_HEADER, type Logger } from '@arasul/service-kit';
 import { UpstreamUnavailableError } from '../errors';
 import { stateOf } from '../request-state';
+import { applyGatewayHeaders, proxiedHeaders } from '../response-headers';
 import { isUpload, type RouteEntry, type UpstreamName } from '../routing/route-table';
 import { BodyMeter } from './body-meter';
 import type { SharedStreamLimiter } from './shared-stream-limiter';
@@ -89,13 +90,12 @@ export class UpstreamProxy {
       return;
     }
 
-    prepareUpstreamHeaders(req);
     const proxyReq = httpRequest({
       host: target.host,
       port: target.port,
       method: req.method,
       path: req.url,
-      headers: req.headers,
+      headers: upstreamHeadersOf(req),
       agent: target.agent,
       setHost: false,
     });
@@ -167,7 +167,9 @@ export class UpstreamProxy {
   private refuseStream(proxyRes: IncomingMessage, req: Request, res: ServerResponse): void {
     proxyRes.destroy();
     const message = `You already have ${String(this.streams.perUser)} event streams open (cap sse_connections_per_user). Close one first.`;
-    if (req.gateway) req.gateway.errorMessage = `caller_cap_exceeded: ${message}`;
+    const state = stateOf(req);
+    state.errorMessage = `caller_cap_exceeded: ${message}`;
+    applyGatewayHeaders(res, state);
     res.writeHead(429, {
       'content-type': 'application/json; charset=utf-8',
       'retry-after': String(STREAM_RETRY_AFTER_SECONDS),
@@ -193,53 +195,70 @@ export class UpstreamProxy {
   }
 }
 
-function prepareUpstreamHeaders(req: Request): void {
+/** Never forwarded as the client sent them; the last four are set by the gateway (one value each). */
+const NOT_FORWARDED = new Set([
+  ...DROP_REQUEST_HEADERS,
+  'x-forwarded-for',
+  'x-forwarded-proto',
+  'x-forwarded-host',
+  REQUEST_ID_HEADER,
+]);
+
+/**
+ * The upstream request's headers as one flat `[name, value, …]` list, which node:http writes as they are
+ * (a header object would cost a validated `setHeader` per header). The client's request headers stay as
+ * they were; the services trust exactly one proxy hop (us), so the forwarding headers are our verdict.
+ */
+function upstreamHeadersOf(req: Request): string[] {
+  const state = stateOf(req);
   const headers = req.headers;
-  for (const name of DROP_REQUEST_HEADERS) Reflect.deleteProperty(headers, name);
-  // One value each, the gateway's verdict: the services trust exactly one proxy hop (us).
-  headers['x-forwarded-for'] = stateOf(req).ip;
-  headers['x-forwarded-proto'] = req.protocol;
-  if (headers.host !== undefined) headers['x-forwarded-host'] = headers.host;
-  const requestId = req.res?.getHeader('X-Request-Id');
-  if (typeof requestId === 'string') headers[REQUEST_ID_HEADER] = requestId;
+  const out: string[] = [];
+  for (const name in headers) {
+    if (NOT_FORWARDED.has(name)) continue;
+    const value = headers[name];
+    if (typeof value === 'string') out.push(name, value);
+    else if (value !== undefined) for (const item of value) out.push(name, item);
+  }
+  out.push('x-forwarded-for', state.ip, 'x-forwarded-proto', req.protocol);
+  if (headers.host !== undefined) out.push('x-forwarded-host', headers.host);
+  const requestId = state.requestId === '' ? headers[REQUEST_ID_HEADER] : state.requestId;
+  if (typeof requestId === 'string') out.push(REQUEST_ID_HEADER, requestId);
+  return out;
 }
 
 function isEventStream(proxyRes: IncomingMessage): boolean {
   return proxyRes.headers['content-type']?.startsWith('text/event-stream') ?? false;
 }
 
-/** Sends the upstream's answer on: status and headers, then the body, piped without buffering. */
+/** Sends the upstream's answer on: status and headers in one writeHead, then the body, piped without buffering. */
 function respond(proxyRes: IncomingMessage, req: Request, res: ServerResponse): void {
-  const sse = onUpstreamResponse(proxyRes, req);
+  const sse = isEventStream(proxyRes);
+  const state = stateOf(req);
+  const status = proxyRes.statusCode ?? 502;
+  if (status >= 400 && proxyRes.headers['content-type']?.includes('json')) tapErrorMessage(proxyRes, state);
   proxyRes.once('error', () => res.destroy());
   proxyRes.once('aborted', () => res.destroy());
   if (res.destroyed) {
     proxyRes.resume();
     return;
   }
-  res.writeHead(proxyRes.statusCode ?? 502, proxyRes.headers);
+  res.writeHead(status, proxiedHeaders(state, proxyRes.headers, sse));
+  // Server-Sent Events: headers out at once, so a client (and any proxy in front) sees the stream start.
   if (sse) res.flushHeaders();
-  proxyRes.pipe(res);
+  forwardBody(proxyRes, res);
 }
 
-/** Adjusts the upstream's response headers in place; true for an event stream (flush its headers at once). */
-function onUpstreamResponse(proxyRes: IncomingMessage, req: Request): boolean {
-  const headers = proxyRes.headers;
-  // Our own connection handling towards the client applies, not the upstream's.
-  delete headers.connection;
-  delete headers['keep-alive'];
-
-  const sse = isEventStream(proxyRes);
-  if (sse) {
-    headers['cache-control'] = 'no-cache';
-    headers['x-accel-buffering'] = 'no';
-    delete headers['content-length'];
-  }
-
-  const status = proxyRes.statusCode ?? 0;
-  if (status >= 400 && req.gateway && headers['content-type']?.includes('json'))
-    tapErrorMessage(proxyRes, req.gateway);
-  return sse;
+/**
+ * The body, chunk by chunk as it arrives, with backpressure: what `pipe` does for us minus its bookkeeping
+ * (seven listeners added and removed per answer). Errors and a client that leaves are handled by `forward`
+ * and `respond` (the upstream request is destroyed, or the client connection).
+ */
+function forwardBody(proxyRes: IncomingMessage, res: ServerResponse): void {
+  proxyRes.on('data', (chunk: Buffer) => {
+    if (!res.write(chunk)) proxyRes.pause();
+  });
+  res.on('drain', () => proxyRes.resume());
+  proxyRes.once('end', () => res.end());
 }
 
 /** Reads the `error.message` of a small JSON error answer for the audit log, alongside the normal piping. */

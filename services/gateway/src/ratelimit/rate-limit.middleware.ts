@@ -17,7 +17,7 @@ export interface RateLimitSettings {
  * closed, because an unlimited login endpoint invites password guessing.
  */
 export function rateLimit(limiter: RateLimiter, settings: RateLimitSettings): RequestHandler {
-  return (req, res, next) => {
+  return (req, _res, next) => {
     const state = stateOf(req);
     let bucket: string;
     let limit: number;
@@ -44,9 +44,7 @@ export function rateLimit(limiter: RateLimiter, settings: RateLimitSettings): Re
         return;
       }
       if (!decision.admitted) throw new RateLimitExceededError(decision.limit, decision.resetSeconds);
-      res.setHeader('RateLimit-Limit', String(decision.limit));
-      res.setHeader('RateLimit-Remaining', String(decision.remaining));
-      res.setHeader('RateLimit-Reset', String(decision.resetSeconds));
+      state.rateLimit = decision; // sent as RateLimit-* headers with the answer (response-headers.ts)
       next();
     };
     // Users and API keys: usually an admission this process already leased (no I/O, no promise).

@@ -1,4 +1,5 @@
 import { type Kysely, type Transaction, sql } from 'kysely';
+import type pg from 'pg';
 import type { Database, LlmJobKind, LlmJobSource } from '@arasul/db';
 import type { FinishRow, JobRow, RecoveryDecision, WaitingRow } from '../scheduler/scheduler.port';
 
@@ -69,6 +70,12 @@ interface AdmissionOptions {
   maxQueuedPerUser: number;
   maxQueuedPerKey: number;
   claimIfIdle: boolean;
+  /**
+   * false: the COMMIT answers before its WAL record is flushed (`SET LOCAL synchronous_commit = off`). Safe
+   * against a crash of this service (PostgreSQL has the commit); a crash of PostgreSQL or the machine before
+   * the next flush (≤ 3 × wal_writer_delay, or the job's first own write) can lose the job.
+   */
+  flushBeforeAnswer: boolean;
 }
 
 type RawAdmitted = Partial<JobRow> & {
@@ -196,54 +203,67 @@ function admitChatStatement(
   `;
 }
 
+function asError(reason: unknown): Error {
+  return reason instanceof Error ? reason : new Error(String(reason));
+}
+
 /** SQL of llm_jobs, llm_queue and the assistant message a job writes. */
 export const jobsRepository = {
   /**
-   * Stores a job, refusing it when `maxQueue` jobs wait, in two round trips: `BEGIN` + the admission lock
-   * (one simple-protocol message; the lock makes count + insert exact against other admissions), then one
-   * statement that counts, writes the job and its queue entry (for a chat also the conversation, the
-   * question and the empty answer) and — when `claimIfIdle` and nobody else waits — claims the job at once
-   * (`processing`, queue entry started). Resolves as soon as that statement answered; `committed` is the
-   * COMMIT still on its way, so the caller may start the job in parallel. A refused or failed admission is
-   * rolled back before this resolves (then `job` is undefined).
+   * Stores a job, refusing it when `maxQueue` jobs wait, in one round trip on a pipelined connection
+   * (`admissions`, see main.ts): `BEGIN` (+ `synchronous_commit` off unless `flushBeforeAnswer`) + the
+   * admission lock (one simple-protocol message; the lock makes count + insert exact against other
+   * admissions), the statement that counts, writes the job and its queue entry (for a chat also the
+   * conversation, the question and the empty answer) and — when `claimIfIdle` and nobody else waits — claims
+   * the job at once (`processing`, queue entry started), and `COMMIT`, all three sent in one write and
+   * answered in order. Resolves as soon as the statement answered; `committed` is the COMMIT's answer still
+   * on its way, so the caller may start the job in parallel. A refused admission wrote nothing (its COMMIT
+   * ends an empty transaction); a failed one is rolled back (a COMMIT after an error answers ROLLBACK), and
+   * `committed` rejects then. `db` only compiles the statement.
    */
-  admit(
+  async admit(
+    admissions: pg.Pool,
     db: Kysely<Database>,
     job: NewJobRow & { chat?: { title: string; message: string; rag?: ChatRagRow } },
     options: AdmissionOptions,
   ): Promise<{ admitted: AdmittedRow; committed: Promise<void> }> {
-    const statement = job.chat ? admitChatStatement(job, job.chat, options) : admitJobStatement(job, options);
-    return new Promise((resolve, reject) => {
-      let handedOver = false;
-      const committed: Promise<void> = db.connection().execute(async (conn) => {
-        try {
-          // Inside the try: a failed lock must not hand an aborted transaction back to the pool.
-          await sql.raw(`BEGIN; SELECT pg_advisory_xact_lock(${ADMISSION_LOCK})`).execute(conn);
-          const { rows } = await statement.execute(conn);
-          const row = rows[0];
-          if (row === undefined) throw new Error('admission statement returned no row');
-          const admitted = admittedRowOf(row);
-          if (admitted.job === undefined) {
-            await sql.raw('ROLLBACK').execute(conn);
-            handedOver = true;
-            resolve({ admitted, committed: Promise.resolve() });
-            return;
-          }
-          handedOver = true;
-          resolve({ admitted, committed });
-          await sql.raw('COMMIT').execute(conn);
-        } catch (error) {
-          await sql
-            .raw('ROLLBACK')
-            .execute(conn)
-            .catch(() => undefined);
-          throw error;
-        }
-      });
-      committed.catch((error: unknown) => {
-        if (!handedOver) reject(error instanceof Error ? error : new Error(String(error)));
-      });
+    const statement = (
+      job.chat ? admitChatStatement(job, job.chat, options) : admitJobStatement(job, options)
+    ).compile(db);
+    const noFlush = options.flushBeforeAnswer ? '' : 'SET LOCAL synchronous_commit = off; ';
+    const client = await admissions.connect();
+    const locked = client.query(`BEGIN; ${noFlush}SELECT pg_advisory_xact_lock(${ADMISSION_LOCK})`);
+    const stored = client.query<RawAdmitted>(statement.sql, [...statement.parameters]);
+    const ended = client.query('COMMIT');
+    // The connection goes back once all three are answered; after any failure it is closed, not reused.
+    const settled = Promise.allSettled([locked, stored, ended]).then((results) => {
+      const failed = results.find((r) => r.status === 'rejected');
+      client.release(failed === undefined ? undefined : asError(failed.reason));
     });
+    const committed = ended.then((result) => {
+      if (result.command !== 'COMMIT') throw new Error(`the admission ended with ${result.command}`);
+    });
+    committed.catch(() => undefined); // the caller awaits it only for a stored job
+    let row: RawAdmitted | undefined;
+    try {
+      await locked;
+      row = (await stored).rows[0];
+    } catch (error) {
+      await settled;
+      throw error;
+    }
+    // Cannot happen (`admit` yields exactly one row); if it did, whatever was written is an ordinary waiting
+    // or orphaned job that the scheduler or recovery picks up.
+    if (row === undefined) {
+      await settled;
+      throw new Error('admission statement returned no row');
+    }
+    const admitted = admittedRowOf(row);
+    if (admitted.job === undefined) {
+      await settled;
+      return { admitted, committed: Promise.resolve() };
+    }
+    return { admitted, committed };
   },
 
   /** Waiting entries with what the policy needs, oldest first, at most `limit`. */

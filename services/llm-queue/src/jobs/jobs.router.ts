@@ -57,13 +57,19 @@ class SseRelay {
     first?: Record<string, unknown>,
     more: readonly Record<string, unknown>[] = [],
   ): SseStream {
+    // Headers, the first event and whatever the job said meanwhile leave in one write (one packet).
+    res.cork();
     const stream = new SseStream(res, heartbeatMs, () => ({ type: 'heartbeat', jobId: this.jobId() }));
-    if (first) stream.send(first);
-    for (const event of more) stream.send({ ...event, jobId: this.jobId() });
-    this.gate.open((event) => {
-      stream.send({ ...event, jobId: this.jobId() });
-      if (isTerminal(event)) stream.end();
-    });
+    try {
+      if (first) stream.send(first);
+      for (const event of more) stream.send({ ...event, jobId: this.jobId() });
+      this.gate.open((event) => {
+        stream.send({ ...event, jobId: this.jobId() });
+        if (isTerminal(event)) stream.end();
+      });
+    } finally {
+      res.uncork();
+    }
     return stream;
   }
 }

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type pg from 'pg';
 import type { Kysely } from 'kysely';
 import type { QueueOverview } from '@arasul/contracts';
 import type { Database, LlmJobKind, LlmJobSource } from '@arasul/db';
@@ -67,6 +68,8 @@ export interface JobsServiceOptions {
   maxQueuedPerUser: number;
   /** Waiting jobs one API key may have. */
   maxQueuedPerKey: number;
+  /** LLM_ADMISSION_SYNC_COMMIT: no admission commits without waiting for its WAL flush. */
+  syncCommitAlways?: boolean;
 }
 
 const TITLE_LENGTH = 60;
@@ -83,6 +86,8 @@ function titleFrom(message: string): string {
 export class JobsService {
   constructor(
     private readonly db: Kysely<Database>,
+    /** Pipelined connections for admissions (AppDeps.admissions). */
+    private readonly admissions: pg.Pool,
     private readonly hub: JobHub,
     private readonly scheduler: Scheduler,
     private readonly models: ModelResolver,
@@ -95,7 +100,8 @@ export class JobsService {
    * Stores the job (and for a chat the user's message and an empty answer), refusing it when the queue is
    * full. When the scheduler has a free slot and nobody waits, the job is claimed by the same statement and
    * its upstream request starts while the COMMIT is still on its way (the job writes nothing before the
-   * commit, and a failed commit drops the run: never run twice, never lost). With a listener, it is
+   * commit, and a failed commit drops the run: never run twice, never lost); such an admission with a
+   * listener does not wait for its COMMIT's WAL flush (LLM_ADMISSION_SYNC_COMMIT). With a listener, it is
    * subscribed before the job can start, so it sees every event; call the returned `unsubscribe` when done.
    * Resolves once the job is committed.
    */
@@ -107,12 +113,14 @@ export class JobsService {
     const slot = this.scheduler.reserveSlot(input.priority);
     let stored: Awaited<ReturnType<typeof jobsRepository.admit>>;
     try {
-      stored = await jobsRepository.admit(this.db, this.newJob(input, model), {
+      stored = await jobsRepository.admit(this.admissions, this.db, this.newJob(input, model), {
         priority: PRIORITY_VALUE[input.priority],
         maxQueue: this.options.maxQueue,
         maxQueuedPerUser: this.options.maxQueuedPerUser,
         maxQueuedPerKey: this.options.maxQueuedPerKey,
         claimIfIdle: slot !== undefined,
+        // Watched and about to run: its caller sees the run (and a crash of it); the fsync is not waited for.
+        flushBeforeAnswer: this.options.syncCommitAlways === true || slot === undefined || !listener,
       });
     } catch (error) {
       slot?.release();
@@ -172,7 +180,7 @@ export class JobsService {
     }
   }
 
-  private newJob(input: AdmitInput, model: string): Parameters<typeof jobsRepository.admit>[1] {
+  private newJob(input: AdmitInput, model: string): Parameters<typeof jobsRepository.admit>[2] {
     const request = {
       body: input.body,
       conversation: input.chat !== undefined,

@@ -31,6 +31,7 @@ import * as m038 from './038_chat_rag';
 import * as m039 from './039_self_healing_agent';
 import * as m040 from './040_llm_source_selfhealing';
 import * as m041 from './041_telegram_notifier';
+import * as m042 from './042_api_key_usage_counts';
 import * as m045 from './045_planned_reboot';
 
 /**
@@ -71,5 +72,6 @@ export const mainMigrations: Record<string, Migration> = {
   '039_self_healing_agent': m039,
   '040_llm_source_selfhealing': m040,
   '041_telegram_notifier': m041,
+  '042_api_key_usage_counts': m042,
   '045_planned_reboot': m045,
 };
