@@ -16,10 +16,18 @@ export const notifierEnvSchema = z.object({
     .optional(),
   /** Telegram's Bot API root; a test points it at the fake. */
   TELEGRAM_API_ROOT: z.url().default('https://api.telegram.org'),
-  /** llm-queue for /ask. */
+  /** llm-queue for /ask and /docs (RAG). */
   LLM_QUEUE_URL: z.url().default('http://127.0.0.1:8082'),
-  /** How long /ask waits for llm-queue (the question may wait in the queue behind interactive chats). */
+  /** metrics-collector for /metrics and /ack. */
+  METRICS_URL: z.url().default('http://127.0.0.1:8083'),
+  /** The self-healing agent for /services and /restart. */
+  SELF_HEALING_URL: z.url().default('http://127.0.0.1:8085'),
+  /** Per call to another service (not the streamed answers). */
+  NOTIFIER_PLATFORM_TIMEOUT_MS: env.int(10_000, 500, 120_000),
+  /** How long /ask and /docs wait for llm-queue (the question may wait in the queue behind interactive chats). */
   NOTIFIER_ASK_TIMEOUT_MS: env.int(300_000, 5000, 1_800_000),
+  /** At most one edit of a streamed answer per this interval in a private chat (groups: at least 3 s). */
+  NOTIFIER_STREAM_EDIT_INTERVAL_MS: env.int(1500, 100, 10_000),
   /** Per Bot API call. */
   TELEGRAM_REQUEST_TIMEOUT_MS: env.int(10_000, 1000, 60_000),
   /** getUpdates long-poll timeout. */

@@ -10,7 +10,10 @@ import {
   createServiceApp,
   identityMiddleware,
 } from '@arasul/service-kit';
-import { LlmClient } from './bot/llm.client';
+import { AskFlow } from './bot/ask.flow';
+import { BotCommands } from './bot/bot.commands';
+import { PlatformClient } from './bot/platform.client';
+import { RestartFlow } from './bot/restart.flow';
 import { UpdateHandler } from './bot/update.handler';
 import { UpdatePoller } from './bot/update.poller';
 import type { NotifierConfig } from './config';
@@ -41,6 +44,7 @@ export interface Notifier {
   app: Express;
   dispatcher: OutboxDispatcher;
   poller: UpdatePoller;
+  handler: UpdateHandler;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -62,8 +66,18 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     dispatcher.wake();
   };
   const setup = new SetupService(db, account, logger.child({ module: 'setup' }), () => 'polling');
-  const llm = new LlmClient(config.LLM_QUEUE_URL, config.INTERNAL_SECRET, config.NOTIFIER_ASK_TIMEOUT_MS);
-  const handler = new UpdateHandler(db, setup, logger.child({ module: 'bot' }), llm);
+  const platform = new PlatformClient(
+    { metrics: config.METRICS_URL, selfHealing: config.SELF_HEALING_URL, llmQueue: config.LLM_QUEUE_URL },
+    config.INTERNAL_SECRET,
+    config.NOTIFIER_PLATFORM_TIMEOUT_MS,
+    config.NOTIFIER_ASK_TIMEOUT_MS,
+  );
+  const botLogger = logger.child({ module: 'bot' });
+  const handler = new UpdateHandler(db, setup, botLogger, {
+    commands: new BotCommands(db, platform, botLogger),
+    restart: new RestartFlow(db, platform, botLogger),
+    ask: new AskFlow(platform, botLogger, config.NOTIFIER_STREAM_EDIT_INTERVAL_MS),
+  });
   const poller = new UpdatePoller(
     db,
     account,
@@ -104,6 +118,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     app,
     dispatcher,
     poller,
+    handler,
     start: async () => {
       await dispatcher.start();
       poller.start();
@@ -121,6 +136,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
       if (retention) clearInterval(retention);
       await consumer?.cancel();
       await poller.stop();
+      await handler.settle();
       await dispatcher.stop();
     },
   };
