@@ -14,6 +14,11 @@ export const notifierEnvSchema = z.object({
     .string()
     .min(32, 'TELEGRAM_ENCRYPTION_KEY must be at least 32 characters')
     .optional(),
+  /**
+   * Where this box is reachable from the internet (https://…, the gateway). Set: Telegram delivers bot
+   * updates to `<PUBLIC_URL>/api/telegram/webhook` (setWebhook with a secret token); unset: long polling.
+   */
+  PUBLIC_URL: z.url().optional(),
   /** Telegram's Bot API root; a test points it at the fake. */
   TELEGRAM_API_ROOT: z.url().default('https://api.telegram.org'),
   /** llm-queue for /ask and /docs (RAG). */

@@ -15,10 +15,11 @@ import { BotCommands } from './bot/bot.commands';
 import { PlatformClient } from './bot/platform.client';
 import { RestartFlow } from './bot/restart.flow';
 import { UpdateHandler } from './bot/update.handler';
-import { UpdatePoller } from './bot/update.poller';
+import { type UpdateMode, UpdatePoller } from './bot/update.poller';
+import { UpdateWebhook, WEBHOOK_PATH, webhookSecretOf } from './bot/update.webhook';
 import type { NotifierConfig } from './config';
 import { notificationsRouter } from './http/notifications.router';
-import { telegramRouter } from './http/telegram.router';
+import { telegramRouter, telegramWebhookRouter } from './http/telegram.router';
 import { OutboxDispatcher } from './outbox/outbox.dispatcher';
 import { pruneOlderThan } from './outbox/outbox.repository';
 import { OutboxService } from './outbox/outbox.service';
@@ -65,7 +66,15 @@ export function createNotifier(deps: NotifierDeps): Notifier {
   const wake = (): void => {
     dispatcher.wake();
   };
-  const setup = new SetupService(db, account, logger.child({ module: 'setup' }), () => 'polling');
+  const mode: UpdateMode =
+    config.PUBLIC_URL !== undefined && config.TELEGRAM_ENCRYPTION_KEY !== undefined
+      ? {
+          kind: 'webhook',
+          url: new URL(WEBHOOK_PATH, config.PUBLIC_URL).toString(),
+          secret: webhookSecretOf(config.TELEGRAM_ENCRYPTION_KEY),
+        }
+      : { kind: 'polling' };
+  const setup = new SetupService(db, account, logger.child({ module: 'setup' }), () => mode.kind);
   const platform = new PlatformClient(
     { metrics: config.METRICS_URL, selfHealing: config.SELF_HEALING_URL, llmQueue: config.LLM_QUEUE_URL },
     config.INTERNAL_SECRET,
@@ -84,7 +93,12 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     handler,
     logger.child({ module: 'updates' }),
     config.TELEGRAM_POLL_TIMEOUT_S,
+    mode,
   );
+  const webhook =
+    mode.kind === 'webhook'
+      ? new UpdateWebhook(db, account, handler, mode.secret, logger.child({ module: 'updates' }))
+      : null;
   setup.onChange = () => {
     poller.restartPoll();
     wake();
@@ -108,6 +122,8 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     },
     routes: (a) => {
       a.use('/api/notifications', notificationsRouter({ settings, rules, outbox, webhooks }));
+      // Before the admin-only router: Telegram itself calls this one, proving itself with the secret token.
+      if (webhook) a.use('/api/telegram', telegramWebhookRouter(webhook));
       a.use('/api/telegram', telegramRouter({ setup, outbox }));
     },
   });

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { startTelegramSetupSchema } from '@arasul/contracts';
 import { authorize, identityOf, parseInput } from '@arasul/service-kit';
 import type { OutboxService } from '../outbox/outbox.service';
+import type { UpdateWebhook } from '../bot/update.webhook';
 import type { SetupService } from '../setup/setup.service';
 
 const codeParams = z.object({ code: z.string().regex(/^[0-9a-f]{32}$/, 'must be a setup code') });
@@ -31,6 +32,20 @@ export function telegramRouter(deps: { setup: SetupService; outbox: OutboxServic
   router.delete('/', async (_req, res) => {
     await deps.setup.forget();
     res.status(204).end();
+  });
+  return router;
+}
+
+/**
+ * `POST /api/telegram/webhook` (webhook mode only): Telegram's update delivery. No identity — the
+ * `X-Telegram-Bot-Api-Secret-Token` header proves the caller (401 `telegram_webhook_secret_invalid`).
+ */
+export function telegramWebhookRouter(webhook: UpdateWebhook): Router {
+  const router = Router();
+  router.post('/webhook', async (req, res) => {
+    webhook.checkSecret(req.get('x-telegram-bot-api-secret-token'));
+    await webhook.receive(req.body);
+    res.json({ ok: true });
   });
   return router;
 }
