@@ -46,6 +46,8 @@ export const notifierEnvSchema = z.object({
   NOTIFIER_WEBHOOK_TIMEOUT_MS: env.int(5000, 500, 30_000),
   /** Events consumed concurrently. */
   NOTIFIER_CONSUMER_PREFETCH: env.int(20, 1, 200),
+  /** How often the daily summary checks whether its time has come. */
+  NOTIFIER_SUMMARY_CHECK_MS: env.int(30_000, 50, 600_000),
   NOTIFIER_RETENTION_INTERVAL_SECONDS: env.int(3600, 10, 86_400),
   /** Outbox rows (sent/failed/suppressed) kept, like telegram_message_log (seed: 30 days). */
   NOTIFIER_RETENTION_DAYS: env.int(30, 1, 365),

@@ -28,6 +28,7 @@ import { RoutingService } from './routing/routing.service';
 import { RulesService } from './rules/rules.service';
 import { SettingsService } from './settings/settings.service';
 import { SetupService } from './setup/setup.service';
+import { DailySummary } from './summary/daily-summary';
 import { SecretBox } from './shared/secret-box';
 import { BotAccount } from './telegram/bot-account';
 import { WebhooksService } from './webhooks/webhooks.service';
@@ -46,6 +47,7 @@ export interface Notifier {
   dispatcher: OutboxDispatcher;
   poller: UpdatePoller;
   handler: UpdateHandler;
+  summary: DailySummary;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -109,6 +111,13 @@ export function createNotifier(deps: NotifierDeps): Notifier {
   const rules = new RulesService(db);
   const webhooks = new WebhooksService(db, box, config.NOTIFIER_WEBHOOK_TIMEOUT_MS);
 
+  const summary = new DailySummary(
+    db,
+    logger.child({ module: 'daily-summary' }),
+    config.NOTIFIER_SUMMARY_CHECK_MS,
+    wake,
+  );
+  deps.health.register(summary.healthCheck());
   deps.health.register(dispatcher.healthCheck());
   deps.health.register(poller.healthCheck());
 
@@ -135,9 +144,11 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     dispatcher,
     poller,
     handler,
+    summary,
     start: async () => {
       await dispatcher.start();
       poller.start();
+      summary.start();
       consumer = await startEventConsumer(deps.bus, db, routing, config.NOTIFIER_CONSUMER_PREFETCH, wake);
       retention = setInterval(() => {
         pruneOlderThan(db, config.NOTIFIER_RETENTION_DAYS).catch((error: unknown) => {
@@ -151,6 +162,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     stop: async () => {
       if (retention) clearInterval(retention);
       await consumer?.cancel();
+      await summary.stop();
       await poller.stop();
       await handler.settle();
       await dispatcher.stop();

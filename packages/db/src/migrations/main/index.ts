@@ -31,6 +31,7 @@ import * as m038 from './038_chat_rag';
 import * as m039 from './039_self_healing_agent';
 import * as m040 from './040_llm_source_selfhealing';
 import * as m041 from './041_telegram_notifier';
+import * as m046 from './046_telegram_daily_summary';
 
 /**
  * The migrations of arasul_db, keyed by file name. A static map rather than a directory scan so the same
@@ -70,4 +71,5 @@ export const mainMigrations: Record<string, Migration> = {
   '039_self_healing_agent': m039,
   '040_llm_source_selfhealing': m040,
   '041_telegram_notifier': m041,
+  '046_telegram_daily_summary': m046,
 };
