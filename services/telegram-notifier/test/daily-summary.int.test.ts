@@ -100,7 +100,9 @@ describe('daily summary', () => {
     expect(summaries()).toHaveLength(1);
     clock.now = new Date('2026-03-29T05:30:00Z'); // 07:30 CEST
     await summary.kick();
-    const both = await waitFor('the second summary', () => (summaries().length === 2 ? summaries() : undefined));
+    const both = await waitFor('the second summary', () =>
+      summaries().length === 2 ? summaries() : undefined,
+    );
     expect(both[1]?.text).toContain('Daily summary 2026-03-29');
   });
 });
