@@ -31,19 +31,21 @@ async function streamSetupProgress(setup: SetupService, code: string, req: Reque
   });
   const send = (progress: typeof last) => res.write(`event: progress\ndata: ${JSON.stringify(progress)}\n\n`);
   send(last);
-  let closed = false;
+  // Read through a call, so the loop sees what the close handler set during an await.
+  const stream = { closed: false };
+  const isClosed = () => stream.closed;
   let wake: () => void = () => undefined;
   const onChanged = (changed: string) => {
     if (changed === code) wake();
   };
   setup.events.on('changed', onChanged);
   req.on('close', () => {
-    closed = true;
+    stream.closed = true;
     wake();
   });
   let quietSince = Date.now();
   try {
-    while (!closed && last.status === 'token_valid') {
+    while (!isClosed() && last.status === 'token_valid') {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, RECHECK_MS);
         wake = () => {
@@ -51,7 +53,7 @@ async function streamSetupProgress(setup: SetupService, code: string, req: Reque
           resolve();
         };
       });
-      if (closed) break;
+      if (isClosed()) break;
       // A failed read (database blip) ends the stream; the page reconnects.
       const next = await setup.progress(code).catch(() => null);
       if (next === null) break;

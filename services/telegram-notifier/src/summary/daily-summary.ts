@@ -77,10 +77,10 @@ export class DailySummary {
 
   start(): void {
     this.timer = setInterval(() => {
-      this.kick();
+      void this.kick();
     }, this.intervalMs);
     this.timer.unref();
-    this.kick();
+    void this.kick();
   }
 
   async stop(): Promise<void> {
