@@ -14,7 +14,7 @@ const MAX_TEXT = 4000;
 export class StreamedReply {
   private text = '';
   private shown = '';
-  private lastEditAt = 0;
+  private lastEditAt = Number.NEGATIVE_INFINITY;
   private pending: Promise<void> = Promise.resolve();
   private waitUntil = 0;
   edits = 0;
