@@ -84,11 +84,15 @@ describe('metrics-collector alert → telegram-notifier → Telegram', () => {
       20_000,
     );
     expect(message.text).toContain('CPU high: 37.5');
-    const row = await ctx.db
-      .selectFrom('notification_events')
-      .select(['status', 'subject', 'telegram_message_id'])
-      .where('event_type', '=', 'metrics.alert.fired')
-      .executeTakeFirstOrThrow();
+    // Marked sent right after Telegram's answer (a moment after the fake recorded the message).
+    const row = await waitFor('the outbox row marked sent', () =>
+      ctx.db
+        .selectFrom('notification_events')
+        .select(['status', 'subject', 'telegram_message_id'])
+        .where('event_type', '=', 'metrics.alert.fired')
+        .where('status', '=', 'sent')
+        .executeTakeFirst(),
+    );
     expect(row).toEqual({ status: 'sent', subject: 'cpu', telegram_message_id: message.messageId });
   });
 
