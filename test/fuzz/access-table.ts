@@ -108,6 +108,7 @@ export const ACCESS: Record<string, Access> = {
   'GET /api/telegram/status': admin,
   'POST /api/telegram/setup': admin,
   'GET /api/telegram/setup/:code': admin,
+  'GET /api/telegram/setup/:code/events': admin,
   'POST /api/telegram/chats/link': admin,
   'DELETE /api/telegram': admin,
   // document-indexer

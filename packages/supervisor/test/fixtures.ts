@@ -72,7 +72,10 @@ export async function eventually(predicate: () => boolean, what: string, timeout
   }
 }
 
-/** A free-ish port per test file, away from the platform's 8080-8099. */
+/**
+ * A free-ish port per test file, away from the platform's 8080-8099 and below Linux's ephemeral range
+ * (32768+), where a parallel test's outgoing connection could already hold it.
+ */
 export function testPort(offset: number): number {
-  return 20_000 + (process.pid % 2000) * 10 + offset;
+  return 20_000 + (process.pid % 1_200) * 10 + offset;
 }

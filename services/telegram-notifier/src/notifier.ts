@@ -10,12 +10,16 @@ import {
   createServiceApp,
   identityMiddleware,
 } from '@arasul/service-kit';
-import { LlmClient } from './bot/llm.client';
+import { AskFlow } from './bot/ask.flow';
+import { BotCommands } from './bot/bot.commands';
+import { PlatformClient } from './bot/platform.client';
+import { RestartFlow } from './bot/restart.flow';
 import { UpdateHandler } from './bot/update.handler';
-import { UpdatePoller } from './bot/update.poller';
+import { type UpdateMode, UpdatePoller } from './bot/update.poller';
+import { UpdateWebhook, WEBHOOK_PATH, webhookSecretOf } from './bot/update.webhook';
 import type { NotifierConfig } from './config';
 import { notificationsRouter } from './http/notifications.router';
-import { telegramRouter } from './http/telegram.router';
+import { telegramRouter, telegramWebhookRouter } from './http/telegram.router';
 import { OutboxDispatcher } from './outbox/outbox.dispatcher';
 import { pruneOlderThan } from './outbox/outbox.repository';
 import { OutboxService } from './outbox/outbox.service';
@@ -24,6 +28,7 @@ import { RoutingService } from './routing/routing.service';
 import { RulesService } from './rules/rules.service';
 import { SettingsService } from './settings/settings.service';
 import { SetupService } from './setup/setup.service';
+import { DailySummary } from './summary/daily-summary';
 import { SecretBox } from './shared/secret-box';
 import { BotAccount } from './telegram/bot-account';
 import { WebhooksService } from './webhooks/webhooks.service';
@@ -41,6 +46,8 @@ export interface Notifier {
   app: Express;
   dispatcher: OutboxDispatcher;
   poller: UpdatePoller;
+  handler: UpdateHandler;
+  summary: DailySummary;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -61,16 +68,39 @@ export function createNotifier(deps: NotifierDeps): Notifier {
   const wake = (): void => {
     dispatcher.wake();
   };
-  const setup = new SetupService(db, account, logger.child({ module: 'setup' }), () => 'polling');
-  const llm = new LlmClient(config.LLM_QUEUE_URL, config.INTERNAL_SECRET, config.NOTIFIER_ASK_TIMEOUT_MS);
-  const handler = new UpdateHandler(db, setup, logger.child({ module: 'bot' }), llm);
+  const mode: UpdateMode =
+    config.PUBLIC_URL !== undefined && config.TELEGRAM_ENCRYPTION_KEY !== undefined
+      ? {
+          kind: 'webhook',
+          url: new URL(WEBHOOK_PATH, config.PUBLIC_URL).toString(),
+          secret: webhookSecretOf(config.TELEGRAM_ENCRYPTION_KEY),
+        }
+      : { kind: 'polling' };
+  const setup = new SetupService(db, account, logger.child({ module: 'setup' }), () => mode.kind);
+  const platform = new PlatformClient(
+    { metrics: config.METRICS_URL, selfHealing: config.SELF_HEALING_URL, llmQueue: config.LLM_QUEUE_URL },
+    config.INTERNAL_SECRET,
+    config.NOTIFIER_PLATFORM_TIMEOUT_MS,
+    config.NOTIFIER_ASK_TIMEOUT_MS,
+  );
+  const botLogger = logger.child({ module: 'bot' });
+  const handler = new UpdateHandler(db, setup, botLogger, {
+    commands: new BotCommands(db, platform, botLogger),
+    restart: new RestartFlow(db, platform, botLogger),
+    ask: new AskFlow(platform, botLogger, config.NOTIFIER_STREAM_EDIT_INTERVAL_MS),
+  });
   const poller = new UpdatePoller(
     db,
     account,
     handler,
     logger.child({ module: 'updates' }),
     config.TELEGRAM_POLL_TIMEOUT_S,
+    mode,
   );
+  const webhook =
+    mode.kind === 'webhook'
+      ? new UpdateWebhook(db, account, handler, mode.secret, logger.child({ module: 'updates' }))
+      : null;
   setup.onChange = () => {
     poller.restartPoll();
     wake();
@@ -81,6 +111,13 @@ export function createNotifier(deps: NotifierDeps): Notifier {
   const rules = new RulesService(db);
   const webhooks = new WebhooksService(db, box, config.NOTIFIER_WEBHOOK_TIMEOUT_MS);
 
+  const summary = new DailySummary(
+    db,
+    logger.child({ module: 'daily-summary' }),
+    config.NOTIFIER_SUMMARY_CHECK_MS,
+    wake,
+  );
+  deps.health.register(summary.healthCheck());
   deps.health.register(dispatcher.healthCheck());
   deps.health.register(poller.healthCheck());
 
@@ -94,6 +131,8 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     },
     routes: (a) => {
       a.use('/api/notifications', notificationsRouter({ settings, rules, outbox, webhooks }));
+      // Before the admin-only router: Telegram itself calls this one, proving itself with the secret token.
+      if (webhook) a.use('/api/telegram', telegramWebhookRouter(webhook));
       a.use('/api/telegram', telegramRouter({ setup, outbox }));
     },
   });
@@ -104,9 +143,12 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     app,
     dispatcher,
     poller,
+    handler,
+    summary,
     start: async () => {
       await dispatcher.start();
       poller.start();
+      summary.start();
       consumer = await startEventConsumer(deps.bus, db, routing, config.NOTIFIER_CONSUMER_PREFETCH, wake);
       retention = setInterval(() => {
         pruneOlderThan(db, config.NOTIFIER_RETENTION_DAYS).catch((error: unknown) => {
@@ -120,7 +162,9 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     stop: async () => {
       if (retention) clearInterval(retention);
       await consumer?.cancel();
+      await summary.stop();
       await poller.stop();
+      await handler.settle();
       await dispatcher.stop();
     },
   };

@@ -28,8 +28,12 @@ export interface NotifierTest {
   close(): Promise<void>;
 }
 
-export async function createNotifierTest(overrides: Record<string, string> = {}): Promise<NotifierTest> {
-  const infra = await createServiceTestInfra('telegram-notifier', ['none.#']);
+/** `sharedInfra`: run on infrastructure another service of the test uses too (the caller closes it). */
+export async function createNotifierTest(
+  overrides: Record<string, string> = {},
+  sharedInfra?: ServiceTestInfra,
+): Promise<NotifierTest> {
+  const infra = sharedInfra ?? (await createServiceTestInfra('telegram-notifier', ['none.#']));
   const fake = await FakeTelegramBotApi.start({ enforceLimits: true });
   const bot = fake.addBot('arasul_office_bot');
   const config = parseNotifierConfig({
@@ -74,7 +78,7 @@ export async function createNotifierTest(overrides: Record<string, string> = {})
     close: async () => {
       await ctx.notifier.stop();
       await fake.stop();
-      await infra.close();
+      if (!sharedInfra) await infra.close();
     },
   };
   return ctx;

@@ -22,30 +22,12 @@ function alert(
 
 describe('telegram-notifier against the fake Bot API', () => {
   let ctx: NotifierTest;
-  // llm-queue's internal completion API as /ask calls it (the real service has its own tests).
-  const asked: { authorization: string | undefined; body: Record<string, unknown> }[] = [];
-  const llmQueue = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      asked.push({
-        authorization: req.headers.authorization,
-        body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>,
-      });
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ jobId: 'x', model: 'qwen3:8b', content: 'Im Serverraum sind es 24 °C.' }));
-    });
-  });
 
   beforeAll(async () => {
-    await new Promise<void>((resolve) => llmQueue.listen(0, '127.0.0.1', resolve));
-    ctx = await createNotifierTest({
-      LLM_QUEUE_URL: `http://127.0.0.1:${String((llmQueue.address() as AddressInfo).port)}`,
-    });
+    ctx = await createNotifierTest();
   });
   afterAll(async () => {
     await ctx.close();
-    await new Promise<void>((resolve) => llmQueue.close(() => resolve()));
   });
 
   it('refuses a bad token with telegram_token_invalid, and non-admins entirely', async () => {
@@ -421,29 +403,6 @@ describe('telegram-notifier against the fake Bot API', () => {
       .put('/api/notifications/settings')
       .set(asCaller(ctx.admin))
       .send({ quietHours: { mon: null, tue: null, wed: null, thu: null, fri: null, sat: null, sun: null } });
-  });
-
-  it('answers /ask through llm-queue as a batch job, editing a placeholder into the answer', async () => {
-    const before = ctx.fake.sentTo(OWNER).length;
-    ctx.fake.userSends(
-      ctx.bot.token,
-      { id: OWNER, type: 'private', firstName: 'Owner' },
-      '/ask Wie warm ist es?',
-    );
-    const placeholder = await waitFor('the edited answer', () =>
-      ctx.fake
-        .sentTo(OWNER)
-        .slice(before)
-        .find((m) => m.edits.includes('Im Serverraum sind es 24 °C.')),
-    );
-    expect(placeholder.text).toBe('⏳ …');
-    expect(asked).toHaveLength(1);
-    expect(asked[0]?.authorization).toBe(`Bearer ${ctx.config.INTERNAL_SECRET}`);
-    expect(asked[0]?.body).toMatchObject({
-      source: 'telegram',
-      priority: 'batch',
-      prompt: 'Wie warm ist es?',
-    });
   });
 
   it('forgets the bot and its chats', async () => {

@@ -1,5 +1,5 @@
 import type { Insertable, Selectable, Updateable } from 'kysely';
-import type { Generated, Int8, Json, TimeOfDay, Timestamp } from '../column-types';
+import type { DateOnly, Generated, Int8, Json, TimeOfDay, Timestamp } from '../column-types';
 
 /** The documented shape of telegram_config.alert_thresholds (values in percent, temperatures in °C). */
 export interface TelegramAlertThresholds {
@@ -61,6 +61,8 @@ export interface TelegramConfigTable {
   /** Added by 041: the next getUpdates offset. */
   polling_offset: Generated<Int8>;
   daily_summary_time: TimeOfDay | null;
+  /** Added by 046: the local day (notification time zone) the daily summary was last sent for. */
+  daily_summary_last_sent_on: DateOnly | null;
 }
 
 export type TelegramConfig = Selectable<TelegramConfigTable>;

@@ -575,6 +575,9 @@ export const de = {
   'notify.settings.cooldown': 'Wiederholungssperre (Sekunden)',
   'notify.settings.cooldownHint':
     'Dieselbe Meldung zum selben Gegenstand wird so lange nicht erneut gesendet.',
+  'notify.settings.dailySummary': 'Tageszusammenfassung um',
+  'notify.settings.dailySummaryHint':
+    'Einmal am Tag (in der Zeitzone oben): Alarme, Vorfälle, Dienste und Dokumente der letzten 24 Stunden. Leer: aus.',
   'notify.quiet.title': 'Ruhezeiten',
   'notify.quiet.hint':
     'Während der Ruhezeit gehen nur kritische Meldungen raus. Endet sie vor dem Beginn, reicht sie bis in den nächsten Morgen.',

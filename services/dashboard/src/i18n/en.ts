@@ -563,6 +563,9 @@ export const en: Record<MessageKey, string> = {
     'The first message goes at once; more of the same kind arrive collected in one message.',
   'notify.settings.cooldown': 'Repeat cooldown (seconds)',
   'notify.settings.cooldownHint': 'The same message about the same thing is not sent again for this long.',
+  'notify.settings.dailySummary': 'Daily summary at',
+  'notify.settings.dailySummaryHint':
+    'Once a day (in the time zone above): alerts, incidents, services and documents of the last 24 hours. Empty: off.',
   'notify.quiet.title': 'Quiet hours',
   'notify.quiet.hint':
     'During quiet hours only critical messages go out. A window ending before it starts runs into the next morning.',

@@ -1,7 +1,8 @@
 /**
  * The only API routes a caller may use without an identity. Each is protected another way: health shows
  * no secrets, the auth routes check credentials (and login is rate limited per IP), the n8n webhook is
- * HMAC-signed and verified by auth. Everything else under /api, /v1 and /ollama needs an identity.
+ * HMAC-signed and verified by auth, the Telegram webhook carries Telegram's secret token and is verified by the
+ * notifier (which mounts it only in webhook mode). Everything else under /api, /v1 and /ollama needs an identity.
  */
 const ANONYMOUS_ROUTES = new Set([
   'GET /api/health',
@@ -11,6 +12,7 @@ const ANONYMOUS_ROUTES = new Set([
   'POST /api/auth/refresh',
   'POST /api/auth/logout',
   'POST /api/webhooks/n8n',
+  'POST /api/telegram/webhook',
 ]);
 
 export const LOGIN_ROUTE = 'POST /api/auth/login';

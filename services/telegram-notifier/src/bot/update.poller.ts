@@ -8,8 +8,14 @@ import {
   savePollingOffset,
 } from '../setup/setup.repository';
 import type { BotAccount } from '../telegram/bot-account';
-import type { BotClient } from '../telegram/telegram.client';
+import { BotApiError, type BotClient } from '../telegram/telegram.client';
 import type { UpdateHandler } from './update.handler';
+
+/** Long polling, or (with PUBLIC_URL) Telegram calls our webhook and the poller only keeps it registered. */
+export type UpdateMode = { kind: 'polling' } | { kind: 'webhook'; url: string; secret: string };
+
+/** How often the webhook registration is checked again when nothing changed. */
+const WEBHOOK_RECHECK_MS = 10 * 60_000;
 
 /**
  * Long polling. It polls the bot of an open setup session (until someone presses Start) or else the
@@ -23,6 +29,10 @@ export class UpdatePoller {
   private lastPollAt: Date | null = null;
   private lastError: string | null = null;
   private setupOffsets = new Map<number, number>();
+  /** The token the webhook is registered for (webhook mode); a setup change clears it. */
+  private webhookFor: string | null = null;
+  /** Setup sessions whose bot had its webhook removed so it can be polled. */
+  private unhooked = new Set<number>();
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -30,6 +40,7 @@ export class UpdatePoller {
     private readonly handler: UpdateHandler,
     private readonly logger: Logger,
     private readonly pollTimeoutS: number,
+    readonly mode: UpdateMode = { kind: 'polling' },
   ) {}
 
   start(): void {
@@ -38,6 +49,7 @@ export class UpdatePoller {
 
   /** Something changed (a setup began, the bot was forgotten): end the current long poll and look again. */
   restartPoll(): void {
+    this.webhookFor = null;
     this.abort.abort();
   }
 
@@ -91,6 +103,11 @@ export class UpdatePoller {
     if (session !== undefined && session.bot_token_encrypted !== null) {
       token = this.account.openSetupToken(session.bot_token_encrypted);
       client = this.account.clientFor(token);
+      // A bot set up again may still have a webhook: getUpdates answers 409 until it is removed.
+      if (!this.unhooked.has(session.id)) {
+        await client.deleteWebhook();
+        this.unhooked.add(session.id);
+      }
       offset = this.setupOffsets.get(session.id) ?? 0;
       const id = session.id;
       persist = async (next) => {
@@ -101,12 +118,26 @@ export class UpdatePoller {
     } else {
       const bot = await this.account.current();
       if (!bot) return false;
+      if (this.mode.kind === 'webhook') {
+        await this.registerWebhook(bot.client, this.mode);
+        await this.sleep(WEBHOOK_RECHECK_MS);
+        return true;
+      }
       client = bot.client;
       token = '';
       offset = await readPollingOffset(this.db);
       persist = (next) => savePollingOffset(this.db, next);
     }
-    const updates = await client.getUpdates(offset, this.pollTimeoutS, signal);
+    const updates = await client
+      .getUpdates(offset, this.pollTimeoutS, signal)
+      .catch(async (error: unknown) => {
+        // 409: a webhook is still set (webhook mode before, PUBLIC_URL since removed); polling takes over.
+        if (error instanceof BotApiError && error.status === 409) {
+          await client.deleteWebhook();
+          return [];
+        }
+        throw error;
+      });
     this.lastPollAt = new Date();
     for (const update of updates) {
       const id = (update as { update_id?: unknown }).update_id;
@@ -120,6 +151,18 @@ export class UpdatePoller {
       await persist(id + 1);
     }
     return true;
+  }
+
+  private async registerWebhook(
+    client: BotClient,
+    mode: Extract<UpdateMode, { kind: 'webhook' }>,
+  ): Promise<void> {
+    const token = client.telegram.token;
+    if (this.webhookFor === token) return;
+    await client.setWebhook(mode.url, mode.secret);
+    this.webhookFor = token;
+    this.lastPollAt = new Date();
+    this.logger.info('telegram webhook registered', { url: mode.url });
   }
 
   private async currentToken(): Promise<string> {

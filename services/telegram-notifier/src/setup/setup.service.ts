@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import QRCode from 'qrcode';
@@ -36,6 +37,9 @@ export function chatDto(chat: TelegramChat): TelegramChatDto {
 
 /** What the wizard shows: a one-time code behind a deep link (and its QR code), then the chat it found. */
 export class SetupService {
+  /** `changed` (code) when a session's progress changed here (a chat pressed Start). */
+  readonly events = new EventEmitter();
+
   /** Called when the bot or its chats changed, so the poller and the dispatcher pick it up. */
   onChange: () => void = () => undefined;
 
@@ -139,6 +143,7 @@ export class SetupService {
       }
     }
     this.logger.info('telegram chat linked', { chatId: chat.id, type: chat.type, kind: session.kind });
+    this.events.emit('changed', code);
     this.onChange();
     return true;
   }

@@ -2,6 +2,7 @@ import {
   AppError,
   ConflictError,
   NotFoundError,
+  UnauthorizedError,
   UnavailableError,
   ValidationError,
 } from '@arasul/service-kit';
@@ -61,5 +62,11 @@ export class OutboxEntryNotFoundError extends NotFoundError {
 export class NoDestinationError extends ConflictError {
   constructor() {
     super('There is no chat or webhook to send to', undefined, 'notification_no_destination');
+  }
+}
+
+export class WebhookSecretInvalidError extends UnauthorizedError {
+  constructor() {
+    super('The Telegram webhook secret token is missing or wrong', 'telegram_webhook_secret_invalid');
   }
 }

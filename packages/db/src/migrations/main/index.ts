@@ -33,6 +33,7 @@ import * as m040 from './040_llm_source_selfhealing';
 import * as m041 from './041_telegram_notifier';
 import * as m042 from './042_api_key_usage_counts';
 import * as m045 from './045_planned_reboot';
+import * as m046 from './046_telegram_daily_summary';
 
 /**
  * The migrations of arasul_db, keyed by file name. A static map rather than a directory scan so the same
@@ -74,4 +75,5 @@ export const mainMigrations: Record<string, Migration> = {
   '041_telegram_notifier': m041,
   '042_api_key_usage_counts': m042,
   '045_planned_reboot': m045,
+  '046_telegram_daily_summary': m046,
 };

@@ -6,16 +6,65 @@ import {
   type QuietHours,
   type TelegramSetup,
   WEEKDAYS,
+  telegramSetupSchema,
 } from '@arasul/contracts';
 import { useApp } from '../../app/context';
 import { useI18n } from '../../i18n/i18n';
 import { Badge, Button, Card, CopyButton, ErrorNotice, Field, Notice, TextInput } from '../../ui/components';
 import { ConfirmDialog } from '../../ui/Dialog';
 import { useAction, useLoad } from '../../ui/hooks';
+import { aborted } from '../../api/aborted';
+import { ApiError } from '../../api/errors';
+import { readSse } from '../../api/sse';
 import { type NotificationsApi, notificationsApi } from './notifications-api';
 
 const SEVERITIES: NotificationSeverityLevel[] = ['info', 'warning', 'error', 'critical'];
 const STATUS_TONE = { pending: 'info', sent: 'ok', failed: 'bad', suppressed: 'neutral' } as const;
+
+/**
+ * The wizard's live progress from `GET /api/telegram/setup/:code/events` (SSE over fetch with the Bearer
+ * token); reconnects after a broken stream until the session is completed or expired.
+ */
+function useSetupProgress(api: NotificationsApi, setup: TelegramSetup): TelegramSetup {
+  const [current, setCurrent] = useState<TelegramSetup>(setup);
+  const waiting = current.status === 'token_valid';
+  useEffect(() => {
+    if (!waiting) return undefined;
+    const controller = new AbortController();
+    const { signal } = controller;
+    void (async () => {
+      let failures = 0;
+      while (!signal.aborted) {
+        // Set inside the event callback; an object so the check below reads it after the await.
+        const end = { reached: false };
+        try {
+          const response = await api.setupEvents(setup.code, signal);
+          await readSse(
+            response,
+            (event) => {
+              if (event.event !== 'progress') return;
+              const parsed = telegramSetupSchema.safeParse(JSON.parse(event.data));
+              if (!parsed.success) return;
+              failures = 0;
+              end.reached = parsed.data.status !== 'token_valid';
+              setCurrent(parsed.data);
+            },
+            signal,
+          );
+        } catch (error) {
+          if (aborted(signal)) return;
+          // The session is gone (404) or the caller signed out: nothing to reconnect to.
+          if (error instanceof ApiError && error.status >= 400 && error.status < 500) return;
+          failures += 1;
+        }
+        if (end.reached || aborted(signal)) return;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(30_000, 1000 * 2 ** failures)));
+      }
+    })();
+    return () => controller.abort();
+  }, [api, setup.code, waiting]);
+  return current;
+}
 
 /** The deep link as a QR code (an SVG the notifier generated) plus the link itself, and live progress. */
 function SetupProgress({
@@ -29,20 +78,15 @@ function SetupProgress({
 }) {
   const i18n = useI18n();
   const { t } = i18n;
-  const [finished, setFinished] = useState(false);
-  // Polls every 2 s only while waiting for Start; stops once the session is completed or expired.
-  const progress = useLoad(
-    useCallback((signal: AbortSignal) => api.setup(setup.code, signal), [api, setup.code]),
-    finished ? undefined : 2000,
-  );
-  const current = progress.data ?? setup;
+  const current = useSetupProgress(api, setup);
   const done = useRef(onDone);
   done.current = onDone;
+  const reported = useRef(false);
   useEffect(() => {
-    if (current.status === 'token_valid' || finished) return;
-    setFinished(true);
-    if (current.status === 'completed') done.current();
-  }, [current.status, finished]);
+    if (current.status !== 'completed' || reported.current) return;
+    reported.current = true;
+    done.current();
+  }, [current.status]);
   const qr = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(setup.qrSvg)}`;
   return (
     <div className="stack" data-testid="telegram-setup-progress">
@@ -159,6 +203,7 @@ function TelegramCard({ api }: { api: NotificationsApi }) {
       )}
       {setup && (
         <SetupProgress
+          key={setup.code}
           api={api}
           setup={setup}
           onDone={() => {
@@ -226,6 +271,7 @@ function SettingsCard({ api }: { api: NotificationsApi }) {
           quietHours: draft.quietHours,
           groupingWindowSeconds: draft.groupingWindowSeconds,
           cooldownSeconds: draft.cooldownSeconds,
+          dailySummaryTime: draft.dailySummaryTime,
         }),
       );
       setSaved(true);
@@ -294,6 +340,19 @@ function SettingsCard({ api }: { api: NotificationsApi }) {
                 max={86400}
                 value={draft.cooldownSeconds}
                 onChange={(e) => setDraft({ ...draft, cooldownSeconds: Number(e.target.value) })}
+              />
+            )}
+          </Field>
+          <Field label={t('notify.settings.dailySummary')} hint={t('notify.settings.dailySummaryHint')}>
+            {(p) => (
+              <TextInput
+                {...p}
+                type="time"
+                data-testid="daily-summary-time"
+                value={draft.dailySummaryTime ?? ''}
+                onChange={(e) =>
+                  setDraft({ ...draft, dailySummaryTime: e.target.value === '' ? null : e.target.value })
+                }
               />
             )}
           </Field>

@@ -44,6 +44,12 @@ export function notificationsApi(client: ApiClient) {
     linkChat: (): Promise<TelegramSetup> => send('POST', '/api/telegram/chats/link', telegramSetupSchema),
     setup: (code: string, signal?: AbortSignal): Promise<TelegramSetup> =>
       get(`/api/telegram/setup/${encodeURIComponent(code)}`, telegramSetupSchema, signal),
+    /** The wizard's progress as Server-Sent Events (`progress` events; ends when completed or expired). */
+    setupEvents: (code: string, signal: AbortSignal): Promise<Response> =>
+      client.send(`/api/telegram/setup/${encodeURIComponent(code)}/events`, {
+        headers: { Accept: 'text/event-stream' },
+        signal,
+      }),
     forget: (): Promise<void> => call('DELETE', '/api/telegram'),
     settings: (signal?: AbortSignal): Promise<NotificationSettings> =>
       get('/api/notifications/settings', notificationSettingsSchema, signal),
