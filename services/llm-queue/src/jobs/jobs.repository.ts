@@ -51,6 +51,13 @@ export interface NewJobRow {
   boundToCaller: boolean;
 }
 
+/**
+ * The job's columns as an admission answers them, named rather than `job.*`: the statement is prepared once
+ * per connection, and a prepared statement whose result gains a column (a migration adding one to llm_jobs
+ * while the service runs) fails with "cached plan must not change result type".
+ */
+const admittedJobColumns = sql.join(jobColumns.map((column) => sql.ref(column.replace('llm_jobs.', 'job.'))));
+
 /** What an admission statement answers. */
 export interface AdmittedRow {
   /** Jobs that waited before this one. */
@@ -136,7 +143,7 @@ function admitJobStatement(job: NewJobRow, options: AdmissionOptions) {
     ), entry AS (
       INSERT INTO llm_queue (job_id, priority, started_at) SELECT id, ${options.priority}, started_at FROM job
     )
-    SELECT job.*, admit.n AS waiting_before, admit.refused, admit.run AS claimed
+    SELECT ${admittedJobColumns}, admit.n AS waiting_before, admit.refused, admit.run AS claimed
       FROM admit LEFT JOIN job ON true
   `;
 }
@@ -198,7 +205,7 @@ function admitChatStatement(
         FROM job, question
       RETURNING id
     )
-    SELECT job.*, admit.n AS waiting_before, admit.refused, admit.run AS claimed,
+    SELECT ${admittedJobColumns}, admit.n AS waiting_before, admit.refused, admit.run AS claimed,
            question.id AS user_message_id, answer.id AS assistant_message_id
       FROM admit LEFT JOIN job ON true LEFT JOIN question ON true LEFT JOIN answer ON true
   `;
