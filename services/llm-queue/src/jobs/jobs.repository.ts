@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { Duplex } from 'node:stream';
 import { type Kysely, type Transaction, sql } from 'kysely';
 import type pg from 'pg';
 import type { Database, LlmJobKind, LlmJobSource } from '@arasul/db';
@@ -229,6 +230,22 @@ function preparedName(text: string): string | undefined {
   return name;
 }
 
+/**
+ * Runs `send` (queries issued on a pipelined client, which writes each at once) with the client's socket
+ * corked, so everything leaves in one write: one syscall and one wake-up of the backend instead of one per
+ * query. The socket is `Client.connection.stream` in node-postgres (not on the pool client's type); without
+ * it the queries go out as before.
+ */
+function inOneWrite<T>(client: pg.PoolClient, send: () => T): T {
+  const socket: Duplex | undefined = (client as Partial<Pick<pg.Client, 'connection'>>).connection?.stream;
+  socket?.cork();
+  try {
+    return send();
+  } finally {
+    socket?.uncork();
+  }
+}
+
 function asError(reason: unknown): Error {
   return reason instanceof Error ? reason : new Error(String(reason));
 }
@@ -258,14 +275,20 @@ export const jobsRepository = {
     ).compile(db);
     const noFlush = options.flushBeforeAnswer ? '' : 'SET LOCAL synchronous_commit = off; ';
     const client = await admissions.connect();
-    const locked = client.query(`BEGIN; ${noFlush}SELECT pg_advisory_xact_lock(${ADMISSION_LOCK})`);
-    // Named: each admission connection parses and plans it once, not on every admission.
-    const stored = client.query<RawAdmitted>({
-      name: preparedName(statement.sql),
-      text: statement.sql,
-      values: [...statement.parameters],
-    });
-    const ended = client.query('COMMIT');
+    const [locked, stored, ended] = inOneWrite(
+      client,
+      () =>
+        [
+          client.query(`BEGIN; ${noFlush}SELECT pg_advisory_xact_lock(${ADMISSION_LOCK})`),
+          // Named: each admission connection parses and plans it once, not on every admission.
+          client.query<RawAdmitted>({
+            name: preparedName(statement.sql),
+            text: statement.sql,
+            values: [...statement.parameters],
+          }),
+          client.query('COMMIT'),
+        ] as const,
+    );
     // The connection goes back once all three are answered; after any failure it is closed, not reused.
     const settled = Promise.allSettled([locked, stored, ended]).then((results) => {
       const failed = results.find((r) => r.status === 'rejected');
