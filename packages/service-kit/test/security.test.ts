@@ -1,6 +1,11 @@
 import express from 'express';
+import jwt from 'jsonwebtoken';
 import request from 'supertest';
 import {
+  IDENTITY_HEADER,
+  IdentityVerifier,
+  identityMiddleware,
+  signIdentity,
   assertSafeStrings,
   csrfTokenFor,
   findUnsafeString,
@@ -88,5 +93,59 @@ describe('userRoleAtLeast', () => {
       userRoleAtLeast({ ...admin, authType: 'api_key', scopes: ['llm:chat'], apiKeyId: 3 }, 'viewer'),
     ).toBe(false);
     expect(userRoleAtLeast(undefined, 'viewer')).toBe(false);
+  });
+});
+
+describe('identity verification', () => {
+  const secret = 's'.repeat(32);
+  const who: Identity = { userId: 7, username: 'op', role: 'operator', authType: 'jwt', scopes: [] };
+
+  it('answers a token again from memory only until its own expiry, then refuses it like jsonwebtoken', () => {
+    const token = jwt.sign({ idn: who }, secret, {
+      algorithm: 'HS256',
+      issuer: 'arasul-gateway',
+      audience: 'arasul-internal',
+      expiresIn: 60,
+    });
+    const exp = (jwt.decode(token) as { exp: number }).exp;
+    let now = (exp - 30) * 1000;
+    const verifier = new IdentityVerifier(secret, () => now);
+    expect(verifier.verify(token)).toEqual(who);
+    expect(verifier.size).toBe(1);
+    now = exp * 1000 - 1;
+    expect(verifier.verify(token)).toEqual(who);
+    now = exp * 1000;
+    expect(() => verifier.verify(token)).toThrow(/expired/);
+    expect(verifier.size).toBe(0);
+  });
+
+  it('never keeps a token that failed, and stays within its bound', () => {
+    const verifier = new IdentityVerifier(secret, Date.now, 2);
+    const forged = signIdentity(who, 'x'.repeat(32));
+    expect(() => verifier.verify(forged)).toThrow();
+    expect(() => verifier.verify(forged)).toThrow();
+    expect(verifier.size).toBe(0);
+    for (const userId of [1, 2, 3]) verifier.verify(signIdentity({ ...who, userId }, secret));
+    expect(verifier.size).toBe(2);
+  });
+
+  it('gives every request the verified identity and refuses a forged one with 401', async () => {
+    const app = express();
+    app.use(identityMiddleware(secret));
+    app.get('/who', (req, res) => {
+      res.json({ userId: req.identity?.userId ?? null });
+    });
+    app.use(((error, _req, res, _next) => {
+      res
+        .status((error as { httpStatus: number }).httpStatus)
+        .json({ code: (error as { code: string }).code });
+    }) as express.ErrorRequestHandler);
+    const token = signIdentity(who, secret);
+    for (let i = 0; i < 2; i += 1) {
+      await request(app).get('/who').set(IDENTITY_HEADER, token).expect(200, { userId: 7 });
+    }
+    const forged = signIdentity({ ...who, userId: 1 }, 'x'.repeat(32));
+    await request(app).get('/who').set(IDENTITY_HEADER, forged).expect(401, { code: 'invalid_identity' });
+    await request(app).get('/who').expect(200, { userId: null });
   });
 });

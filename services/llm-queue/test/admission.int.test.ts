@@ -210,4 +210,20 @@ describe('admission with LLM_ADMISSION_SYNC_COMMIT=true', () => {
     expect(watched.types().at(-1)).toBe('done');
     expect(await commitSetting(ctx, 'record watched')).toBe('on');
   });
+
+  it('keeps admitting when a migration adds a column to llm_jobs while it runs (prepared statement)', async () => {
+    // More admissions than admission connections, so each connection has prepared the statement.
+    for (let i = 0; i < 5; i += 1) {
+      expect((await streamToEnd(ctx, user, `before ${i}`)).types().at(-1)).toBe('done');
+    }
+    await sql`ALTER TABLE llm_jobs ADD COLUMN test_added integer`.execute(ctx.db);
+    try {
+      for (let i = 0; i < 5; i += 1) {
+        const stream = await streamToEnd(ctx, user, `after ${i}`);
+        expect({ status: stream.status, last: stream.types().at(-1) }).toEqual({ status: 200, last: 'done' });
+      }
+    } finally {
+      await sql`ALTER TABLE llm_jobs DROP COLUMN test_added`.execute(ctx.db);
+    }
+  });
 });

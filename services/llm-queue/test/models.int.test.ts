@@ -154,6 +154,20 @@ describe('models', () => {
   });
 
   it('deletes a model from Ollama; only administrators change models', async () => {
+    // Admitted once (the admission then remembers it as installed), so the delete must make it forget.
+    const used = await request(ctx.instance.url)
+      .post('/api/llm/chat')
+      .set(admin.headers)
+      .send({ message: 'hi', model: 'gemma3:12b', stream: false });
+    expect(used.status).toBe(202);
+    await waitFor(async () => {
+      const job = await ctx.db
+        .selectFrom('llm_jobs')
+        .select('status')
+        .where('id', '=', String(used.body.jobId))
+        .executeTakeFirstOrThrow();
+      return job.status === 'completed' || undefined;
+    }, 'the gemma job to finish');
     expect(
       (await request(ctx.instance.url).delete('/api/models/gemma3:12b').set(viewer.headers)).status,
     ).toBe(403);
@@ -171,5 +185,11 @@ describe('models', () => {
     expect((await request(ctx.instance.url).delete('/api/models/gemma3:12b').set(admin.headers)).status).toBe(
       404,
     );
+    const after = await request(ctx.instance.url)
+      .post('/api/llm/chat')
+      .set(admin.headers)
+      .send({ message: 'hi', model: 'gemma3:12b', stream: false });
+    expect(after.status).toBe(404);
+    expect(after.body.error.code).toBe('model_not_installed');
   });
 });

@@ -48,14 +48,24 @@ export function signIdentity(identity: Identity, internalSecret: string, ttlSeco
   });
 }
 
-export function verifyIdentity(token: string, internalSecret: string): Identity {
+export function verifyIdentity(token: string, internalSecret: string, nowMs = Date.now()): Identity {
+  return verifyClaims(token, internalSecret, nowMs).identity;
+}
+
+function verifyClaims(
+  token: string,
+  internalSecret: string,
+  nowMs: number,
+): { identity: Identity; exp: number | undefined } {
   const decoded = jwt.verify(token, internalSecret, {
     algorithms: ['HS256'],
     issuer: INTERNAL_ISSUER,
     audience: INTERNAL_AUDIENCE,
+    clockTimestamp: Math.floor(nowMs / 1000),
   });
   if (typeof decoded === 'string') throw new Error('identity token has no claims');
-  return identitySchema.parse((decoded as { idn?: unknown }).idn) as Identity;
+  const identity = identitySchema.parse((decoded as { idn?: unknown }).idn) as Identity;
+  return { identity, exp: decoded.exp };
 }
 
 declare global {
@@ -69,11 +79,61 @@ declare global {
   }
 }
 
+/** Verified identity tokens kept at most (the gateway reuses one per credential for half its lifetime). */
+const VERIFIED_CACHE_SIZE = 1000;
+
+/**
+ * `verifyIdentity` with memory: a token that verified once is answered from a bounded map until its own
+ * `exp` (checked against the clock on every use, as jsonwebtoken does: expired at `now >= exp`). The
+ * gateway sends the same signed header for up to 30 s per credential, and HMAC + claim parsing cost more
+ * than the rest of a service's request path. Only verified tokens are kept: a bad one is checked again
+ * every time. The cached result is exactly what verifying the same string again would give, since the
+ * token carries no other time claim.
+ */
+export class IdentityVerifier {
+  private readonly verified = new Map<string, { identity: Identity; expiresAtMs: number }>();
+
+  constructor(
+    private readonly internalSecret: string,
+    private readonly now: () => number = Date.now,
+    private readonly maxEntries = VERIFIED_CACHE_SIZE,
+  ) {}
+
+  verify(token: string): Identity {
+    const nowMs = this.now();
+    const hit = this.verified.get(token);
+    if (hit !== undefined) {
+      if (nowMs < hit.expiresAtMs) return hit.identity;
+      this.verified.delete(token);
+    }
+    const { identity, exp } = verifyClaims(token, this.internalSecret, nowMs);
+    if (exp !== undefined) {
+      // Shared by every request that presents this token: nobody may change it for the others.
+      Object.freeze(identity.scopes);
+      Object.freeze(identity);
+      // Oldest first out (a Map iterates in insertion order); the map never exceeds its bound.
+      if (this.verified.size >= this.maxEntries) {
+        const oldest = this.verified.keys().next();
+        if (oldest.done !== true) this.verified.delete(oldest.value);
+      }
+      this.verified.set(token, { identity, expiresAtMs: exp * 1000 });
+    }
+    return identity;
+  }
+
+  get size(): number {
+    return this.verified.size;
+  }
+}
+
 /**
  * Defence in depth for every service behind the gateway: only an identity the gateway signed counts.
  * A request without one is anonymous; one with a bad signature is refused outright.
  */
-export function identityMiddleware(internalSecret: string): RequestHandler {
+export function identityMiddleware(
+  internalSecret: string,
+  verifier = new IdentityVerifier(internalSecret),
+): RequestHandler {
   return (req, _res, next) => {
     const token = req.get(IDENTITY_HEADER);
     if (!token) {
@@ -81,7 +141,7 @@ export function identityMiddleware(internalSecret: string): RequestHandler {
       return;
     }
     try {
-      req.identity = verifyIdentity(token, internalSecret);
+      req.identity = verifier.verify(token);
     } catch {
       next(new UnauthorizedError('The forwarded identity is not valid.', 'invalid_identity'));
       return;

@@ -466,8 +466,12 @@ export class OllamaClient {
       } catch {
         throw new OllamaError('a stream line is not JSON', 200);
       }
-      const failed = errorLineSchema.safeParse(value);
-      if (failed.success) throw this.errorFor(failed.data.error, 200, model);
+      // Checked only on lines that have an `error` key: a failed safeParse builds a ZodError, and every
+      // ordinary chunk would fail it (tens of µs per token, the first one included).
+      if (typeof value === 'object' && value !== null && 'error' in value) {
+        const failed = errorLineSchema.safeParse(value);
+        if (failed.success) throw this.errorFor(failed.data.error, 200, model);
+      }
       onLine(value);
     };
     try {

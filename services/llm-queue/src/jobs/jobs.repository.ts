@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import type { Duplex } from 'node:stream';
 import { type Kysely, type Transaction, sql } from 'kysely';
 import type pg from 'pg';
 import type { Database, LlmJobKind, LlmJobSource } from '@arasul/db';
@@ -49,6 +51,13 @@ export interface NewJobRow {
   request: Record<string, unknown>;
   boundToCaller: boolean;
 }
+
+/**
+ * The job's columns as an admission answers them, named rather than `job.*`: the statement is prepared once
+ * per connection, and a prepared statement whose result gains a column (a migration adding one to llm_jobs
+ * while the service runs) fails with "cached plan must not change result type".
+ */
+const admittedJobColumns = sql.join(jobColumns.map((column) => sql.ref(column.replace('llm_jobs.', 'job.'))));
 
 /** What an admission statement answers. */
 export interface AdmittedRow {
@@ -135,7 +144,7 @@ function admitJobStatement(job: NewJobRow, options: AdmissionOptions) {
     ), entry AS (
       INSERT INTO llm_queue (job_id, priority, started_at) SELECT id, ${options.priority}, started_at FROM job
     )
-    SELECT job.*, admit.n AS waiting_before, admit.refused, admit.run AS claimed
+    SELECT ${admittedJobColumns}, admit.n AS waiting_before, admit.refused, admit.run AS claimed
       FROM admit LEFT JOIN job ON true
   `;
 }
@@ -197,10 +206,44 @@ function admitChatStatement(
         FROM job, question
       RETURNING id
     )
-    SELECT job.*, admit.n AS waiting_before, admit.refused, admit.run AS claimed,
+    SELECT ${admittedJobColumns}, admit.n AS waiting_before, admit.refused, admit.run AS claimed,
            question.id AS user_message_id, answer.id AS assistant_message_id
       FROM admit LEFT JOIN job ON true LEFT JOIN question ON true LEFT JOIN answer ON true
   `;
+}
+
+/** Admission statements prepared on the admission connections, by their text (two texts: job and chat). */
+const preparedNames = new Map<string, string>();
+const MAX_PREPARED = 8;
+
+/**
+ * The prepared-statement name of an admission statement's text. Its values vary, its text does not, so
+ * every admission after a connection's first skips parsing and (once PostgreSQL settles on the generic
+ * plan after five runs) planning: about half the statement's time on an idle queue. Bounded: a text beyond
+ * the few known ones runs unnamed.
+ */
+function preparedName(text: string): string | undefined {
+  const known = preparedNames.get(text);
+  if (known !== undefined || preparedNames.size >= MAX_PREPARED) return known;
+  const name = `llmq_admit_${createHash('sha256').update(text).digest('hex').slice(0, 16)}`;
+  preparedNames.set(text, name);
+  return name;
+}
+
+/**
+ * Runs `send` (queries issued on a pipelined client, which writes each at once) with the client's socket
+ * corked, so everything leaves in one write: one syscall and one wake-up of the backend instead of one per
+ * query. The socket is `Client.connection.stream` in node-postgres (not on the pool client's type); without
+ * it the queries go out as before.
+ */
+function inOneWrite<T>(client: pg.PoolClient, send: () => T): T {
+  const socket: Duplex | undefined = (client as Partial<Pick<pg.Client, 'connection'>>).connection?.stream;
+  socket?.cork();
+  try {
+    return send();
+  } finally {
+    socket?.uncork();
+  }
 }
 
 function asError(reason: unknown): Error {
@@ -232,9 +275,20 @@ export const jobsRepository = {
     ).compile(db);
     const noFlush = options.flushBeforeAnswer ? '' : 'SET LOCAL synchronous_commit = off; ';
     const client = await admissions.connect();
-    const locked = client.query(`BEGIN; ${noFlush}SELECT pg_advisory_xact_lock(${ADMISSION_LOCK})`);
-    const stored = client.query<RawAdmitted>(statement.sql, [...statement.parameters]);
-    const ended = client.query('COMMIT');
+    const [locked, stored, ended] = inOneWrite(
+      client,
+      () =>
+        [
+          client.query(`BEGIN; ${noFlush}SELECT pg_advisory_xact_lock(${ADMISSION_LOCK})`),
+          // Named: each admission connection parses and plans it once, not on every admission.
+          client.query<RawAdmitted>({
+            name: preparedName(statement.sql),
+            text: statement.sql,
+            values: [...statement.parameters],
+          }),
+          client.query('COMMIT'),
+        ] as const,
+    );
     // The connection goes back once all three are answered; after any failure it is closed, not reused.
     const settled = Promise.allSettled([locked, stored, ended]).then((results) => {
       const failed = results.find((r) => r.status === 'rejected');

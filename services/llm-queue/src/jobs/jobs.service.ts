@@ -148,8 +148,12 @@ export class JobsService {
       unsubscribe();
       throw error;
     }
-    if (!admitted.claimed) this.scheduler.kick();
-    this.scheduler.positionsChanged();
+    // A job claimed at once never waited, and nobody waits behind it (it was claimed because nobody
+    // waited): no position changed, so no queue view is read for the listeners while it starts.
+    if (!admitted.claimed) {
+      this.scheduler.kick();
+      this.scheduler.positionsChanged();
+    }
     const position = await this.positionOf(job.id);
     return {
       admission: {

@@ -17,6 +17,7 @@ export function normalizeModelName(name: string): string {
   return lastSegment.includes(':') ? trimmed : `${trimmed}:latest`;
 }
 
+/** How long an admission trusts a remembered default model or installed model without asking the table. */
 const DEFAULT_CACHE_MS = 5000;
 
 export type { InstalledModelDto };
@@ -25,6 +26,8 @@ export type { InstalledModelDto };
 export class ModelsService {
   private readonly log: Logger;
   private defaultCache: { model: string; at: number } | undefined;
+  /** Models found `available`, and when: an admission naming one skips the table (a query before its own). */
+  private readonly installedCache = new Map<string, number>();
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -66,6 +69,7 @@ export class ModelsService {
 
   /** Brings llm_installed_models in line with Ollama's /api/tags; returns the tags. */
   async reconcile(): Promise<OllamaTag[]> {
+    this.installedCache.clear();
     const tags = await this.ollama.tags();
     await this.db.transaction().execute((trx) =>
       modelsRepository.reconcile(
@@ -148,8 +152,14 @@ export class ModelsService {
 
   /** Known from the table; on a miss Ollama is asked (a model pulled by hand). Unknown while Ollama is away. */
   private async isInstalled(name: string): Promise<boolean> {
+    const seen = this.installedCache.get(name);
+    if (seen !== undefined && Date.now() - seen < DEFAULT_CACHE_MS) return true;
     const row = await modelsRepository.findInstalled(this.db, name);
-    if (row?.status === 'available') return true;
+    if (row?.status === 'available') {
+      // Bounded by the installed models (a handful); cleared by every change made through this service.
+      this.installedCache.set(name, Date.now());
+      return true;
+    }
     try {
       const tags = await this.reconcile();
       return tags.some((t) => t.name === name);
@@ -176,6 +186,7 @@ export class ModelsService {
     }
     await modelsRepository.remove(this.db, model);
     this.defaultCache = undefined;
+    this.installedCache.clear();
   }
 
   async setDefault(name: string): Promise<void> {
