@@ -14,6 +14,9 @@
  *   pnpm exec tsc -b services/self-healing-agent packages/supervisor
  *   pnpm --filter @arasul/self-healing-agent exec tsx --tsconfig ../../tsconfig.test.json ../../bench/self-healing.bench.ts
  *
+ * The agent runs with its manifest's `nodeFlags` (as the supervisor starts it) and source maps on;
+ * BENCH_NODE_FLAGS (space-separated) replaces those flags to compare variants.
+ *
  * Loopback only; every wait is bounded.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -34,6 +37,16 @@ const IDLE_S = Number(process.env.BENCH_IDLE_S ?? 60);
 const GPU_POLL_MS = Number(process.env.BENCH_GPU_POLL_MS ?? 5000);
 /** Another build of the agent to compare (e.g. a previous commit's `tsc` output), relative to the checkout. */
 const AGENT_MAIN = process.env.BENCH_AGENT_MAIN ?? 'services/self-healing-agent/dist/main.js';
+const AGENT_FLAGS = [
+  '--enable-source-maps',
+  ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ??
+    (
+      JSON.parse(readFileSync(join(ROOT, 'services/self-healing-agent/package.json'), 'utf8')) as {
+        arasul: { nodeFlags?: string[] };
+      }
+    ).arasul.nodeFlags ??
+    []),
+];
 const UNREADY_S = 15;
 const BASE_PORT = 31_500;
 const AGENT_PORT = 31_499;
@@ -167,7 +180,7 @@ async function main(): Promise<void> {
       'services ready',
       20_000,
     );
-    agent = spawn(process.execPath, [join(ROOT, AGENT_MAIN)], {
+    agent = spawn(process.execPath, [...AGENT_FLAGS, join(ROOT, AGENT_MAIN)], {
       env: {
         PATH: process.env.PATH,
         NODE_ENV: 'production',
