@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { Logger } from '@arasul/service-kit';
+import type { Logger } from '@arasul/service-kit/logger';
 import type { SelfHealingConfig } from '../config';
 import { NativeRuntime } from './native.runtime';
 import type { Runtime } from './runtime';

@@ -2,9 +2,10 @@ import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import QRCode from 'qrcode';
-import type { TelegramChatDto, TelegramSetup, TelegramStatus } from '@arasul/contracts';
+import type { TelegramChatDto, TelegramSetup, TelegramStatus } from '@arasul/contracts/http/notifications';
 import type { Database, TelegramChat, TelegramSetupSession } from '@arasul/db';
-import type { Identity, Logger } from '@arasul/service-kit';
+import type { Identity } from '@arasul/service-kit/auth';
+import type { Logger } from '@arasul/service-kit/logger';
 import { failPendingTelegram } from '../outbox/outbox.repository';
 import {
   SetupNotFoundError,
