@@ -13,8 +13,10 @@ const kit = {
   ...kitDist('amqp/index.js'),
   ...kitDist('http/server.js'),
 };
-const { loadNotifierConfig } = require(join(__dirname, '../services/telegram-notifier/dist/config.js'));
-const { createNotifier } = require(join(__dirname, '../services/telegram-notifier/dist/notifier.js'));
+// BENCH_NOTIFIER_DIST (relative to the checkout) runs another build of the notifier, e.g. a previous commit's.
+const dist = join(__dirname, '..', process.env.BENCH_NOTIFIER_DIST ?? 'services/telegram-notifier/dist');
+const { loadNotifierConfig } = require(join(dist, 'config.js'));
+const { createNotifier } = require(join(dist, 'notifier.js'));
 
 async function main() {
   const config = loadNotifierConfig();
