@@ -119,6 +119,13 @@ function rssMb(pid: number): number {
   return Number(/(\d+)/.exec(line)?.[1] ?? 0) / 1024;
 }
 
+/** Resident set split at the end of the idle phase: anonymous (heap, JIT code, malloc) vs mapped files. */
+function residentSplitMb(pid: number): { rssEnd: number; anonymous: number } {
+  const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  const kb = (key: string): number => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(rollup)?.[1] ?? 0);
+  return { rssEnd: Math.round(kb('Rss') / 1024), anonymous: Math.round(kb('Anonymous') / 1024) };
+}
+
 async function main(): Promise<void> {
   await prepareTemplates();
   const testDb = await createTestDatabase();
@@ -185,6 +192,8 @@ async function main(): Promise<void> {
         PATH: process.env.PATH,
         NODE_ENV: 'production',
         LOG_LEVEL: 'warn',
+        // glibc's malloc arenas (one per thread by default), to measure their share of the resident set.
+        ...(process.env.MALLOC_ARENA_MAX ? { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX } : {}),
         SELF_HEALING_PORT: String(AGENT_PORT),
         POSTGRES_HOST: dbUrl.hostname,
         POSTGRES_PORT: dbUrl.port || '5432',
@@ -271,6 +280,7 @@ async function main(): Promise<void> {
       rssMax = Math.max(rssMax, rssMb(pid));
     }
     const cpuPct = ((cpuTicks(pid) - t0) / 100 / ((Date.now() - s0) / 1000)) * 100;
+    const split = residentSplitMb(pid);
 
     const out = {
       crashDetection: { samples: detect.length, p50: ms(pct(detect, 50)), max: ms(Math.max(...detect)) },
@@ -295,6 +305,9 @@ async function main(): Promise<void> {
         snapshotsServed,
         cpuPercentOfOneCore: Math.round(cpuPct * 100) / 100,
         rssMaxMb: Math.round(rssMax),
+        rssEndMb: split.rssEnd,
+        anonymousEndMb: split.anonymous,
+        mallocArenaMax: process.env.MALLOC_ARENA_MAX ?? 'default',
       },
     };
     process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
