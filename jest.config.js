@@ -73,6 +73,8 @@ module.exports = {
   moduleNameMapper: {
     '^@arasul/([a-z-]+)$': '<rootDir>/packages/$1/src/index.ts',
     '^@arasul/([a-z-]+)/(.+)$': '<rootDir>/packages/$1/src/$2',
+    // `await import('./x.js')` (a lazily loaded module, Node16 resolution wants the extension) → x.ts.
+    '^(\\.{1,2}/.+)\\.js$': '$1',
   },
   globalSetup: '<rootDir>/packages/testkit/src/jest-global-setup.ts',
   globalTeardown: '<rootDir>/packages/testkit/src/jest-global-teardown.ts',

@@ -15,8 +15,8 @@
  *   pnpm --filter @arasul/metrics-collector exec tsx --tsconfig ../../tsconfig.test.json ../../bench/metrics-collector.bench.ts
  *
  * Knobs (env): BENCH_WINDOW_S (300), BENCH_WARMUP_S (20), BENCH_QUERIES (20), BENCH_SKIP_CPU=1,
- * BENCH_SKIP_HISTORY=1, BENCH_NODE_FLAGS (replaces the manifest's nodeFlags). Only loopback traffic; every
- * loop is bounded in time or count.
+ * BENCH_SKIP_HISTORY=1, BENCH_NODE_FLAGS (replaces the manifest's nodeFlags), BENCH_COLLECTOR_MAIN (another
+ * build's main.js, relative to the checkout). Only loopback traffic; every loop is bounded in time or count.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -88,7 +88,9 @@ async function startService(database: string, intervalMs: number): Promise<Servi
     '--enable-source-maps',
     ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? manifest.arasul.nodeFlags ?? []),
   ];
-  const child = spawn(process.execPath, [...flags, join(ROOT, 'services/metrics-collector/dist/main.js')], {
+  // BENCH_COLLECTOR_MAIN (relative to the checkout) runs another build, e.g. a previous commit's.
+  const main = process.env.BENCH_COLLECTOR_MAIN ?? 'services/metrics-collector/dist/main.js';
+  const child = spawn(process.execPath, [...flags, join(ROOT, main)], {
     env: {
       ...process.env,
       NODE_ENV: 'production',

@@ -14,6 +14,9 @@
  *   pnpm exec tsc -b services/self-healing-agent packages/supervisor
  *   pnpm --filter @arasul/self-healing-agent exec tsx --tsconfig ../../tsconfig.test.json ../../bench/self-healing.bench.ts
  *
+ * The agent runs with its manifest's `nodeFlags` (as the supervisor starts it) and source maps on;
+ * BENCH_NODE_FLAGS (space-separated) replaces those flags to compare variants.
+ *
  * Loopback only; every wait is bounded.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -34,6 +37,16 @@ const IDLE_S = Number(process.env.BENCH_IDLE_S ?? 60);
 const GPU_POLL_MS = Number(process.env.BENCH_GPU_POLL_MS ?? 5000);
 /** Another build of the agent to compare (e.g. a previous commit's `tsc` output), relative to the checkout. */
 const AGENT_MAIN = process.env.BENCH_AGENT_MAIN ?? 'services/self-healing-agent/dist/main.js';
+const AGENT_FLAGS = [
+  '--enable-source-maps',
+  ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ??
+    (
+      JSON.parse(readFileSync(join(ROOT, 'services/self-healing-agent/package.json'), 'utf8')) as {
+        arasul: { nodeFlags?: string[] };
+      }
+    ).arasul.nodeFlags ??
+    []),
+];
 const UNREADY_S = 15;
 const BASE_PORT = 31_500;
 const AGENT_PORT = 31_499;
@@ -106,6 +119,13 @@ function rssMb(pid: number): number {
   return Number(/(\d+)/.exec(line)?.[1] ?? 0) / 1024;
 }
 
+/** Resident set split at the end of the idle phase: anonymous (heap, JIT code, malloc) vs mapped files. */
+function residentSplitMb(pid: number): { rssEnd: number; anonymous: number } {
+  const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  const kb = (key: string): number => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(rollup)?.[1] ?? 0);
+  return { rssEnd: Math.round(kb('Rss') / 1024), anonymous: Math.round(kb('Anonymous') / 1024) };
+}
+
 async function main(): Promise<void> {
   await prepareTemplates();
   const testDb = await createTestDatabase();
@@ -167,11 +187,13 @@ async function main(): Promise<void> {
       'services ready',
       20_000,
     );
-    agent = spawn(process.execPath, [join(ROOT, AGENT_MAIN)], {
+    agent = spawn(process.execPath, [...AGENT_FLAGS, join(ROOT, AGENT_MAIN)], {
       env: {
         PATH: process.env.PATH,
         NODE_ENV: 'production',
         LOG_LEVEL: 'warn',
+        // glibc's malloc arenas (one per thread by default), to measure their share of the resident set.
+        ...(process.env.MALLOC_ARENA_MAX ? { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX } : {}),
         SELF_HEALING_PORT: String(AGENT_PORT),
         POSTGRES_HOST: dbUrl.hostname,
         POSTGRES_PORT: dbUrl.port || '5432',
@@ -258,6 +280,7 @@ async function main(): Promise<void> {
       rssMax = Math.max(rssMax, rssMb(pid));
     }
     const cpuPct = ((cpuTicks(pid) - t0) / 100 / ((Date.now() - s0) / 1000)) * 100;
+    const split = residentSplitMb(pid);
 
     const out = {
       crashDetection: { samples: detect.length, p50: ms(pct(detect, 50)), max: ms(Math.max(...detect)) },
@@ -282,6 +305,9 @@ async function main(): Promise<void> {
         snapshotsServed,
         cpuPercentOfOneCore: Math.round(cpuPct * 100) / 100,
         rssMaxMb: Math.round(rssMax),
+        rssEndMb: split.rssEnd,
+        anonymousEndMb: split.anonymous,
+        mallocArenaMax: process.env.MALLOC_ARENA_MAX ?? 'default',
       },
     };
     process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);

@@ -2,9 +2,21 @@
 // except that its AMQP names live under the bench's namespace so it never consumes the shared broker's
 // real `telegram-notifier.events` queue. Configured from the environment like the service.
 const { join } = require('node:path');
-const kit = require(join(__dirname, '../packages/service-kit/dist/index.js'));
-const { loadNotifierConfig } = require(join(__dirname, '../services/telegram-notifier/dist/config.js'));
-const { createNotifier } = require(join(__dirname, '../services/telegram-notifier/dist/notifier.js'));
+// Per concern, as src/main.ts imports them (the service-kit index would load every concern: Redis, auth, …).
+const kitDist = (file) => require(join(__dirname, '../packages/service-kit/dist', file));
+const kit = {
+  ...kitDist('logger.js'),
+  ...kitDist('shutdown.js'),
+  ...kitDist('health.js'),
+  ...kitDist('connections.js'),
+  ...kitDist('redis.js'),
+  ...kitDist('amqp/index.js'),
+  ...kitDist('http/server.js'),
+};
+// BENCH_NOTIFIER_DIST (relative to the checkout) runs another build of the notifier, e.g. a previous commit's.
+const dist = join(__dirname, '..', process.env.BENCH_NOTIFIER_DIST ?? 'services/telegram-notifier/dist');
+const { loadNotifierConfig } = require(join(dist, 'config.js'));
+const { createNotifier } = require(join(dist, 'notifier.js'));
 
 async function main() {
   const config = loadNotifierConfig();

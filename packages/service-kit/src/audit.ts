@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { AuditAction } from '@arasul/contracts';
+import type { AuditAction } from '@arasul/contracts/http/audit';
 import type { Database } from '@arasul/db';
 import type { Identity } from './auth/identity';
 import { isAppError } from './errors';

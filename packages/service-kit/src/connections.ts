@@ -1,17 +1,16 @@
 import { type Kysely, sql } from 'kysely';
 import type { Pool } from 'pg';
-import type { Redis } from 'ioredis';
 import type { z } from 'zod';
 import { type Database, createDb, createPool } from '@arasul/db';
 import { AmqpClient, type Topology } from './amqp';
 import { type commonEnvShape, postgresUrl } from './config';
 import type { HealthRegistry } from './health';
 import type { Logger } from './logger';
-import { createRedis, redisHealthCheck } from './redis';
 import type { Shutdown } from './shutdown';
 
 /**
- * The connections every service opens in its composition root. Each one registers its readiness check
+ * The connections every service opens in its composition root (Redis: `openRedis` in ./redis, so a service
+ * without Redis never loads ioredis). Each one registers its readiness check
  * and its shutdown step as it opens, so main.ts registers steps in start order and they stop in reverse.
  */
 
@@ -26,7 +25,6 @@ export type PostgresConfig = Pick<
   | 'POSTGRES_DB'
   | 'POSTGRES_POOL_MAX'
 >;
-export type RedisConfig = Pick<CommonEnv, 'REDIS_URL' | 'REDIS_KEY_PREFIX'>;
 export type AmqpConfig = Pick<CommonEnv, 'RABBITMQ_URL'>;
 
 export interface ConnectionLifecycle {
@@ -58,25 +56,6 @@ export function openPostgres(config: PostgresConfig, lifecycle: ConnectionLifecy
     },
   });
   return { db, pool };
-}
-
-export interface RedisLifecycle extends ConnectionLifecycle {
-  logger: Logger;
-  /** Whether the service is unready while Redis is down; each caller states it. */
-  critical: boolean;
-}
-
-/** Redis client with a `redis` check and a `redis` shutdown step. */
-export function openRedis(config: RedisConfig, lifecycle: RedisLifecycle): Redis {
-  const redis = createRedis({
-    url: config.REDIS_URL,
-    keyPrefix: config.REDIS_KEY_PREFIX,
-    logger: lifecycle.logger,
-    connectionName: `arasul-${lifecycle.service}`,
-  });
-  lifecycle.shutdown.add('redis', () => redis.disconnect());
-  lifecycle.health.register(redisHealthCheck(redis, 'redis', lifecycle.critical));
-  return redis;
 }
 
 export interface AmqpLifecycle extends ConnectionLifecycle {

@@ -1,4 +1,4 @@
-import type { EventPayloadInput, EventType } from '@arasul/contracts';
+import type { EventPayloadInput, EventType } from '@arasul/contracts/events';
 import { type Logger, errorMeta } from './logger';
 
 /** The part of the AMQP client a service publishes through (`AmqpClient` in main and in tests). */

@@ -1,4 +1,7 @@
 import { Redis, type RedisOptions } from 'ioredis';
+import type { z } from 'zod';
+import type { commonEnvShape } from './config';
+import type { ConnectionLifecycle } from './connections';
 import type { HealthCheck } from './health';
 import type { Logger } from './logger';
 import { errorMeta } from './logger';
@@ -73,4 +76,28 @@ export async function deleteByPrefix(client: Redis, prefix: string, batch = 500)
     raw.disconnect();
   }
   return deleted;
+}
+
+export type RedisConfig = Pick<
+  z.output<z.ZodObject<typeof commonEnvShape>>,
+  'REDIS_URL' | 'REDIS_KEY_PREFIX'
+>;
+
+export interface RedisLifecycle extends ConnectionLifecycle {
+  logger: Logger;
+  /** Whether the service is unready while Redis is down; each caller states it. */
+  critical: boolean;
+}
+
+/** Redis client with a `redis` check and a `redis` shutdown step. */
+export function openRedis(config: RedisConfig, lifecycle: RedisLifecycle): Redis {
+  const redis = createRedis({
+    url: config.REDIS_URL,
+    keyPrefix: config.REDIS_KEY_PREFIX,
+    logger: lifecycle.logger,
+    connectionName: `arasul-${lifecycle.service}`,
+  });
+  lifecycle.shutdown.add('redis', () => redis.disconnect());
+  lifecycle.health.register(redisHealthCheck(redis, 'redis', lifecycle.critical));
+  return redis;
 }

@@ -2,13 +2,11 @@ import type { Express } from 'express';
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import type { Database } from '@arasul/db';
-import {
-  type HealthRegistry,
-  type Logger,
-  createServiceApp,
-  identityMiddleware,
-  requireInternalSecret,
-} from '@arasul/service-kit';
+import { identityMiddleware } from '@arasul/service-kit/auth';
+import type { HealthRegistry } from '@arasul/service-kit/health';
+import { createServiceApp } from '@arasul/service-kit/http/app';
+import type { Logger } from '@arasul/service-kit/logger';
+import { requireInternalSecret } from '@arasul/service-kit/security';
 import { alertsRouter } from './alerts/alerts.router';
 import { AlertsService, type ThresholdListener } from './alerts/alerts.service';
 import type { MetricsConfig } from './config';

@@ -1,7 +1,8 @@
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import type { Database } from '@arasul/db';
-import type { HealthRegistry, Logger } from '@arasul/service-kit';
+import type { HealthRegistry } from '@arasul/service-kit/health';
+import type { Logger } from '@arasul/service-kit/logger';
 import { AlertEvaluator } from './alerts/alerts.evaluator';
 import { type AlertBus, AlertOutbox } from './alerts/alerts.outbox';
 import type { MetricsConfig } from './config';

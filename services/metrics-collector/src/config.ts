@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type Env, commonEnvShape, env, loadConfig, loadConfigOrExit } from '@arasul/service-kit';
+import { type Env, commonEnvShape, env, loadConfig, loadConfigOrExit } from '@arasul/service-kit/config';
 
 const optionalPath = z.string().min(1).max(4096).optional();
 

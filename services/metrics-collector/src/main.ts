@@ -1,4 +1,6 @@
-import { duplicateForSubscribe, openAmqp, openPostgres, openRedis, runService } from '@arasul/service-kit';
+import { openAmqp, openPostgres } from '@arasul/service-kit/connections';
+import { duplicateForSubscribe, openRedis } from '@arasul/service-kit/redis';
+import { runService } from '@arasul/service-kit/service-main';
 import { createApp } from './app';
 import { createCollector } from './collector';
 import { loadMetricsConfig } from './config';

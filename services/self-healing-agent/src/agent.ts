@@ -1,7 +1,9 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '@arasul/db';
 import { join } from 'node:path';
-import { type AmqpClient, type HealthRegistry, type Logger, errorMeta } from '@arasul/service-kit';
+import type { AmqpClient } from '@arasul/service-kit/amqp';
+import type { HealthRegistry } from '@arasul/service-kit/health';
+import { type Logger, errorMeta } from '@arasul/service-kit/logger';
 import { BootRecorder } from './boot/boot.service';
 import { RebootService } from './boot/reboot.service';
 import { LlmControlClient } from './clients/llm-control.client';

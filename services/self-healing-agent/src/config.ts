@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { type Env, commonEnvShape, env, loadConfig, loadConfigOrExit } from '@arasul/service-kit';
+import { type Env, commonEnvShape, env, loadConfig, loadConfigOrExit } from '@arasul/service-kit/config';
 
 const serviceListOf = (fallback: string) =>
   z

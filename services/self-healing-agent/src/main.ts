@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { openAmqp, openPostgres, runService } from '@arasul/service-kit';
+import { openAmqp, openPostgres } from '@arasul/service-kit/connections';
+import { runService } from '@arasul/service-kit/service-main';
 import { SELF_NAME, createAgent } from './agent';
 import { createApp } from './app';
 import { loadSelfHealingConfig } from './config';

@@ -5,7 +5,7 @@ import { FakeDockerEngine, type ServiceTestInfra, createServiceTestInfra } from 
 import { type Agent, createAgent } from '../src/agent';
 import { createApp } from '../src/app';
 import { parseSelfHealingConfig } from '../src/config';
-import { DockerRuntime } from '../src/runtime/docker.runtime';
+import { selectRuntime } from '../src/runtime/select-runtime';
 import { INTERNAL_SECRET, asCaller, eventsOf, eventually, identity } from './helpers';
 
 jest.setTimeout(60_000);
@@ -39,12 +39,9 @@ describe('self-healing agent on Docker (real dockerode against the fake Engine A
       LLM_QUEUE_URL: 'http://127.0.0.1:1',
       METRICS_URL: 'http://127.0.0.1:1',
     });
-    const runtime = new DockerRuntime(config.DOCKER_HOST ?? '', {
-      project: config.COMPOSE_PROJECT_NAME,
-      reconcileMs: config.SELF_HEALING_RECONCILE_MS,
-      logger: infra.logger,
-    });
-    expect(await runtime.probe()).toBe(true);
+    // The path main.ts takes: the engine answers, so Docker mode (dockerode is loaded only now).
+    const runtime = await selectRuntime(config, infra.logger);
+    expect(runtime.kind).toBe('docker');
     const health = new HealthRegistry('self-healing-agent');
     agent = createAgent({
       config,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type Env, commonEnvShape, env, loadConfig, loadConfigOrExit } from '@arasul/service-kit';
+import { type Env, commonEnvShape, env, loadConfig, loadConfigOrExit } from '@arasul/service-kit/config';
 
 export const notifierEnvSchema = z.object({
   ...commonEnvShape,

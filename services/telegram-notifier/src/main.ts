@@ -1,4 +1,6 @@
-import { openAmqp, openPostgres, openRedis, runService } from '@arasul/service-kit';
+import { openAmqp, openPostgres } from '@arasul/service-kit/connections';
+import { openRedis } from '@arasul/service-kit/redis';
+import { runService } from '@arasul/service-kit/service-main';
 import { loadNotifierConfig } from './config';
 import { createNotifier } from './notifier';
 

@@ -2,14 +2,11 @@ import type { Express } from 'express';
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import type { Database } from '@arasul/db';
-import {
-  type AmqpClient,
-  type ConsumerHandle,
-  type HealthRegistry,
-  type Logger,
-  createServiceApp,
-  identityMiddleware,
-} from '@arasul/service-kit';
+import type { AmqpClient, ConsumerHandle } from '@arasul/service-kit/amqp';
+import { identityMiddleware } from '@arasul/service-kit/auth';
+import type { HealthRegistry } from '@arasul/service-kit/health';
+import { createServiceApp } from '@arasul/service-kit/http/app';
+import type { Logger } from '@arasul/service-kit/logger';
 import { AskFlow } from './bot/ask.flow';
 import { BotCommands } from './bot/bot.commands';
 import { PlatformClient } from './bot/platform.client';

@@ -1,17 +1,19 @@
 import type { z } from 'zod';
+import type { Envelope } from '@arasul/contracts/envelope';
 import {
-  type Envelope,
   type EventPayload,
   type EventPayloadInput,
   type EventType,
+  eventSchemas,
+  isEventType,
+} from '@arasul/contracts/events';
+import {
   type JobPayload,
   type JobPayloadInput,
   type JobQueueName,
-  eventSchemas,
-  isEventType,
   jobSchemas,
   isJobQueueName,
-} from '@arasul/contracts';
+} from '@arasul/contracts/jobs';
 import { AppError } from '../errors';
 import type { HealthCheck } from '../health';
 import type { Logger } from '../logger';

@@ -1,7 +1,7 @@
 import type { Channel, ChannelModel, ConsumeMessage, MessageProperties, Options } from 'amqplib';
 import type { Kysely, Transaction } from 'kysely';
 import type { z } from 'zod';
-import { type Envelope, envelopeSchema } from '@arasul/contracts';
+import { type Envelope, envelopeSchema } from '@arasul/contracts/envelope';
 import { runWithContext } from '../context';
 import { type Logger, errorMeta } from '../logger';
 import { claimMessage } from './idempotency';

@@ -1,6 +1,6 @@
 import type { Options } from 'amqplib';
 import { z } from 'zod';
-import { type Envelope, ROUTING_KEY_PATTERN, envelopeSchema } from '@arasul/contracts';
+import { type Envelope, ROUTING_KEY_PATTERN, envelopeSchema } from '@arasul/contracts/envelope';
 import { AppError, UnavailableError } from '../errors';
 import { currentRequestId } from '../context';
 import { bounded } from './consumer';

@@ -1,5 +1,6 @@
 import type { Channel, Options } from 'amqplib';
-import { type JobQueueName, ROUTING_KEY_PATTERN } from '@arasul/contracts';
+import { ROUTING_KEY_PATTERN } from '@arasul/contracts/envelope';
+import type { JobQueueName } from '@arasul/contracts/jobs';
 
 /**
  * THE one place that names things on the broker. Every exchange and queue name is built here, prefixed

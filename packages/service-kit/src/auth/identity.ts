@@ -3,7 +3,7 @@ import jwt from 'jsonwebtoken';
 import { z } from 'zod';
 import { ForbiddenError, UnauthorizedError } from '../errors';
 
-import { API_SCOPES, ROLES, type ApiScope, type Role } from '@arasul/contracts';
+import { API_SCOPES, ROLES, type ApiScope, type Role } from '@arasul/contracts/http/common';
 
 // Roles and API-key scopes are part of the HTTP contract; re-exported here for the services' guards.
 export { API_SCOPES, ROLES, type ApiScope, type Role };

@@ -1,4 +1,4 @@
-import type { AlertSeverity } from '@arasul/contracts';
+import type { AlertSeverity } from '@arasul/contracts/events/metrics';
 import type { MetricName } from '../sampling/sample';
 
 /** One metric's alert settings, as numbers. */

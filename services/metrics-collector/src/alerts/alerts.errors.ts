@@ -1,4 +1,4 @@
-import { NotFoundError, ValidationError } from '@arasul/service-kit';
+import { NotFoundError, ValidationError } from '@arasul/service-kit/errors';
 
 export class AlertNotFoundError extends NotFoundError {
   constructor(id: number) {

@@ -1,9 +1,10 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { Kysely } from 'kysely';
-import type { AlertSeverity } from '@arasul/contracts';
+import type { AlertSeverity } from '@arasul/contracts/events/metrics';
 import type { Database } from '@arasul/db';
-import { type HealthRegistry, type Logger, errorMeta } from '@arasul/service-kit';
+import type { HealthRegistry } from '@arasul/service-kit/health';
+import { type Logger, errorMeta } from '@arasul/service-kit/logger';
 import type { SampleSink } from '../sampling/sampling.loop';
 import { METRIC_NAMES, type MetricName, type Sample, round2, valueOf } from '../sampling/sample';
 import {

@@ -1,11 +1,9 @@
 import type { Kysely } from 'kysely';
-import {
-  type EventPayloadInput,
-  metricsAlertFiredSchema,
-  metricsAlertResolvedSchema,
-} from '@arasul/contracts';
+import type { EventPayloadInput } from '@arasul/contracts/events';
+import { metricsAlertFiredSchema, metricsAlertResolvedSchema } from '@arasul/contracts/events/metrics';
 import type { Database } from '@arasul/db';
-import { type HealthRegistry, type Logger, errorMeta } from '@arasul/service-kit';
+import type { HealthRegistry } from '@arasul/service-kit/health';
+import { type Logger, errorMeta } from '@arasul/service-kit/logger';
 import { alertsRepository as repo } from './alerts.repository';
 
 /** The part of the AMQP client the outbox needs (`AmqpClient` in main and in tests). */

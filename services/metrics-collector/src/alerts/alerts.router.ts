@@ -1,8 +1,9 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { thresholdPatchSchema } from '@arasul/contracts';
-import { alertSeverity } from '@arasul/contracts';
-import { authorize, identityOf, parseInput } from '@arasul/service-kit';
+import { thresholdPatchSchema } from '@arasul/contracts/http/alerts';
+import { alertSeverity } from '@arasul/contracts/events/metrics';
+import { authorize, identityOf } from '@arasul/service-kit/auth';
+import { parseInput } from '@arasul/service-kit/http/validate';
 import { METRIC_NAMES, type MetricName } from '../sampling/sample';
 import type { AlertsService } from './alerts.service';
 

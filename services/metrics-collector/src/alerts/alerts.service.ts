@@ -1,8 +1,9 @@
 import type { Kysely } from 'kysely';
 import type { z } from 'zod';
-import type { AlertDto, ThresholdDto, thresholdPatchSchema } from '@arasul/contracts';
+import type { AlertDto, ThresholdDto, thresholdPatchSchema } from '@arasul/contracts/http/alerts';
 import type { AlertThresholdUpdate, Database } from '@arasul/db';
-import type { Identity, Logger } from '@arasul/service-kit';
+import type { Identity } from '@arasul/service-kit/auth';
+import type { Logger } from '@arasul/service-kit/logger';
 import { METRIC_NAMES, type MetricName, unitOf } from '../sampling/sample';
 import { AlertNotFoundError, ThresholdNotFoundError } from './alerts.errors';
 import {

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
-import { type HealthRegistry, type Logger, errorMeta } from '@arasul/service-kit';
+import type { HealthRegistry } from '@arasul/service-kit/health';
+import { type Logger, errorMeta } from '@arasul/service-kit/logger';
 import type { SampleSink } from '../sampling/sampling.loop';
 import { type Sample, toSnapshot } from '../sampling/sample';
 import { LATEST_KEY, samplesChannel } from './live.keys';

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { UnavailableError } from '@arasul/service-kit';
+import { UnavailableError } from '@arasul/service-kit/errors';
 import type { SnapshotDto } from '../sampling/sample';
 import { LATEST_KEY } from './live.keys';
 import { NoSampleYetError } from '../metrics/metrics.errors';

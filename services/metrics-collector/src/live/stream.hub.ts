@@ -1,6 +1,7 @@
 import type { Response } from 'express';
 import type { Redis } from 'ioredis';
-import { type Logger, UnavailableError } from '@arasul/service-kit';
+import { UnavailableError } from '@arasul/service-kit/errors';
+import type { Logger } from '@arasul/service-kit/logger';
 
 export interface StreamHubOptions {
   /** Full (prefixed) channel name. */

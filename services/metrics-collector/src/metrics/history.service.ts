@@ -1,4 +1,4 @@
-import type { HistoryPoint } from '@arasul/contracts';
+import type { HistoryPoint } from '@arasul/contracts/http/metrics';
 import type { Kysely } from 'kysely';
 import type { Database } from '@arasul/db';
 import { type MetricName, round2 } from '../sampling/sample';

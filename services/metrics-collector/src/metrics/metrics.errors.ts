@@ -1,4 +1,4 @@
-import { UnavailableError } from '@arasul/service-kit';
+import { UnavailableError } from '@arasul/service-kit/errors';
 
 /** Nothing sampled in the last minute: the collector just started, or sampling is stuck. */
 export class NoSampleYetError extends UnavailableError {

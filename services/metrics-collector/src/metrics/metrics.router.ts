@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { authorize, parseInput } from '@arasul/service-kit';
+import { authorize } from '@arasul/service-kit/auth';
+import { parseInput } from '@arasul/service-kit/http/validate';
 import type { LiveService } from '../live/live.service';
 import type { StreamHub } from '../live/stream.hub';
 import type { RetentionService } from '../retention/retention.service';

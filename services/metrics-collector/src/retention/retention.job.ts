@@ -1,6 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '@arasul/db';
-import { type HealthRegistry, type Logger, PeriodicTask } from '@arasul/service-kit';
+import type { HealthRegistry } from '@arasul/service-kit/health';
+import type { Logger } from '@arasul/service-kit/logger';
+import { PeriodicTask } from '@arasul/service-kit/periodic-task';
 import { METRIC_NAMES, type MetricName } from '../sampling/sample';
 import { sampleStore as samples } from '../storage/samples.port';
 import { alertOutbox } from '../alerts/alerts.port';

@@ -1,4 +1,5 @@
-import type { AlertMetric, DiskUsage, MetricsSnapshot } from '@arasul/contracts';
+import type { AlertMetric } from '@arasul/contracts/events/metrics';
+import type { DiskUsage, MetricsSnapshot } from '@arasul/contracts/http/metrics';
 
 /** The metrics the collector samples (the same names as the alert metrics). */
 export type MetricName = AlertMetric;

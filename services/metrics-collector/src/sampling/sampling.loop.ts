@@ -1,4 +1,5 @@
-import { type HealthCheck, type HealthRegistry, type Logger, errorMeta } from '@arasul/service-kit';
+import type { HealthCheck, HealthRegistry } from '@arasul/service-kit/health';
+import { type Logger, errorMeta } from '@arasul/service-kit/logger';
 import type { Sample } from './sample';
 import type { Sampler } from './sampler';
 

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '@arasul/db';
-import { type HealthRegistry, type Logger, errorMeta } from '@arasul/service-kit';
+import type { HealthRegistry } from '@arasul/service-kit/health';
+import { type Logger, errorMeta } from '@arasul/service-kit/logger';
 import type { SampleSink } from '../sampling/sampling.loop';
 import type { Sample } from '../sampling/sample';
 import { type SampleRows, samplesRepository } from './samples.repository';

@@ -7,8 +7,10 @@ import {
   selfHealingSettingsSchema,
   serviceActionName,
   serviceNameSchema,
-} from '@arasul/contracts';
-import { type Logger, authorize, errorMeta, identityOf, parseInput } from '@arasul/service-kit';
+} from '@arasul/contracts/http/self-healing';
+import { authorize, identityOf } from '@arasul/service-kit/auth';
+import { parseInput } from '@arasul/service-kit/http/validate';
+import { type Logger, errorMeta } from '@arasul/service-kit/logger';
 import type { AssistantService } from '../assistant/assistant.service';
 import type { ServicesService } from './services.service';
 

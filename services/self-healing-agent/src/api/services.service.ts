@@ -7,10 +7,11 @@ import type {
   ServiceActionName,
   ServiceActionResult,
   WatchedService,
-} from '@arasul/contracts';
-import { selfHealingAction } from '@arasul/contracts';
+} from '@arasul/contracts/http/self-healing';
+import { selfHealingAction } from '@arasul/contracts/events/selfhealing';
 import type { Database } from '@arasul/db';
-import { ConflictError, type Identity, NotFoundError } from '@arasul/service-kit';
+import type { Identity } from '@arasul/service-kit/auth';
+import { ConflictError, NotFoundError } from '@arasul/service-kit/errors';
 import type { Healer, TrackedService } from '../healing/healer';
 import type { HealingRecorder } from '../healing/healing.recorder';
 import { countActionsPerService, lastActionPerService, listEvents } from '../healing/healing.repository';

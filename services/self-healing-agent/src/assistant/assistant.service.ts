@@ -1,9 +1,9 @@
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
-import type { DiagnosisAnswer, DiagnosisStreamEvent } from '@arasul/contracts';
+import type { DiagnosisAnswer, DiagnosisStreamEvent } from '@arasul/contracts/http/self-healing';
 import type { Database } from '@arasul/db';
-import type { Identity } from '@arasul/service-kit';
+import type { Identity } from '@arasul/service-kit/auth';
 import type { Healer } from '../healing/healer';
 import type { LlmQueueClient } from './llm-queue.client';
 import { maskSecrets } from './mask';

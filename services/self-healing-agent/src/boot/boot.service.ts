@@ -1,7 +1,7 @@
 import { uptime } from 'node:os';
 import type { Kysely } from 'kysely';
 import type { Database } from '@arasul/db';
-import { type Logger, errorMeta } from '@arasul/service-kit';
+import { type Logger, errorMeta } from '@arasul/service-kit/logger';
 import type { EventPublisher } from '../healing/healing.recorder';
 
 /** Two boot times closer than this are the same boot (the clock and uptime rounding drift a little). */

@@ -9,8 +9,8 @@ import {
   llmProgressSchema,
   llmStopRunningResponseSchema,
   llmUnloadResponseSchema,
-} from '@arasul/contracts';
-import { UnavailableError } from '@arasul/service-kit';
+} from '@arasul/contracts/http/llm-control';
+import { UnavailableError } from '@arasul/service-kit/errors';
 
 /**
  * llm-queue's internal control API (`/internal/llm/control/*`, bearer INTERNAL_SECRET), used by the guards:

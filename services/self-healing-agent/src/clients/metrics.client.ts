@@ -1,4 +1,4 @@
-import { type MetricsSnapshot, metricsSnapshotSchema } from '@arasul/contracts';
+import { type MetricsSnapshot, metricsSnapshotSchema } from '@arasul/contracts/http/metrics';
 
 /** The metrics collector's latest snapshot (`/internal/metrics/live`, bearer INTERNAL_SECRET). */
 export class MetricsClient {

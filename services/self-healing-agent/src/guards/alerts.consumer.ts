@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { metricsAlertFiredSchema, metricsAlertResolvedSchema } from '@arasul/contracts';
-import type { AmqpClient } from '@arasul/service-kit';
+import { metricsAlertFiredSchema, metricsAlertResolvedSchema } from '@arasul/contracts/events/metrics';
+import type { AmqpClient } from '@arasul/service-kit/amqp';
 import type { Guards } from './guards.service';
 
 export const ALERTS_QUEUE = 'self-healing-agent.metrics-alerts';

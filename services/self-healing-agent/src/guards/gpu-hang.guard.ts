@@ -1,5 +1,6 @@
-import type { LlmProgress, MetricsSnapshot } from '@arasul/contracts';
-import { type Logger, errorMeta } from '@arasul/service-kit';
+import type { LlmProgress } from '@arasul/contracts/http/llm-control';
+import type { MetricsSnapshot } from '@arasul/contracts/http/metrics';
+import { type Logger, errorMeta } from '@arasul/service-kit/logger';
 import type { HealingRecorder } from '../healing/healing.recorder';
 
 export interface GpuHangOptions {

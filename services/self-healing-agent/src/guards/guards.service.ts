@@ -1,5 +1,5 @@
-import type { MetricsAlertFired } from '@arasul/contracts';
-import { type Logger, errorMeta } from '@arasul/service-kit';
+import type { MetricsAlertFired } from '@arasul/contracts/events/metrics';
+import { type Logger, errorMeta } from '@arasul/service-kit/logger';
 import type { Healer } from '../healing/healer';
 import type { HealingRecorder } from '../healing/healing.recorder';
 import { type CleanupTargets, safeCleanup } from './disk-cleanup';

@@ -1,4 +1,4 @@
-import { type Logger, errorMeta } from '@arasul/service-kit';
+import { type Logger, errorMeta } from '@arasul/service-kit/logger';
 import type { Healer } from '../healing/healer';
 import type { HealingRecorder } from '../healing/healing.recorder';
 

@@ -1,13 +1,9 @@
 import type { Kysely } from 'kysely';
-import type {
-  SelfHealingAction,
-  SelfHealingTrigger,
-  ServiceHealth,
-  ServiceStatus,
-  WatchedServiceState,
-} from '@arasul/contracts';
+import type { SelfHealingAction, SelfHealingTrigger } from '@arasul/contracts/events/selfhealing';
+import type { ServiceHealth, ServiceStatus } from '@arasul/contracts/events/system';
+import type { WatchedServiceState } from '@arasul/contracts/http/self-healing';
 import type { Database, SelfHealingServiceState, SelfHealingServiceStateUpdate } from '@arasul/db';
-import { type Logger, errorMeta } from '@arasul/service-kit';
+import { type Logger, errorMeta } from '@arasul/service-kit/logger';
 import type { Runtime, RuntimeEvent, RuntimeService } from '../runtime/runtime';
 import type { SettingsService } from '../settings/settings.service';
 import type { HealingRecorder } from './healing.recorder';

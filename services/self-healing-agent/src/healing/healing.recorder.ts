@@ -1,15 +1,13 @@
 import type { Kysely } from 'kysely';
+import type { EventPayloadInput, EventType } from '@arasul/contracts/events';
 import type {
-  EventPayloadInput,
-  EventType,
   SelfHealingAction,
   SelfHealingRuntime,
   SelfHealingTrigger,
-  ServiceHealth,
-  ServiceStatus,
-} from '@arasul/contracts';
+} from '@arasul/contracts/events/selfhealing';
+import type { ServiceHealth, ServiceStatus } from '@arasul/contracts/events/system';
 import type { Database, SelfHealingSeverity } from '@arasul/db';
-import { type Logger, errorMeta } from '@arasul/service-kit';
+import { type Logger, errorMeta } from '@arasul/service-kit/logger';
 import { type HealingEventType, insertEvent, recordStatus } from './healing.repository';
 
 /** The narrow port of the AMQP client the agent publishes through. */

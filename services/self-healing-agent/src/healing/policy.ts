@@ -1,4 +1,4 @@
-import type { SelfHealingAction } from '@arasul/contracts';
+import type { SelfHealingAction } from '@arasul/contracts/events/selfhealing';
 
 /** Delay before the next action after the `attempt`-th one: base doubling per attempt, capped. */
 export function backoffDelaySeconds(attempt: number, baseSeconds: number, maxSeconds: number): number {

@@ -1,8 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import Docker from 'dockerode';
 import { z } from 'zod';
-import type { WatchedServiceState } from '@arasul/contracts';
-import { type Logger, NotFoundError, UnavailableError, errorMeta } from '@arasul/service-kit';
+import type { WatchedServiceState } from '@arasul/contracts/http/self-healing';
+import { NotFoundError, UnavailableError } from '@arasul/service-kit/errors';
+import { type Logger, errorMeta } from '@arasul/service-kit/logger';
 import type { Runtime, RuntimeEvent, RuntimeService } from './runtime';
 
 const SERVICE_LABEL = 'com.docker.compose.service';

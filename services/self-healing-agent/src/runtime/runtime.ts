@@ -1,4 +1,5 @@
-import type { SelfHealingRuntime, WatchedServiceState } from '@arasul/contracts';
+import type { SelfHealingRuntime } from '@arasul/contracts/events/selfhealing';
+import type { WatchedServiceState } from '@arasul/contracts/http/self-healing';
 
 /** One service as a runtime sees it (a supervisor process or a compose container). */
 export interface RuntimeService {

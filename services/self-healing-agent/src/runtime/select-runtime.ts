@@ -1,7 +1,6 @@
 import { join } from 'node:path';
-import type { Logger } from '@arasul/service-kit';
+import type { Logger } from '@arasul/service-kit/logger';
 import type { SelfHealingConfig } from '../config';
-import { DockerRuntime } from './docker.runtime';
 import { NativeRuntime } from './native.runtime';
 import type { Runtime } from './runtime';
 
@@ -20,6 +19,9 @@ export function supervisorEndpoint(config: SelfHealingConfig): { baseUrl: string
  */
 export async function selectRuntime(config: SelfHealingConfig, logger: Logger): Promise<Runtime> {
   if (config.SELF_HEALING_RUNTIME !== 'native' && config.DOCKER_HOST !== undefined) {
+    // Loaded only here: dockerode (with ssh2, gRPC and protobufjs) is ~1/5 of the agent's code, and native
+    // mode never needs it.
+    const { DockerRuntime } = await import('./docker.runtime.js');
     const docker = new DockerRuntime(config.DOCKER_HOST, {
       project: config.COMPOSE_PROJECT_NAME,
       reconcileMs: config.SELF_HEALING_RECONCILE_MS,

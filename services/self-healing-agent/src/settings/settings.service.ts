@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
-import { type SelfHealingSettings, selfHealingSettingsSchema } from '@arasul/contracts';
+import { type SelfHealingSettings, selfHealingSettingsSchema } from '@arasul/contracts/http/self-healing';
 import type { Database } from '@arasul/db';
-import type { Logger } from '@arasul/service-kit';
+import type { Logger } from '@arasul/service-kit/logger';
 import { loadSettings, storeSettings } from '../healing/healing.repository';
 
 /** Kubernetes' CrashLoopBackOff numbers; a budget of 5 actions in 30 min. */

@@ -1,4 +1,5 @@
-import type { Identity, Logger } from '@arasul/service-kit';
+import type { Identity } from '@arasul/service-kit/auth';
+import type { Logger } from '@arasul/service-kit/logger';
 import type { BotClient } from '../telegram/telegram.client';
 import { PlatformCallError, type PlatformClient } from './platform.client';
 import { reply } from './reply';

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '@arasul/db';
-import type { Identity, Logger } from '@arasul/service-kit';
+import type { Identity } from '@arasul/service-kit/auth';
+import type { Logger } from '@arasul/service-kit/logger';
 import { lastSentTitles, openAlertTitles, outboxCounts } from './bot.repository';
 import { PlatformCallError, type PlatformClient } from './platform.client';
 

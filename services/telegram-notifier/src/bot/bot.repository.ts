@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '@arasul/db';
-import type { Identity } from '@arasul/service-kit';
+import type { Identity } from '@arasul/service-kit/auth';
 
 /** The active user who linked a chat, as the identity the bot acts with; undefined when there is none. */
 export async function findLinkedIdentity(

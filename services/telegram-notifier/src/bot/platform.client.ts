@@ -1,17 +1,14 @@
 import { z } from 'zod';
+import { type AlertDto, alertSchema } from '@arasul/contracts/http/alerts';
+import { type MetricsSnapshot, metricsSnapshotSchema } from '@arasul/contracts/http/metrics';
 import {
-  type AlertDto,
-  type MetricsSnapshot,
-  type RagSource,
   type SelfHealingStatus,
   type ServiceActionResult,
-  alertSchema,
-  metricsSnapshotSchema,
-  ragSourceSchema,
   selfHealingStatusSchema,
   serviceActionResultSchema,
-} from '@arasul/contracts';
-import { IDENTITY_HEADER, type Identity, signIdentity } from '@arasul/service-kit';
+} from '@arasul/contracts/http/self-healing';
+import { type RagSource, ragSourceSchema } from '@arasul/contracts/search';
+import { IDENTITY_HEADER, type Identity, signIdentity } from '@arasul/service-kit/auth';
 
 /** A platform call that did not give an answer; `code` is the service's stable error code when it sent one. */
 export class PlatformCallError extends Error {

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { serviceNameSchema } from '@arasul/contracts';
+import { serviceNameSchema } from '@arasul/contracts/http/self-healing';
 import type { Database } from '@arasul/db';
-import type { Identity, Logger } from '@arasul/service-kit';
+import type { Identity } from '@arasul/service-kit/auth';
+import type { Logger } from '@arasul/service-kit/logger';
 import type { BotClient } from '../telegram/telegram.client';
 import { auditBotAction, findLinkedIdentity } from './bot.repository';
 import type { PlatformClient } from './platform.client';

@@ -1,4 +1,4 @@
-import type { RagSource } from '@arasul/contracts';
+import type { RagSource } from '@arasul/contracts/search';
 import { BotApiError, type BotClient } from '../telegram/telegram.client';
 import type { ChatStreamEvent } from './platform.client';
 import { patiently } from './reply';

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '@arasul/db';
-import type { Logger } from '@arasul/service-kit';
+import type { Logger } from '@arasul/service-kit/logger';
 import { findChat } from '../setup/setup.repository';
 import type { SetupService } from '../setup/setup.service';
 import type { BotClient } from '../telegram/telegram.client';

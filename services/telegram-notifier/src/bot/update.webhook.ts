@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '@arasul/db';
-import { type Logger, errorMeta } from '@arasul/service-kit';
+import { type Logger, errorMeta } from '@arasul/service-kit/logger';
 import { readPollingOffset, savePollingOffset } from '../setup/setup.repository';
 import { WebhookSecretInvalidError } from '../shared/notifier.errors';
 import type { BotAccount } from '../telegram/bot-account';

@@ -7,8 +7,9 @@ import {
   testNotificationSchema,
   updateNotificationRuleSchema,
   updateNotificationSettingsSchema,
-} from '@arasul/contracts';
-import { authorize, identityOf, parseInput } from '@arasul/service-kit';
+} from '@arasul/contracts/http/notifications';
+import { authorize, identityOf } from '@arasul/service-kit/auth';
+import { parseInput } from '@arasul/service-kit/http/validate';
 import type { OutboxService } from '../outbox/outbox.service';
 import type { RulesService } from '../rules/rules.service';
 import type { SettingsService } from '../settings/settings.service';

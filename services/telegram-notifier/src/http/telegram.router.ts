@@ -1,7 +1,9 @@
 import { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
-import { startTelegramSetupSchema } from '@arasul/contracts';
-import { UnavailableError, authorize, identityOf, parseInput } from '@arasul/service-kit';
+import { startTelegramSetupSchema } from '@arasul/contracts/http/notifications';
+import { authorize, identityOf } from '@arasul/service-kit/auth';
+import { UnavailableError } from '@arasul/service-kit/errors';
+import { parseInput } from '@arasul/service-kit/http/validate';
 import type { OutboxService } from '../outbox/outbox.service';
 import type { UpdateWebhook } from '../bot/update.webhook';
 import type { SetupService } from '../setup/setup.service';

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database, NotificationEvent } from '@arasul/db';
-import { type HealthCheck, type Logger, errorMeta } from '@arasul/service-kit';
+import type { HealthCheck } from '@arasul/service-kit/health';
+import { type Logger, errorMeta } from '@arasul/service-kit/logger';
 import type { SecretBox } from '../shared/secret-box';
 import type { BotAccount } from '../telegram/bot-account';
 import { BotApiError } from '../telegram/telegram.client';

@@ -5,12 +5,12 @@ import {
   type OutboxPage,
   type outboxQuerySchema,
   notificationSeverity,
-} from '@arasul/contracts';
+} from '@arasul/contracts/http/notifications';
 import type { Database, NotificationEvent } from '@arasul/db';
 import type { z } from 'zod';
 import { telegramDestination, webhookDestination } from '../routing/routing.service';
 import { NoDestinationError, OutboxEntryNotFoundError } from '../shared/notifier.errors';
-import { ConflictError } from '@arasul/service-kit';
+import { ConflictError } from '@arasul/service-kit/errors';
 
 function toDto(row: NotificationEvent): OutboxEntry {
   return {

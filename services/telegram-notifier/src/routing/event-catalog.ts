@@ -1,5 +1,6 @@
-import { type Envelope, type EventType, eventSchemas, isEventType } from '@arasul/contracts';
-import type { NotificationSeverityLevel } from '@arasul/contracts';
+import type { Envelope } from '@arasul/contracts/envelope';
+import { type EventType, eventSchemas, isEventType } from '@arasul/contracts/events';
+import type { NotificationSeverityLevel } from '@arasul/contracts/http/notifications';
 
 /** What the router needs to know about one event, whatever its type. */
 export interface DescribedEvent {

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '@arasul/db';
-import type { AmqpClient, ConsumerHandle } from '@arasul/service-kit';
+import type { AmqpClient, ConsumerHandle } from '@arasul/service-kit/amqp';
 import type { RoutingService } from './routing.service';
 
 export const EVENTS_QUEUE = 'telegram-notifier.events';

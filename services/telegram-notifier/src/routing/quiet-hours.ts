@@ -1,4 +1,4 @@
-import { type QuietHours, WEEKDAYS, type WeekdayName } from '@arasul/contracts';
+import { type QuietHours, WEEKDAYS, type WeekdayName } from '@arasul/contracts/http/notifications';
 
 const WEEKDAY_OF_INTL: Record<string, WeekdayName> = {
   Mon: 'mon',

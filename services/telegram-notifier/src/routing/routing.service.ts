@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
 import type { Transaction } from 'kysely';
-import type { Envelope } from '@arasul/contracts';
+import type { Envelope } from '@arasul/contracts/envelope';
 import type { Database, TelegramNotificationRule } from '@arasul/db';
-import type { Logger } from '@arasul/service-kit';
+import type { Logger } from '@arasul/service-kit/logger';
 import { loadRoutingSettings } from '../settings/settings.service';
 import { type DescribedEvent, describeEvent, eventSourceOf, severityRank } from './event-catalog';
 import { isQuietTime } from './quiet-hours';

@@ -4,7 +4,7 @@ import {
   type UpdateNotificationRule,
   type createNotificationRuleSchema,
   notificationSeverity,
-} from '@arasul/contracts';
+} from '@arasul/contracts/http/notifications';
 import type { Database, TelegramNotificationRule } from '@arasul/db';
 import type { z } from 'zod';
 import { eventSourceOf } from '../routing/event-catalog';

@@ -6,7 +6,7 @@ import {
   type UpdateNotificationSettings,
   WEEKDAYS,
   quietHours as quietHoursSchema,
-} from '@arasul/contracts';
+} from '@arasul/contracts/http/notifications';
 import type { Database, QuietHoursByWeekday } from '@arasul/db';
 import {
   findDailySummaryTime,

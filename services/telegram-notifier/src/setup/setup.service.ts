@@ -1,10 +1,10 @@
 import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import QRCode from 'qrcode';
-import type { TelegramChatDto, TelegramSetup, TelegramStatus } from '@arasul/contracts';
+import type { TelegramChatDto, TelegramSetup, TelegramStatus } from '@arasul/contracts/http/notifications';
 import type { Database, TelegramChat, TelegramSetupSession } from '@arasul/db';
-import type { Identity, Logger } from '@arasul/service-kit';
+import type { Identity } from '@arasul/service-kit/auth';
+import type { Logger } from '@arasul/service-kit/logger';
 import { failPendingTelegram } from '../outbox/outbox.repository';
 import {
   SetupNotFoundError,
@@ -182,10 +182,16 @@ export class SetupService {
       botUsername: username,
       deepLink,
       groupLink: `https://t.me/${username}?startgroup=${session.setup_token}`,
-      qrSvg: await QRCode.toString(deepLink, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 }),
+      qrSvg: await qrSvg(deepLink),
       expiresAt: session.expires_at.toISOString(),
       chat,
       error: session.error,
     };
   }
+}
+
+/** qrcode (with pngjs) is loaded with the first wizard, not with the service. */
+async function qrSvg(text: string): Promise<string> {
+  const { default: qrcode } = await import('qrcode');
+  return qrcode.toString(text, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
 }

@@ -5,7 +5,7 @@ import {
   UnauthorizedError,
   UnavailableError,
   ValidationError,
-} from '@arasul/service-kit';
+} from '@arasul/service-kit/errors';
 
 export class EncryptionKeyMissingError extends AppError {
   constructor() {

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '@arasul/db';
-import { type HealthCheck, type Logger, errorMeta } from '@arasul/service-kit';
+import type { HealthCheck } from '@arasul/service-kit/health';
+import { type Logger, errorMeta } from '@arasul/service-kit/logger';
 import { telegramDestination, webhookDestination } from '../routing/routing.service';
 import { type DayFigures, claimSummaryDay, dayFigures, findSummarySchedule } from './summary.repository';
 

@@ -1,6 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { CreateWebhook, CreatedWebhook, Webhook, WebhookTestResult } from '@arasul/contracts';
+import type {
+  CreateWebhook,
+  CreatedWebhook,
+  Webhook,
+  WebhookTestResult,
+} from '@arasul/contracts/http/notifications';
 import type { Database, NotificationWebhook } from '@arasul/db';
 import { EncryptionKeyMissingError, WebhookNotFoundError } from '../shared/notifier.errors';
 import type { SecretBox } from '../shared/secret-box';
