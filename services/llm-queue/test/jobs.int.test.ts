@@ -335,14 +335,14 @@ describe('per-user and per-key caps', () => {
       async () =>
         (await context.db.selectFrom('llm_queue').select('id').execute()).length >= 2 ? true : undefined,
       'two jobs',
-      3000,
+      10_000,
     );
     const keyFirst = post(keyHeaders).then((r) => r);
     await waitFor(
       async () =>
         (await context.db.selectFrom('llm_queue').select('id').execute()).length >= 3 ? true : undefined,
       'key job',
-      3000,
+      10_000,
     );
     const keySecond = await post(keyHeaders);
     expect(keySecond.status).toBe(429);
