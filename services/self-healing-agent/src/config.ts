@@ -77,7 +77,7 @@ export const selfHealingEnvSchema = z.object({
    * Docker mode: the reboot is a request written to this file (a bind mount of the host's
    * /var/lib/arasul/reboot-request), which the host's systemd path unit carries out; the command is not run.
    */
-  SELF_HEALING_REBOOT_REQUEST_FILE: z
+  SELF_HEALING_REBOOT_REQUEST_PATH: z
     .string()
     .trim()
     .refine((v) => v.startsWith('/'), 'must be an absolute path')

@@ -1,6 +1,6 @@
 /**
  * Docker mode's reboot path: the agent cannot reboot its host from a container, so the reboot is a request
- * file on a directory shared with the host (SELF_HEALING_REBOOT_REQUEST_FILE), carried out by the host's
+ * file on a directory shared with the host (SELF_HEALING_REBOOT_REQUEST_PATH), carried out by the host's
  * systemd path unit (infra/host/arasul-reboot-request.sh, tested in test/reboot-request-host.test.ts).
  * The request is written whole (never half a file), with the reason, and at most once an hour; the reboot
  * command is not run.
@@ -32,7 +32,7 @@ describe('reboot request (Docker mode)', () => {
       {
         SELF_HEALING_REBOOT_ENABLED: 'true',
         SELF_HEALING_REBOOT_COMMAND: `${script} now`,
-        SELF_HEALING_REBOOT_REQUEST_FILE: requestFile,
+        SELF_HEALING_REBOOT_REQUEST_PATH: requestFile,
       },
       infra,
       { bootedAt: () => new Date(Date.now() - 3_600_000) },
