@@ -101,7 +101,7 @@ describe('reboot request (Docker mode)', () => {
           (e) =>
             e.action_taken === 'reboot' &&
             e.event_type !== 'skipped' &&
-            /could not be written/.test(e.description ?? ''),
+            e.description.includes('could not be written'),
         ),
       'the failed reboot is recorded',
     );

@@ -12,8 +12,10 @@ import { rename, rm, writeFile } from 'node:fs/promises';
  *   reason=<one line, at most 200 characters>
  */
 export async function writeRebootRequest(file: string, reason: string, at: Date): Promise<void> {
-  const oneLine = reason
-    .replace(/[\u0000-\u001f\u007f]+/g, ' ')
+  // One line of printable text: control characters (a newline would add a field) become spaces.
+  const oneLine = Array.from(reason, (c) => (c < ' ' || c === '\u007f' ? ' ' : c))
+    .join('')
+    .replace(/ {2,}/g, ' ')
     .trim()
     .slice(0, 200);
   const body =
