@@ -228,6 +228,7 @@ async function ingestRss(h: IndexerHarness, pdf: Buffer, hundred: Buffer): Promi
     const loadAtStart = load();
     const cpu0 = cpuMs(pid);
     const upload = await curlUpload(indexer.url, file, identityHeader('operator'), 'application/pdf');
+    const cpuUpload = cpuMs(pid) - cpu0;
     phase = 'ingest';
     const done = await settle(h, upload.id);
     clearInterval(sampler);
@@ -249,7 +250,9 @@ async function ingestRss(h: IndexerHarness, pdf: Buffer, hundred: Buffer): Promi
         `${mb(peak)} MB (${mb(peak - idle)} MB above idle; during the upload ${mb(peaks.upload)} MB, ` +
         `during the ingest ${mb(peaks.ingest)} MB); external tools at most ${mb(peakChildren)} MB; ` +
         `PDF ${(pdf.length / MB).toFixed(1)} MB, ${done.status}${failed ? ` (${failed})` : ''} in ` +
-        `${((upload.ms + done.ms) / 1000).toFixed(1)} s, indexer CPU ${(cpuBig / 1000).toFixed(1)} s; load ${load()}`,
+        `${((upload.ms + done.ms) / 1000).toFixed(1)} s, indexer CPU ${(cpuBig / 1000).toFixed(1)} s; the upload ` +
+        `alone ${(pdf.length / MB / (upload.ms / 1000)).toFixed(0)} MB/s, ${(cpuUpload / (pdf.length / MB)).toFixed(1)} ` +
+        `ms CPU/MB; load ${load()}`,
       '100-page text PDF through the built indexer, upload → indexed':
         `${((hundredUp.ms + hundredDone.ms) / 1000).toFixed(2)} s, ${hundredDone.status}, indexer CPU ` +
         `${(cpuHundred / 1000).toFixed(2)} s; load ${load()}`,
