@@ -8,12 +8,17 @@
  *   6. documents stuck after kill -9 of the indexer during the ingest of 20 files                  0
  *
  *   pnpm exec tsc -b services/document-indexer
- *   pnpm --filter @arasul/document-indexer exec tsx --tsconfig ../../tsconfig.test.json ../../bench/document-indexer.bench.ts
+ *   cd services/document-indexer && pnpm exec tsx --tsconfig ../../tsconfig.test.json ../../bench/document-indexer.bench.ts
+ *   BENCH_ONLY=rss …     only 3: the built indexer's idle and peak RSS, and the 100-page PDF through it (≤ 10 s)
+ *   BENCH_ONLY=upload …  only 2;  BENCH_ONLY=kill …  only 6
+ *   BENCH_NODE_FLAGS='…' replaces the manifest's nodeFlags for the built indexer (to compare V8 flags)
  *
  * Runs the real indexer (app, pipeline, embedded S3 server, embedded vector store) in this process on a clone
- * of the migrated test template, with real PostgreSQL and RabbitMQ; the kill -9 part runs the workers as a
- * child process (bench/document-indexer/worker.ts). The upload is measured at the indexer's own HTTP port:
- * the gateway streams upload bodies through unchanged, so this is the part that can be slow.
+ * of the migrated test template, with real PostgreSQL and RabbitMQ. The RSS part runs the built service
+ * (dist, composed as dist/main.js does, with the manifest's nodeFlags: bench/document-indexer/indexer.child.cjs)
+ * as a process of its own; the kill -9 part runs the workers as a child process
+ * (bench/document-indexer/worker.ts). The upload is measured at the indexer's own HTTP port and through the
+ * gateway.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -26,7 +31,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { deflateSync } from 'node:zlib';
 import PDFDocument from 'pdfkit';
 import { signAccessToken } from '@arasul/service-kit';
-import { prepareTemplates } from '@arasul/testkit';
+import { TEST_RABBITMQ_URL, prepareTemplates } from '@arasul/testkit';
 import type { Actor } from '../services/document-indexer/src/audit/auditor';
 import { documentsRepository } from '../services/document-indexer/src/documents/documents.repository';
 import {
@@ -120,44 +125,99 @@ function rssKb(pid: number): { own: number; children: number } {
   return { own: kb(status(pid)), children };
 }
 
+/** The flags the supervisor starts the indexer with (manifest `nodeFlags`); BENCH_NODE_FLAGS replaces them. */
+function indexerNodeFlags(): string[] {
+  const manifest = JSON.parse(readFileSync(join(ROOT, 'services/document-indexer/package.json'), 'utf8')) as {
+    arasul: { nodeFlags?: string[] };
+  };
+  const flags = process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? manifest.arasul.nodeFlags ?? [];
+  return ['--enable-source-maps', ...flags];
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
 /**
- * Peak RSS of an indexer process of its own (bench/document-indexer/worker.ts with BENCH_HTTP=1: HTTP app,
- * embedded S3 server, pipeline) while it receives `pdf` over HTTP and ingests it, sampled every 50 ms from
- * /proc; the external tools it runs (pdftotext, pdftoppm, tesseract) counted apart.
+ * The built indexer (services/document-indexer/dist, run by document-indexer/indexer.child.cjs exactly as
+ * dist/main.js composes it, with the manifest's nodeFlags, as the supervisor starts it; only its AMQP names
+ * are the bench's): its own embedded S3 server under its own var directory, HTTP app, pipeline, sweeper.
  */
-async function ingestRss(h: IndexerHarness, pdf: Buffer): Promise<string> {
-  await h.services.stopWorkers(); // the child's workers take the job
+async function startBuiltIndexer(h: IndexerHarness): Promise<{ url: string; child: ChildProcess }> {
+  const port = await freePort();
+  const db = new URL(h.infra.database.url);
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    DOCUMENT_INDEXER_PORT: String(port),
+    POSTGRES_HOST: db.hostname,
+    POSTGRES_PORT: db.port || '5432',
+    POSTGRES_USER: decodeURIComponent(db.username),
+    POSTGRES_PASSWORD: decodeURIComponent(db.password),
+    POSTGRES_DB: db.pathname.slice(1),
+    RABBITMQ_URL: TEST_RABBITMQ_URL,
+    BENCH_AMQP_NAMESPACE: h.infra.namespace,
+    INTERNAL_SECRET,
+    ARASUL_VAR: join(h.varDir, 'built-indexer'),
+    LLM_QUEUE_URL: h.embed.url,
+    DOCUMENTS_MAX_UPLOAD_MB: '100',
+    EMBEDDING_BATCH: '32',
+  };
+  delete env.NODE_OPTIONS; // tsx's loader must not reach the measured process
+  const child = spawn(
+    process.execPath,
+    [...indexerNodeFlags(), join(__dirname, 'document-indexer/indexer.child.cjs')],
+    { env, stdio: ['ignore', 'inherit', 'inherit'], cwd: join(ROOT, 'services/document-indexer') },
+  );
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`indexer exited with ${child.exitCode}`);
+    const ready = await fetch(`${url}/health/ready`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ready) return { url, child };
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error('built indexer not ready after 60 s');
+    }
+    await sleep(200);
+  }
+}
+
+const mb = (kb: number): string => (kb / 1024).toFixed(0);
+const load = (): string =>
+  loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
+
+/**
+ * RSS of the built indexer (see startBuiltIndexer) while it receives `pdf` over HTTP (curl) and ingests it,
+ * sampled every 50 ms from /proc (VmRSS of the process, all threads); the external tools it runs (pdftotext,
+ * pdftoppm, tesseract) counted apart. Then the 100-page text PDF through the same process (upload → indexed,
+ * and the CPU it spent: V8 flags that save memory must not make the ingest slow), and idle again.
+ */
+async function ingestRss(h: IndexerHarness, pdf: Buffer, hundred: Buffer): Promise<Record<string, string>> {
+  await h.services.stopWorkers(); // the built indexer's workers take the jobs
   const dir = mkdtempSync(join(tmpdir(), 'arasul-bench-rss-'));
   const file = join(dir, 'gross.pdf');
+  const small = join(dir, 'hundert.pdf');
   writeFileSync(file, pdf);
-  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'document-indexer/worker.ts')], {
-    env: {
-      ...process.env,
-      TSX_TSCONFIG_PATH: join(ROOT, 'tsconfig.test.json'),
-      INTERNAL_SECRET,
-      ARASUL_VAR: h.varDir,
-      LLM_QUEUE_URL: h.embed.url,
-      DOCUMENTS_MAX_UPLOAD_MB: '100',
-      EMBEDDING_BATCH: '32',
-      BENCH_DB_URL: h.infra.database.url,
-      BENCH_NAMESPACE: h.infra.namespace,
-      BENCH_HTTP: '1',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-    cwd: join(ROOT, 'services/document-indexer'),
-  });
+  writeFileSync(small, hundred);
+  const indexer = await startBuiltIndexer(h);
+  const flags = indexerNodeFlags().slice(1).join(' ') || 'none';
   try {
-    const port = await new Promise<number>((resolve, reject) => {
-      child.once('exit', (code) => reject(new Error(`indexer process exited with ${String(code)}`)));
-      child.stdout.on('data', (data: Buffer) => {
-        const ready = /ready (\d+)/.exec(data.toString());
-        if (ready) resolve(Number(ready[1]));
-      });
-    });
-    const pid = child.pid ?? 0;
-    await sleep(2000);
-    const baseline = rssKb(pid).own;
-    const peaks = { upload: baseline, ingest: baseline };
+    const pid = indexer.child.pid ?? 0;
+    await sleep(3000);
+    const idle = rssKb(pid).own;
+    const peaks = { upload: idle, ingest: idle };
     let phase: keyof typeof peaks = 'upload';
     let peakChildren = 0;
     const sampler = setInterval(() => {
@@ -165,27 +225,41 @@ async function ingestRss(h: IndexerHarness, pdf: Buffer): Promise<string> {
       peaks[phase] = Math.max(peaks[phase], now.own);
       peakChildren = Math.max(peakChildren, now.children);
     }, 50);
-    const upload = await curlUpload(
-      `http://127.0.0.1:${port}`,
-      file,
-      identityHeader('operator'),
-      'application/pdf',
-    );
+    const loadAtStart = load();
+    const cpu0 = cpuMs(pid);
+    const upload = await curlUpload(indexer.url, file, identityHeader('operator'), 'application/pdf');
+    const cpuUpload = cpuMs(pid) - cpu0;
     phase = 'ingest';
     const done = await settle(h, upload.id);
     clearInterval(sampler);
+    const cpuBig = cpuMs(pid) - cpu0;
+    const doc = await h.services.documents.get(upload.id);
+    const failed = doc.failedParts.map((part) => `${part.kind} ${part.index} ${part.code}`).join(', ');
     const peak = Math.max(peaks.upload, peaks.ingest);
-    const mb = (kb: number): string => (kb / 1024).toFixed(0);
-    return (
-      `${mb(peak)} MB (${mb(peak - baseline)} MB above the ${mb(baseline)} MB idle, tsx loader included; ` +
-      `peak during the upload ${mb(peaks.upload)} MB, during the ingest ${mb(peaks.ingest)} MB); ` +
-      `external tools at most ${mb(peakChildren)} MB; PDF ${(pdf.length / MB).toFixed(1)} MB, ${done.status} ` +
-      `in ${(done.ms / 1000).toFixed(1)} s; load ${loadavg()
-        .map((l) => l.toFixed(1))
-        .join(' ')}`
-    );
+
+    const cpu1 = cpuMs(pid);
+    const hundredUp = await curlUpload(indexer.url, small, identityHeader('operator'), 'application/pdf');
+    const hundredDone = await settle(h, hundredUp.id);
+    const cpuHundred = cpuMs(pid) - cpu1;
+    await sleep(10_000);
+    const idleAfter = rssKb(pid).own;
+    return {
+      'built indexer (node flags)': flags,
+      'idle RSS of the built indexer (3 s after ready)': `${mb(idle)} MB; load ${loadAtStart}`,
+      'peak RSS of the built indexer while uploading + ingesting a PDF':
+        `${mb(peak)} MB (${mb(peak - idle)} MB above idle; during the upload ${mb(peaks.upload)} MB, ` +
+        `during the ingest ${mb(peaks.ingest)} MB); external tools at most ${mb(peakChildren)} MB; ` +
+        `PDF ${(pdf.length / MB).toFixed(1)} MB, ${done.status}${failed ? ` (${failed})` : ''} in ` +
+        `${((upload.ms + done.ms) / 1000).toFixed(1)} s, indexer CPU ${(cpuBig / 1000).toFixed(1)} s; the upload ` +
+        `alone ${(pdf.length / MB / (upload.ms / 1000)).toFixed(0)} MB/s, ${(cpuUpload / (pdf.length / MB)).toFixed(1)} ` +
+        `ms CPU/MB; load ${load()}`,
+      '100-page text PDF through the built indexer, upload → indexed':
+        `${((hundredUp.ms + hundredDone.ms) / 1000).toFixed(2)} s, ${hundredDone.status}, indexer CPU ` +
+        `${(cpuHundred / 1000).toFixed(2)} s; load ${load()}`,
+      'idle RSS of the built indexer 10 s after both ingests': `${mb(idleAfter)} MB`,
+    };
   } finally {
-    child.kill('SIGKILL');
+    indexer.child.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
     await h.services.startWorkers();
   }
@@ -220,12 +294,7 @@ async function startGateway(
   h: IndexerHarness,
   indexerUrl: string,
 ): Promise<{ url: string; child: ChildProcess }> {
-  const port = await new Promise<number>((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port: free } = probe.address() as AddressInfo;
-      probe.close(() => resolve(free));
-    });
-  });
+  const port = await freePort();
   const db = new URL(h.infra.database.url);
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'services/gateway/src/main.ts')], {
     env: {
@@ -323,16 +392,13 @@ async function uploadThroughput(
     await h.services.startWorkers();
   }
   const median = (values: number[]): number => [...values].sort((a, b) => a - b)[values.length >> 1] ?? 0;
-  const load = loadavg()
-    .map((l) => l.toFixed(1))
-    .join(' ');
   return Object.entries(runs).map(([via, list]) => ({
     what: `upload ${UPLOAD_MB} MB over HTTP into the object store, ${via === 'direct' ? 'curl → indexer' : 'curl → gateway → indexer'}`,
     value:
       `${median(list.map((r) => r.mbps)).toFixed(0)} MB/s median of ${list.length} ` +
       `(${list.map((r) => r.mbps.toFixed(0)).join(', ')}); CPU per MB: indexer ${median(list.map((r) => r.indexerCpu)).toFixed(1)} ms` +
       (via === 'gateway' ? `, gateway ${median(list.map((r) => r.gatewayCpu)).toFixed(1)} ms` : '') +
-      `; load ${load}`,
+      `; load ${load()}`,
   }));
 }
 
@@ -438,10 +504,8 @@ async function main(): Promise<void> {
       return;
     }
     if (only === 'rss') {
-      record['peak RSS of the indexer process while uploading + ingesting a PDF'] = await ingestRss(
-        h,
-        await bigPdf(),
-      );
+      const hundred = await makePdf(Array.from({ length: 100 }, (_, p) => sentences(p, 12)));
+      Object.assign(record, await ingestRss(h, await bigPdf(), hundred));
       return;
     }
     if (only === undefined) {
@@ -466,8 +530,7 @@ async function main(): Promise<void> {
       for (const row of await uploadThroughput(h, url)) record[row.what] = row.value;
 
       // 3. RSS while ingesting a ~50 MB PDF: the indexer alone in a process of its own (upload and ingest)
-      const pdf50 = await bigPdf();
-      record['peak RSS of the indexer process while uploading + ingesting a PDF'] = await ingestRss(h, pdf50);
+      Object.assign(record, await ingestRss(h, await bigPdf(), hundred));
 
       // 4. OCR throughput
       const pages = 4;

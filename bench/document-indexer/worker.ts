@@ -1,16 +1,13 @@
 /**
- * The indexer as a separate process for document-indexer.bench.ts: the real pipeline, consumer, watchdog and
- * sweeper on the bench's database, bus namespace and embedding endpoint.
- * - kill -9 measurement: workers only, on the parent's embedded S3 server (BENCH_S3_PORT, reached as an
- *   external endpoint);
- * - RSS measurement (BENCH_HTTP=1): the whole indexer in one process, as in production: its own embedded S3
- *   server, the HTTP app on a free loopback port (printed as `ready <port>`), and the workers.
+ * The indexer's workers as a separate process for the kill -9 part of document-indexer.bench.ts: the real
+ * pipeline, consumer, watchdog and sweeper on the bench's database, bus namespace and embedding endpoint, on
+ * the parent's embedded S3 server (BENCH_S3_PORT, reached as an external endpoint). (The RSS part runs the
+ * built service instead: indexer.child.cjs.)
  */
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createDb, createPool } from '@arasul/db';
 import { AmqpClient, HealthRegistry, Topology, createLogger } from '@arasul/service-kit';
-import { createApp, createServices } from '../../services/document-indexer/src/app';
+import { createServices } from '../../services/document-indexer/src/app';
 import { LlmQueueEmbedder } from '../../services/document-indexer/src/clients/embedding.client';
 import { parseIndexerConfig } from '../../services/document-indexer/src/config';
 import { openObjectStore } from '../../services/document-indexer/src/storage/object-store';
@@ -29,16 +26,15 @@ async function main(): Promise<void> {
     topology: new Topology({ namespace: env.BENCH_NAMESPACE ?? '' }),
   }).start();
   await bus.waitUntilConnected(10_000);
-  const standalone = env.BENCH_HTTP === '1';
   const objects = await openObjectStore({
-    endpoint: standalone ? undefined : '127.0.0.1',
+    endpoint: '127.0.0.1',
     port: Number(env.BENCH_S3_PORT),
     useSSL: false,
     accessKey: 'S3RVER',
     secretKey: 'S3RVER',
     region: 'us-east-1',
     bucket: config.DOCUMENTS_BUCKET,
-    embeddedDirectory: join(config.ARASUL_VAR, standalone ? 'objects-standalone' : 'unused'),
+    embeddedDirectory: join(config.ARASUL_VAR, 'unused'),
     embeddedPort: 0,
   });
   const embedder = new LlmQueueEmbedder({
@@ -47,7 +43,7 @@ async function main(): Promise<void> {
     model: config.EMBEDDING_MODEL,
     timeoutMs: 30_000,
   });
-  const deps = {
+  const services = createServices({
     config,
     logger,
     health: new HealthRegistry('document-indexer'),
@@ -57,16 +53,9 @@ async function main(): Promise<void> {
     vectors: new EmbeddedVectorStore(db),
     embedder,
     ocrAvailable: true,
-  };
-  const services = createServices(deps);
+  });
   await services.startWorkers();
-  if (!standalone) {
-    process.stdout.write('ready\n');
-    return;
-  }
-  const server = createApp(deps, services).listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  process.stdout.write(`ready ${(server.address() as AddressInfo).port}\n`);
+  process.stdout.write('ready\n');
 }
 
 main().catch((error: unknown) => {

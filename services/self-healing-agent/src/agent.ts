@@ -98,6 +98,7 @@ export function createAgent(deps: {
     recorder,
     {
       command: config.SELF_HEALING_REBOOT_COMMAND,
+      requestFile: config.SELF_HEALING_REBOOT_REQUEST_PATH,
       minIntervalMs: 3_600_000,
       updateLockFile: config.SELF_HEALING_UPDATE_LOCK_PATH ?? join(varDir, 'run', 'update.lock'),
       updateStaleMs: 6 * 3_600_000,

@@ -73,6 +73,15 @@ export const selfHealingEnvSchema = z.object({
     .min(1)
     .default('systemctl reboot')
     .transform((v) => v.split(/\s+/)),
+  /**
+   * Docker mode: the reboot is a request written to this file (a bind mount of the host's
+   * /var/lib/arasul/reboot-request), which the host's systemd path unit carries out; the command is not run.
+   */
+  SELF_HEALING_REBOOT_REQUEST_PATH: z
+    .string()
+    .trim()
+    .refine((v) => v.startsWith('/'), 'must be an absolute path')
+    .optional(),
   /** An update holds this file while it runs (`var/run/update.lock` unless set); no reboot then. */
   SELF_HEALING_UPDATE_LOCK_PATH: z.string().optional(),
   /** Evaluation tick: hung detection, back-off expiry, back-off reset. */

@@ -8,10 +8,16 @@ import { type Logger, errorMeta } from '@arasul/service-kit/logger';
 import type { Healer } from '../healing/healer';
 import type { HealingRecorder } from '../healing/healing.recorder';
 import type { SettingsService } from '../settings/settings.service';
+import { writeRebootRequest } from './reboot-request';
 
 export interface RebootOptions {
-  /** The host reboot, as argv (no shell): `systemctl reboot` on the appliance. */
+  /** The host reboot, as argv (no shell): `systemctl reboot` on a native install. */
   command: readonly string[];
+  /**
+   * Docker mode: instead of running `command`, write a reboot request here (a directory shared with the
+   * host, whose systemd path unit reboots it: infra/host/arasul-reboot-request.path).
+   */
+  requestFile?: string | undefined;
   /** At most one reboot in this long (the issue: an hour). */
   minIntervalMs: number;
   /** An update holds this file while it runs (native updates); see also `update_events`. */
@@ -106,10 +112,13 @@ export class RebootService {
       outcome: 'succeeded',
       actor: 'agent',
       severity: 'CRITICAL',
-      metadata: { command: this.options.command.join(' ') },
+      metadata:
+        this.options.requestFile === undefined
+          ? { command: this.options.command.join(' ') }
+          : { requestFile: this.options.requestFile },
     });
     try {
-      await this.run();
+      await this.run(reason);
       this.logger.warn('host reboot requested', { reason, eventId });
       return 'rebooted';
     } catch (error) {
@@ -118,7 +127,7 @@ export class RebootService {
         service: 'host',
         action: 'reboot',
         trigger: incident.trigger,
-        reason: `the reboot command failed: ${error instanceof Error ? error.message : String(error)}`,
+        reason: `${this.options.requestFile === undefined ? 'the reboot command failed' : 'the reboot request could not be written'}: ${error instanceof Error ? error.message : String(error)}`,
         attempt: 1,
         outcome: 'failed',
         actor: 'agent',
@@ -172,7 +181,11 @@ export class RebootService {
     await this.db.updateTable('service_status_cache').set({ last_checked_at: at }).execute();
   }
 
-  private async run(): Promise<void> {
+  private async run(reason: string): Promise<void> {
+    if (this.options.requestFile !== undefined) {
+      await writeRebootRequest(this.options.requestFile, reason, new Date(this.now()));
+      return;
+    }
     const [file, ...args] = this.options.command;
     if (file === undefined) throw new Error('no reboot command configured');
     await promisify(execFile)(file, args, { timeout: this.options.commandTimeoutMs });
