@@ -114,7 +114,12 @@ export class UpstreamProxy {
       req.pipe(meter);
     }
     this.pools[route.upstream].dispatch(
-      { method: req.method as Dispatcher.HttpMethod, path: req.url, headers: upstreamHeadersOf(req), body: meter },
+      {
+        method: req.method as Dispatcher.HttpMethod,
+        path: req.url,
+        headers: upstreamHeadersOf(req),
+        body: meter,
+      },
       exchange,
     );
   }
