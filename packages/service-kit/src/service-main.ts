@@ -1,4 +1,4 @@
-import type { RequestListener } from 'node:http';
+import type { RequestListener, ServerOptions } from 'node:http';
 import type { ConnectionLifecycle } from './connections';
 import { HealthRegistry } from './health';
 import { type RunningServer, listen } from './http/server';
@@ -19,6 +19,8 @@ export interface ServeOptions {
   beforeClose?: () => Promise<void>;
   /** The registry to mark as shutting down, when the service keeps its own (the gateway). */
   health?: HealthRegistry;
+  /** node:http server options, e.g. the request/response classes a request listener expects (the gateway). */
+  server?: ServerOptions;
 }
 
 export interface ServiceRuntime {
@@ -73,7 +75,7 @@ export async function runService(
       shutdown,
       lifecycle: { service, logger, health, shutdown },
       serve: async (app, port, host, serveOptions = {}) => {
-        const server = await listen(app, port, host);
+        const server = await listen(app, port, host, serveOptions.server);
         shutdown.add('http', async () => {
           (serveOptions.health ?? health).markShuttingDown();
           await serveOptions.beforeClose?.();

@@ -1,7 +1,6 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Express, Request, RequestHandler } from 'express';
 import { bearerToken, createServiceApp, isAppError, NotFoundError, type Logger } from '@arasul/service-kit';
-import { apiFastPath } from './api-fast-path';
+import { apiFastPath, type FastPathListener } from './api-fast-path';
 import { API_KEY_PREFIX } from './auth/api-keys';
 import { auditTrail } from './audit/audit.middleware';
 import { authenticate } from './auth/authenticate.middleware';
@@ -17,8 +16,11 @@ import { applyCanonicalPath } from './routing/canonical-path';
 import { matchRoute } from './routing/route-table';
 import { corsPolicy, securityHeaders, stripInternalHeaders } from './security/security.middleware';
 
-/** The gateway as a `node:http` request listener (`http.createServer(app)`, or supertest). */
-export type GatewayApp = (req: IncomingMessage, res: ServerResponse) => void;
+/**
+ * The gateway as a `node:http` request listener (`http.createServer(app.serverOptions, app)`, or supertest's
+ * plain server).
+ */
+export type GatewayApp = FastPathListener;
 
 /**
  * The gateway. Every path is first made canonical (routing/canonical-path.ts, 400 invalid_path when it

@@ -48,8 +48,10 @@ if (isWorkerSupervisor(config.GATEWAY_WORKERS)) {
     await components.start();
     shutdown.add('background work', () => components.stop());
 
-    const server = await serve(createApp(components), config.GATEWAY_PORT, config.GATEWAY_HOST, {
+    const app = createApp(components);
+    const server = await serve(app, config.GATEWAY_PORT, config.GATEWAY_HOST, {
       health: components.health,
+      server: app.serverOptions,
     });
     return { host: config.GATEWAY_HOST, port: server.port };
   });

@@ -1,5 +1,4 @@
 import type { Request } from 'express';
-import type { ClientRequest } from 'node:http';
 import type { ApiKeyEntry } from './auth/api-keys';
 import type { SignedIdentityHolder } from './auth/identity-signer';
 import type { BodyMeter } from './proxy/body-meter';
@@ -28,7 +27,6 @@ export interface GatewayRequestState {
   bodyNote?: string;
   upload: boolean;
   bodyRejected: boolean;
-  proxyRequest?: ClientRequest;
   errorMessage?: string;
   /** Set when the path was refused (routing/canonical-path.ts); answered right after the audit trail starts. */
   pathError?: Error;

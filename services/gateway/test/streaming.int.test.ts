@@ -23,6 +23,7 @@ let gateway: TestGateway;
 let server: RunningServer;
 let releaseRest: () => void = () => undefined;
 let sseUpstreamFinishedAt = 0;
+let upstreamSawClientLeave = false;
 
 const MiB = 1024 * 1024;
 const token = () => accessToken().token;
@@ -33,6 +34,11 @@ beforeAll(async () => {
   // An LLM stream: the first token at once, the rest only when the test says so.
   llm = await startHttp((req, res) => {
     res.writeHead(200, { 'content-type': 'text/event-stream' });
+    if (req.url?.startsWith('/api/chats/1/leave')) {
+      res.write('data: {"token":"Hi"}\n\n');
+      res.once('close', () => (upstreamSawClientLeave = true));
+      return;
+    }
     if (req.url?.startsWith('/api/chats/1/headers-only')) {
       res.flushHeaders();
       const release = new Promise<void>((resolve) => (releaseRest = resolve));
@@ -179,7 +185,26 @@ describe('Server-Sent Events', () => {
   });
 });
 
+describe('a client that leaves', () => {
+  it('ends the upstream request of its event stream', async () => {
+    const res = await get('/api/chats/1/leave');
+    expect(res.statusCode).toBe(200);
+    await new Promise((resolve) => res.once('data', resolve));
+    res.destroy();
+    await waitFor('the upstream sees the stream end', () => upstreamSawClientLeave);
+  });
+});
+
 describe('request bodies', () => {
+  it('forwards an upload sent with Expect: 100-continue (curl does so above 1 MiB)', async () => {
+    const outcome = await upload('/api/documents', generatedBody(2 * MiB), {
+      expect: '100-continue',
+      'content-length': String(2 * MiB),
+    });
+    expect(outcome.status).toBe(200);
+    expect(documents.seen.at(-1)).toMatchObject({ bodyBytes: 2 * MiB, complete: true });
+  });
+
   it('streams an upload of several MiB to POST /api/documents untouched', async () => {
     const outcome = await upload('/api/documents', generatedBody(6 * MiB));
     expect(outcome.status).toBe(200);

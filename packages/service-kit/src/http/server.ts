@@ -1,4 +1,4 @@
-import { createServer, type RequestListener, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server, type ServerOptions } from 'node:http';
 
 export interface RunningServer {
   server: Server;
@@ -14,10 +14,15 @@ export interface RunningServer {
  */
 const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
-/** Serves an express app, or any `node:http` request listener, on port/host. */
-export function listen(app: RequestListener, port: number, host = '127.0.0.1'): Promise<RunningServer> {
+/** Serves an express app, or any `node:http` request listener, on port/host (with `options` for the server). */
+export function listen(
+  app: RequestListener,
+  port: number,
+  host = '127.0.0.1',
+  options: ServerOptions = {},
+): Promise<RunningServer> {
   return new Promise((resolve, reject) => {
-    const server = createServer(app).listen(port, host);
+    const server = createServer(options, app).listen(port, host);
     server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
     server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1000;
     server.once('error', reject);
