@@ -63,8 +63,8 @@ export const configSchema = z.object({
   UPSTREAM_IDLE_TIMEOUT_MS: env.int(300_000, 1000),
   AUDIT_ENABLED: env.bool(true),
   AUDIT_FLUSH_INTERVAL_MS: env.int(1000, 50, 60_000),
-  AUDIT_BATCH_SIZE: env.int(200, 1, 5000),
-  AUDIT_BUFFER_MAX: env.int(10_000, 10, 1_000_000),
+  AUDIT_BATCH_SIZE: env.int(1000, 1, 5000),
+  AUDIT_BUFFER_MAX: env.int(50_000, 10, 1_000_000),
   AUDIT_RETENTION_DAYS: env.int(90, 1, 3650),
   REVOCATION_SYNC_INTERVAL_MS: env.int(5000, 100, 60_000),
 });
