@@ -29,6 +29,7 @@ export const AUDIT_ACTIONS = [
   'space.created',
   'space.updated',
   'space.deleted',
+  'telegram.service.restart',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -312,6 +312,7 @@ export const de = {
   'audit.action.space.created': 'Bereich angelegt',
   'audit.action.space.updated': 'Bereich geändert',
   'audit.action.space.deleted': 'Bereich gelöscht',
+  'audit.action.telegram.service.restart': 'Dienst über Telegram neu gestartet',
 
   'thresholds.title': 'Schwellwerte für Warnungen',
   'thresholds.hint':

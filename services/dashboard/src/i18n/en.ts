@@ -310,6 +310,7 @@ export const en: Record<MessageKey, string> = {
   'audit.action.space.created': 'Space created',
   'audit.action.space.updated': 'Space changed',
   'audit.action.space.deleted': 'Space deleted',
+  'audit.action.telegram.service.restart': 'Service restarted from Telegram',
 
   'thresholds.title': 'Alert thresholds',
   'thresholds.hint':

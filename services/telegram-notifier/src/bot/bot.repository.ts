@@ -17,30 +17,6 @@ export async function findLinkedIdentity(
   return row && { userId: row.id, username: row.username, role: row.role, authType: 'jwt', scopes: [] };
 }
 
-/** A mutation done from Telegram, in the security audit log (the gateway does not see these calls). */
-export async function auditBotAction(
-  db: Kysely<Database>,
-  row: {
-    userId: number;
-    action: string;
-    resourceType: string;
-    resourceId: string;
-    details: Record<string, unknown>;
-  },
-): Promise<void> {
-  await db
-    .insertInto('audit_logs')
-    .values({
-      user_id: row.userId,
-      action: row.action,
-      resource_type: row.resourceType,
-      resource_id: row.resourceId,
-      details: JSON.stringify(row.details),
-      ip_address: null,
-    })
-    .execute();
-}
-
 /** Open alerts as the notifier was told about them on the bus (fired, not resolved since), last day. */
 export function openAlertTitles(db: Kysely<Database>): Promise<{ title: string; severity: string }[]> {
   return db

@@ -2,10 +2,11 @@ import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { serviceNameSchema } from '@arasul/contracts/http/self-healing';
 import type { Database } from '@arasul/db';
+import { recordAudit } from '@arasul/service-kit/audit';
 import type { Identity } from '@arasul/service-kit/auth';
 import type { Logger } from '@arasul/service-kit/logger';
 import type { BotClient } from '../telegram/telegram.client';
-import { auditBotAction, findLinkedIdentity } from './bot.repository';
+import { findLinkedIdentity } from './bot.repository';
 import type { PlatformClient } from './platform.client';
 import { patiently, reply } from './reply';
 
@@ -103,12 +104,12 @@ export class RestartFlow {
     await client.answerCallbackQuery(press.id, `Restarting ${pending.service}…`);
     await edit(`🔄 Restarting ${pending.service}…`);
     const audit = (status: 'success' | 'failure', details: Record<string, unknown>) =>
-      auditBotAction(this.db, {
-        userId: who.userId,
+      recordAudit(this.db, {
+        actor: who,
         action: 'telegram.service.restart',
-        resourceType: 'service',
-        resourceId: pending.service,
-        details: { status, chatId: press.chatId, via: 'telegram', ...details },
+        outcome: status,
+        target: { type: 'service', id: pending.service },
+        details: { chatId: press.chatId, via: 'telegram', ...details },
       });
     try {
       const result = await this.platform.restart(who, pending.service);

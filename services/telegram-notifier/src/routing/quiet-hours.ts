@@ -12,12 +12,18 @@ const WEEKDAY_OF_INTL: Record<string, WeekdayName> = {
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
-/** Wall-clock weekday and minute of the day at `at` in `timeZone` (DST-correct: Intl knows the zone rules). */
-export function wallClock(at: Date, timeZone: string): { day: WeekdayName; minute: number } {
+/**
+ * The wall clock at `at` in `timeZone` (DST-correct: Intl knows the zone rules): local date (YYYY-MM-DD),
+ * weekday and minute of the day. Quiet hours and the daily summary both read it.
+ */
+export function zonedClock(at: Date, timeZone: string): { date: string; day: WeekdayName; minute: number } {
   let formatter = formatters.get(timeZone);
   if (!formatter) {
     formatter = new Intl.DateTimeFormat('en-GB', {
       timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
       weekday: 'short',
       hour: '2-digit',
       minute: '2-digit',
@@ -27,8 +33,17 @@ export function wallClock(at: Date, timeZone: string): { day: WeekdayName; minut
   }
   const parts = formatter.formatToParts(at);
   const part = (type: string): string => parts.find((p) => p.type === type)?.value ?? '';
-  const day = WEEKDAY_OF_INTL[part('weekday')] ?? 'mon';
-  return { day, minute: Number(part('hour')) * 60 + Number(part('minute')) };
+  return {
+    date: `${part('year')}-${part('month')}-${part('day')}`,
+    day: WEEKDAY_OF_INTL[part('weekday')] ?? 'mon',
+    minute: Number(part('hour')) * 60 + Number(part('minute')),
+  };
+}
+
+/** Wall-clock weekday and minute of the day at `at` in `timeZone`. */
+export function wallClock(at: Date, timeZone: string): { day: WeekdayName; minute: number } {
+  const { day, minute } = zonedClock(at, timeZone);
+  return { day, minute };
 }
 
 function minutesOf(hhmm: string): number {

@@ -3,32 +3,14 @@ import type { Kysely } from 'kysely';
 import type { Database } from '@arasul/db';
 import type { HealthCheck } from '@arasul/service-kit/health';
 import { type Logger, errorMeta } from '@arasul/service-kit/logger';
+import { zonedClock } from '../routing/quiet-hours';
 import { telegramDestination, webhookDestination } from '../routing/routing.service';
 import { type DayFigures, claimSummaryDay, dayFigures, findSummarySchedule } from './summary.repository';
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
 /** The local day (YYYY-MM-DD) and minute of the day at `at` in `timeZone`. */
 export function localDay(at: Date, timeZone: string): { day: string; minute: number } {
-  let formatter = formatters.get(timeZone);
-  if (!formatter) {
-    formatter = new Intl.DateTimeFormat('en-CA', {
-      timeZone,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      hourCycle: 'h23',
-    });
-    formatters.set(timeZone, formatter);
-  }
-  const parts = formatter.formatToParts(at);
-  const part = (type: string): string => parts.find((p) => p.type === type)?.value ?? '';
-  return {
-    day: `${part('year')}-${part('month')}-${part('day')}`,
-    minute: Number(part('hour')) * 60 + Number(part('minute')),
-  };
+  const { date, minute } = zonedClock(at, timeZone);
+  return { day: date, minute };
 }
 
 /** Is the summary of today due at `at`: the configured time has passed today and today's was not sent? */
