@@ -11,7 +11,7 @@ export interface Column<T> {
 }
 
 /**
- * The one table of the settings pages: a header row, one row per item, horizontal scrolling on narrow
+ * The one table of the dashboard's lists: a header row, one row per item, horizontal scrolling on narrow
  * screens, and an empty text when there is nothing to show.
  */
 export function DataTable<T>({
@@ -19,6 +19,7 @@ export function DataTable<T>({
   columns,
   rowKey,
   rowClassName,
+  rowData,
   empty,
   testId,
   label,
@@ -27,6 +28,8 @@ export function DataTable<T>({
   columns: readonly Column<T>[];
   rowKey: (row: T) => string | number;
   rowClassName?: (row: T) => string | undefined;
+  /** `data-*` attributes of a row (what tests and styles select on, e.g. `{ 'data-status': row.status }`). */
+  rowData?: (row: T) => Record<`data-${string}`, string>;
   /** Shown in place of the rows when the list is loaded and empty. */
   empty?: ReactNode;
   testId?: string;
@@ -51,7 +54,7 @@ export function DataTable<T>({
         </thead>
         <tbody>
           {rows?.map((row) => (
-            <tr key={rowKey(row)} className={rowClassName?.(row)}>
+            <tr key={rowKey(row)} className={rowClassName?.(row)} {...rowData?.(row)}>
               {columns.map((column) => (
                 <td key={column.key} className={column.className}>
                   {column.cell(row)}

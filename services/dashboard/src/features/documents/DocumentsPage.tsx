@@ -12,6 +12,7 @@ import {
   TextInput,
   useErrorText,
 } from '../../ui/components';
+import { DataTable } from '../../ui/DataTable';
 import { ConfirmDialog, Dialog } from '../../ui/Dialog';
 import { useLoad } from '../../ui/hooks';
 import { DocumentSearch } from '../search/DocumentSearch';
@@ -266,99 +267,101 @@ export default function DocumentsPage() {
         {sorted.length === 0 && !list.loading ? (
           <EmptyState title={t('documents.empty')} />
         ) : (
-          <div className="table-scroll" role="region" aria-label={t('documents.list')} tabIndex={0}>
-            <table className="table" data-testid="documents">
-              <thead>
-                <tr>
-                  <th>{t('documents.name')}</th>
-                  <th>{t('documents.status')}</th>
-                  <th>{t('documents.pages')}</th>
-                  <th>{t('documents.chunks')}</th>
-                  <th>{t('documents.size')}</th>
-                  <th>{t('documents.space')}</th>
-                  <th>
-                    <span className="visually-hidden">{t('common.actions')}</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {sorted.map((d) => (
-                  <tr key={d.id} data-testid="document-row" data-status={d.status} data-name={d.originalName}>
-                    <td>
-                      <strong>{d.originalName}</strong>
-                    </td>
-                    <td>
-                      <Badge tone={d.status in TONE ? TONE[d.status as keyof typeof TONE] : 'info'}>
-                        {i18n.tx(`documents.status.${d.status}`)}
-                      </Badge>
-                      {TRANSIENT.includes(d.status) && (
-                        <progress
-                          value={d.progress}
-                          max={100}
-                          aria-label={t('documents.progressOf', { name: d.originalName })}
-                        />
-                      )}
-                      {d.dense === 'pending' && d.status === 'indexed' && (
-                        <div className="muted small">{t('documents.keywordOnly')}</div>
-                      )}
-                      {d.errorMessage && d.status !== 'pending' && (
-                        <div className="muted small" data-testid="document-error">
-                          {d.errorMessage}
-                        </div>
-                      )}
-                    </td>
-                    <td>{d.pageCount ?? '–'}</td>
-                    <td>{d.chunkCount}</td>
-                    <td>{formatSize(d.sizeBytes, i18n.number)}</td>
-                    <td>{spaceName(d.spaceId)}</td>
-                    <td className="actions">
+          <DataTable
+            rows={sorted}
+            rowKey={(d) => d.id}
+            rowData={(d) => ({
+              'data-testid': 'document-row',
+              'data-status': d.status,
+              'data-name': d.originalName,
+            })}
+            testId="documents"
+            label={t('documents.list')}
+            columns={[
+              { key: 'name', header: t('documents.name'), cell: (d) => <strong>{d.originalName}</strong> },
+              {
+                key: 'status',
+                header: t('documents.status'),
+                cell: (d) => (
+                  <>
+                    <Badge tone={d.status in TONE ? TONE[d.status as keyof typeof TONE] : 'info'}>
+                      {i18n.tx(`documents.status.${d.status}`)}
+                    </Badge>
+                    {TRANSIENT.includes(d.status) && (
+                      <progress
+                        value={d.progress}
+                        max={100}
+                        aria-label={t('documents.progressOf', { name: d.originalName })}
+                      />
+                    )}
+                    {d.dense === 'pending' && d.status === 'indexed' && (
+                      <div className="muted small">{t('documents.keywordOnly')}</div>
+                    )}
+                    {d.errorMessage && d.status !== 'pending' && (
+                      <div className="muted small" data-testid="document-error">
+                        {d.errorMessage}
+                      </div>
+                    )}
+                  </>
+                ),
+              },
+              { key: 'pages', header: t('documents.pages'), cell: (d) => d.pageCount ?? '–' },
+              { key: 'chunks', header: t('documents.chunks'), cell: (d) => d.chunkCount },
+              { key: 'size', header: t('documents.size'), cell: (d) => formatSize(d.sizeBytes, i18n.number) },
+              { key: 'space', header: t('documents.space'), cell: (d) => spaceName(d.spaceId) },
+              {
+                key: 'actions',
+                header: t('common.actions'),
+                headerHidden: true,
+                className: 'actions',
+                cell: (d) => (
+                  <>
+                    <Button
+                      className="btn-small"
+                      onClick={() =>
+                        void act(d.id, async () =>
+                          setPreview({ doc: d, chunks: (await docs.chunks(d.id)).items }),
+                        )
+                      }
+                    >
+                      {t('documents.preview')}
+                    </Button>
+                    <Button
+                      className="btn-small"
+                      onClick={() => void act(d.id, () => docs.download(d.id, d.originalName))}
+                    >
+                      {t('documents.download')}
+                    </Button>
+                    {canWrite && d.status === 'failed' && (
                       <Button
                         className="btn-small"
-                        onClick={() =>
-                          void act(d.id, async () =>
-                            setPreview({ doc: d, chunks: (await docs.chunks(d.id)).items }),
-                          )
-                        }
+                        busy={busy === d.id}
+                        onClick={() => void act(d.id, () => docs.reindex(d.id))}
                       >
-                        {t('documents.preview')}
+                        {t('documents.retry')}
                       </Button>
+                    )}
+                    {canWrite && (
+                      <Button className="btn-small" onClick={() => setEditing(d)}>
+                        {t('documents.edit')}
+                      </Button>
+                    )}
+                    {canWrite && (
                       <Button
                         className="btn-small"
-                        onClick={() => void act(d.id, () => docs.download(d.id, d.originalName))}
+                        variant="danger"
+                        data-testid="delete-document"
+                        aria-label={t('documents.deleteNamed', { name: d.originalName })}
+                        onClick={() => setConfirmDelete(d)}
                       >
-                        {t('documents.download')}
+                        {t('documents.delete')}
                       </Button>
-                      {canWrite && d.status === 'failed' && (
-                        <Button
-                          className="btn-small"
-                          busy={busy === d.id}
-                          onClick={() => void act(d.id, () => docs.reindex(d.id))}
-                        >
-                          {t('documents.retry')}
-                        </Button>
-                      )}
-                      {canWrite && (
-                        <Button className="btn-small" onClick={() => setEditing(d)}>
-                          {t('documents.edit')}
-                        </Button>
-                      )}
-                      {canWrite && (
-                        <Button
-                          className="btn-small"
-                          variant="danger"
-                          data-testid="delete-document"
-                          aria-label={t('documents.deleteNamed', { name: d.originalName })}
-                          onClick={() => setConfirmDelete(d)}
-                        >
-                          {t('documents.delete')}
-                        </Button>
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+                    )}
+                  </>
+                ),
+              },
+            ]}
+          />
         )}
       </Card>
 

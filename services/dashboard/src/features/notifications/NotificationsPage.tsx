@@ -11,6 +11,7 @@ import {
 import { useApp } from '../../app/context';
 import { useI18n } from '../../i18n/i18n';
 import { Badge, Button, Card, CopyButton, ErrorNotice, Field, Notice, TextInput } from '../../ui/components';
+import { DataTable } from '../../ui/DataTable';
 import { ConfirmDialog } from '../../ui/Dialog';
 import { useAction, useLoad } from '../../ui/hooks';
 import { aborted } from '../../api/aborted';
@@ -645,46 +646,60 @@ function OutboxCard({ api }: { api: NotificationsApi }) {
       {error !== undefined && <ErrorNotice error={error} />}
       {page.data?.items.length === 0 && <p className="muted">{t('notify.outbox.none')}</p>}
       {page.data && page.data.items.length > 0 && (
-        <div className="table-scroll" role="region" aria-label={t('notify.outbox.title')} tabIndex={0}>
-          <table className="table" data-testid="notification-outbox">
-            <thead>
-              <tr>
-                <th>{t('notify.outbox.time')}</th>
-                <th>{t('notify.outbox.message')}</th>
-                <th>{t('notify.outbox.to')}</th>
-                <th>{t('notify.outbox.state')}</th>
-                <th>
-                  <span className="visually-hidden">{t('common.actions')}</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {page.data.items.map((item) => (
-                <tr key={item.id} data-status={item.status}>
-                  <td className="small">{i18n.dateTime(item.createdAt)}</td>
-                  <td>
-                    <strong>{item.title}</strong>
-                    <div className="muted small">
-                      <code>{item.eventType}</code> · {i18n.tx(`notify.severity.${item.severity}`)}
-                    </div>
-                  </td>
-                  <td className="small">{item.destination}</td>
-                  <td>
-                    <Badge tone={STATUS_TONE[item.status]}>{i18n.tx(`notify.status.${item.status}`)}</Badge>
-                    {item.error !== null && <div className="muted small">{item.error}</div>}
-                  </td>
-                  <td>
-                    {item.status === 'failed' && (
-                      <Button className="btn-small" onClick={() => void retry(item.id)}>
-                        {t('notify.outbox.retry')}
-                      </Button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          rows={page.data.items}
+          rowKey={(item) => item.id}
+          rowData={(item) => ({ 'data-status': item.status })}
+          testId="notification-outbox"
+          label={t('notify.outbox.title')}
+          columns={[
+            {
+              key: 'time',
+              header: t('notify.outbox.time'),
+              className: 'small',
+              cell: (item) => i18n.dateTime(item.createdAt),
+            },
+            {
+              key: 'message',
+              header: t('notify.outbox.message'),
+              cell: (item) => (
+                <>
+                  <strong>{item.title}</strong>
+                  <div className="muted small">
+                    <code>{item.eventType}</code> · {i18n.tx(`notify.severity.${item.severity}`)}
+                  </div>
+                </>
+              ),
+            },
+            {
+              key: 'to',
+              header: t('notify.outbox.to'),
+              className: 'small',
+              cell: (item) => item.destination,
+            },
+            {
+              key: 'state',
+              header: t('notify.outbox.state'),
+              cell: (item) => (
+                <>
+                  <Badge tone={STATUS_TONE[item.status]}>{i18n.tx(`notify.status.${item.status}`)}</Badge>
+                  {item.error !== null && <div className="muted small">{item.error}</div>}
+                </>
+              ),
+            },
+            {
+              key: 'actions',
+              header: t('common.actions'),
+              headerHidden: true,
+              cell: (item) =>
+                item.status === 'failed' && (
+                  <Button className="btn-small" onClick={() => void retry(item.id)}>
+                    {t('notify.outbox.retry')}
+                  </Button>
+                ),
+            },
+          ]}
+        />
       )}
     </Card>
   );
