@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { testPortFor } from '@arasul/testkit';
 
 /**
  * A throw-away checkout with real (tiny) services: each is a node HTTP server with `/health/ready`, so the
@@ -72,10 +73,7 @@ export async function eventually(predicate: () => boolean, what: string, timeout
   }
 }
 
-/**
- * A free-ish port per test file, away from the platform's 8080-8099 and below Linux's ephemeral range
- * (32768+), where a parallel test's outgoing connection could already hold it.
- */
+/** A port per test file (see testkit's TEST_PORT_RANGES: below the ephemeral range, apart from other areas'). */
 export function testPort(offset: number): number {
-  return 20_000 + (process.pid % 1_200) * 10 + offset;
+  return testPortFor('supervisor', offset);
 }

@@ -7,3 +7,4 @@ export * from './service-infra';
 export * from './fakes/qdrant';
 export * from './fakes/docker-engine';
 export * from './fakes/telegram';
+export * from './ports';

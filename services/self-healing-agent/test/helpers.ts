@@ -15,7 +15,7 @@ import {
   signIdentity,
 } from '@arasul/service-kit';
 import { Supervisor, createControlApp, discoverServices } from '@arasul/supervisor';
-import { type ServiceTestInfra, createServiceTestInfra } from '@arasul/testkit';
+import { type ServiceTestInfra, createServiceTestInfra, testPortFor } from '@arasul/testkit';
 import { type Agent, createAgent } from '../src/agent';
 import { createApp } from '../src/app';
 import { parseSelfHealingConfig } from '../src/config';
@@ -81,9 +81,12 @@ export function makeCheckout(services: FakeService[]): { root: string; remove: (
   return { root, remove: () => rmSync(root, { recursive: true, force: true }) };
 }
 
-/** Ports away from the platform's 8080-8099 and from the supervisor tests' range. */
+/**
+ * A port per test file below the ephemeral range (30000+ once collided with a parallel test's outgoing
+ * connection in CI: the fake service never became ready) and apart from the supervisor tests' range.
+ */
 export function testPort(offset: number): number {
-  return 30_000 + (process.pid % 2000) * 10 + offset;
+  return testPortFor('selfHealing', offset);
 }
 
 export async function eventually<T>(
