@@ -27,6 +27,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createDb, createPool, migrateToLatest } from '@arasul/db';
 import { signIdentity } from '@arasul/service-kit';
 import { ADMIN_URL, urlFor } from '@arasul/testkit';
+import { serviceNodeFlags } from './node-flags';
 
 const ROOT = join(__dirname, '..');
 const WINDOW_S = Number(process.env.BENCH_WINDOW_S ?? 300);
@@ -77,17 +78,8 @@ async function dropDatabase(database: string): Promise<void> {
 async function startService(database: string, intervalMs: number): Promise<Service> {
   const port = 18_300 + Math.floor(Math.random() * 600);
   const dbUrl = new URL(urlFor(database));
-  // The flags the supervisor starts it with (manifest `nodeFlags`), so the bench measures what runs.
-  const manifest = JSON.parse(
-    readFileSync(join(ROOT, 'services/metrics-collector/package.json'), 'utf8'),
-  ) as {
-    arasul: { nodeFlags?: string[] };
-  };
-  // BENCH_NODE_FLAGS (space-separated) replaces them to compare variants; source maps on, as the supervisor runs it.
-  const flags = [
-    '--enable-source-maps',
-    ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? manifest.arasul.nodeFlags ?? []),
-  ];
+  // The flags the supervisor starts it with (or BENCH_NODE_FLAGS), source maps on, as the supervisor runs it.
+  const flags = ['--enable-source-maps', ...serviceNodeFlags('metrics-collector')];
   // BENCH_COLLECTOR_MAIN (relative to the checkout) runs another build, e.g. a previous commit's.
   const main = process.env.BENCH_COLLECTOR_MAIN ?? 'services/metrics-collector/dist/main.js';
   const child = spawn(process.execPath, [...flags, join(ROOT, main)], {
@@ -187,7 +179,7 @@ async function measureProcess(intervalMs: number): Promise<void> {
     const rss: number[] = [];
     while (performance.now() - started < WINDOW_S * 1000) {
       rss.push(rssMiB(pid));
-      await sleep(Math.min(5000, WINDOW_S * 1000 - (performance.now() - started)));
+      await sleep(Math.max(0, Math.min(5000, WINDOW_S * 1000 - (performance.now() - started))));
     }
     const elapsedS = (performance.now() - started) / 1000;
     const after = cpuSeconds(pid);

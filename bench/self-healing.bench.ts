@@ -27,6 +27,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { listen } from '@arasul/service-kit';
 import { Supervisor, createControlApp, discoverServices } from '@arasul/supervisor';
 import { createSilentLogger, createTestDatabase, prepareTemplates, urlFor } from '@arasul/testkit';
+import { serviceNodeFlags } from './node-flags';
 
 const ROOT = join(__dirname, '..');
 // The budget allows 5 healing actions in 30 min; a sixth crash quarantines (that is measured in 3.)
@@ -37,16 +38,7 @@ const IDLE_S = Number(process.env.BENCH_IDLE_S ?? 60);
 const GPU_POLL_MS = Number(process.env.BENCH_GPU_POLL_MS ?? 5000);
 /** Another build of the agent to compare (e.g. a previous commit's `tsc` output), relative to the checkout. */
 const AGENT_MAIN = process.env.BENCH_AGENT_MAIN ?? 'services/self-healing-agent/dist/main.js';
-const AGENT_FLAGS = [
-  '--enable-source-maps',
-  ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ??
-    (
-      JSON.parse(readFileSync(join(ROOT, 'services/self-healing-agent/package.json'), 'utf8')) as {
-        arasul: { nodeFlags?: string[] };
-      }
-    ).arasul.nodeFlags ??
-    []),
-];
+const AGENT_FLAGS = ['--enable-source-maps', ...serviceNodeFlags('self-healing-agent')];
 const UNREADY_S = 15;
 const BASE_PORT = 31_500;
 const AGENT_PORT = 31_499;

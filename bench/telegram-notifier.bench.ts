@@ -36,15 +36,11 @@ import {
   prepareTemplates,
   urlFor,
 } from '@arasul/testkit';
+import { serviceNodeFlags } from './node-flags';
 import { SecretBox } from '../services/telegram-notifier/src/shared/secret-box';
 
 const ROOT = join(__dirname, '..');
-const NODE_FLAGS =
-  (
-    JSON.parse(readFileSync(join(ROOT, 'services/telegram-notifier/package.json'), 'utf8')) as {
-      arasul: { nodeFlags?: string[] };
-    }
-  ).arasul.nodeFlags ?? [];
+const NODE_FLAGS = serviceNodeFlags('telegram-notifier');
 const LATENCY_N = Number(process.env.BENCH_LATENCY_N ?? 30);
 const BURST = Number(process.env.BENCH_BURST ?? 1000);
 const IDLE_S = Number(process.env.BENCH_IDLE_S ?? 20);
@@ -111,7 +107,7 @@ async function main(): Promise<void> {
 
   let child: ChildProcess | null = null;
   const start = async (): Promise<ChildProcess> => {
-    // With the manifest's nodeFlags, as the supervisor starts it.
+    // With the manifest's nodeFlags (as the supervisor starts it), or BENCH_NODE_FLAGS.
     const proc = spawn(process.execPath, [...NODE_FLAGS, join(ROOT, 'bench/telegram-notifier.child.cjs')], {
       env: {
         ...process.env,

@@ -27,6 +27,8 @@ export interface PlatformService {
   /** The environment variable that sets the port, from package.json `arasul.port.env`. */
   portEnv: string;
   port: number;
+  /** The V8 flags the supervisor starts it with, from package.json `arasul.nodeFlags`. */
+  nodeFlags: string[];
 }
 
 export interface ComposeRules {
@@ -96,7 +98,8 @@ export function discoverPlatformServices(root: string): PlatformService[] {
     if (!port || typeof port.env !== 'string' || typeof port.default !== 'number') {
       throw new Error(`${pkgPath}: "arasul" needs port: { env, default }`);
     }
-    found.push({ name, portEnv: port.env, port: port.default });
+    const nodeFlags = asArray(isObj(pkg.arasul) ? pkg.arasul.nodeFlags : undefined).map(String);
+    found.push({ name, portEnv: port.env, port: port.default, nodeFlags });
   }
   return found;
 }

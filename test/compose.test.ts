@@ -5,6 +5,7 @@ import {
   checkCompose,
   checkJetsonOverride,
   discoverPlatformServices,
+  environmentOf,
   interpolatedVariables,
   parseCompose,
   undocumentedVariables,
@@ -52,6 +53,25 @@ describe('docker-compose.yml', () => {
       .map(([name]) => name)
       .sort();
     expect(onProxyNetwork).toEqual(['docker-socket-proxy', 'self-healing-agent']);
+  });
+
+  it('starts every platform service with the V8 flags its manifest gives the supervisor, on the command line', () => {
+    // Only a few V8 flags are allowed in NODE_OPTIONS (not --optimize-for-size), so all of them go in `command`.
+    for (const { name, nodeFlags } of platformServices) {
+      const service = services[name] ?? {};
+      const command = (service.command as string[] | undefined) ?? ['node', 'dist/main.js'];
+      expect({
+        name,
+        flags: command.filter((arg) => arg.startsWith('--') && arg !== '--enable-source-maps'),
+      }).toEqual({
+        name,
+        flags: nodeFlags,
+      });
+      expect({ name, nodeOptions: environmentOf(service).NODE_OPTIONS }).toEqual({
+        name,
+        nodeOptions: undefined,
+      });
+    }
   });
 
   it('runs the migration once, before every platform service', () => {

@@ -13,14 +13,15 @@ const serviceManifest = z.object({
   /** Lower starts first (the gateway last, so it finds its upstreams). */
   startOrder: z.number().int().default(50),
   /** V8 memory flags the service is started with (e.g. a smaller young generation for a small resident set):
-   * sizes, and `--optimize-for-size`; never flags that load code (`--require`, `--import`). */
+   * sizes, `--optimize-for-size`, and `--disable-optimizing-compilers` (interpreter and baseline code only,
+   * for services that idle); never flags that load code (`--require`, `--import`). */
   nodeFlags: z
     .array(
       z
         .string()
         .regex(
-          /^--((max-semi-space-size|max-old-space-size|v8-pool-size)=\d{1,5}|optimize-for-size)$/,
-          'a V8 memory flag with a size, or --optimize-for-size',
+          /^--((max-semi-space-size|max-old-space-size|v8-pool-size)=\d{1,5}|optimize-for-size|disable-optimizing-compilers)$/,
+          'a V8 memory flag with a size, --optimize-for-size or --disable-optimizing-compilers',
         ),
     )
     .max(8)

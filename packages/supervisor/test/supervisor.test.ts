@@ -125,17 +125,22 @@ describe('supervisor', () => {
 
   it('starts a service with the V8 memory flags of its manifest, and refuses any other flag', async () => {
     const checkout = makeCheckout([
-      { name: 'lean', port: testPort(11), nodeFlags: ['--max-semi-space-size=2', '--optimize-for-size'] },
+      {
+        name: 'lean',
+        port: testPort(11),
+        nodeFlags: ['--max-semi-space-size=2', '--optimize-for-size', '--disable-optimizing-compilers'],
+      },
     ]);
     cleanups.push(checkout.remove);
     const supervisor = startSupervisor(checkout.root);
     await eventually(() => supervisor.status().allReady, 'the service is ready');
     const pid = supervisor.status().services[0]?.pid ?? -1;
     const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-    expect(argv.slice(1, 4)).toEqual([
+    expect(argv.slice(1, 5)).toEqual([
       '--enable-source-maps',
       '--max-semi-space-size=2',
       '--optimize-for-size',
+      '--disable-optimizing-compilers',
     ]);
 
     const evil = makeCheckout([{ name: 'evil', port: testPort(12), nodeFlags: ['--require=/tmp/x.js'] }]);
