@@ -187,8 +187,8 @@ describe('the compose rules', () => {
   const fixtureRules: ComposeRules = {
     requiredServices: ['postgres', 'migrate', 'proxy', 'agent', 'gateway'],
     platformServices: [
-      { name: 'agent', portEnv: 'AGENT_PORT', port: 8085 },
-      { name: 'gateway', portEnv: 'GATEWAY_PORT', port: 8080 },
+      { name: 'agent', portEnv: 'AGENT_PORT', port: 8085, nodeFlags: [] },
+      { name: 'gateway', portEnv: 'GATEWAY_PORT', port: 8080, nodeFlags: [] },
     ],
     edgeService: 'gateway',
     internalNetworks: ['backend', 'sock'],
