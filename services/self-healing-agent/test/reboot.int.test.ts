@@ -32,6 +32,11 @@ describe('reboot path', () => {
       // The host booted an hour ago (this boot's row is where the state is saved).
       { bootedAt: () => new Date(Date.now() - 3_600_000) },
     );
+    // The state saved before the reboot is the agent's view: wait until it has seen api come up.
+    await eventually(
+      () => h.agent.healer.services().some((t) => h.agent.healer.healthOf(t) === 'healthy'),
+      'the agent sees api healthy',
+    );
   });
   afterAll(async () => {
     await h.close();
