@@ -35,6 +35,7 @@ function parseInPieces(text: string, cuts: number[]): SseEvent[] {
     events.push(...parser.push(text.slice(from, cut)));
     from = cut;
   }
+  events.push(...parser.end());
   return events;
 }
 
@@ -60,6 +61,13 @@ describe('SseParser', () => {
     const crlf = STREAM.replace(/\n/g, '\r\n');
     for (let cut = 0; cut <= crlf.length; cut += 1) expect(parseInPieces(crlf, [cut])).toEqual(EXPECTED);
     expect(parseInPieces(STREAM.replace(/\n/g, '\r'), [7, 40])).toEqual(EXPECTED);
+  });
+
+  it('refuses an event longer than 4 MiB instead of buffering it', () => {
+    const parser = new SseParser();
+    expect(() => parser.push(`data: ${'x'.repeat(4 * 1024 * 1024 + 1)}`)).toThrow(
+      'event-stream event too long',
+    );
   });
 
   it('drops an event the stream ended in the middle of', () => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { readSse } from '../runtime/sse-reader';
+import { readEventStream } from '@arasul/service-kit/http/event-stream';
 
 const jobEvent = z
   .object({
@@ -40,7 +40,7 @@ export class LlmQueueClient {
       if (!response.ok || !response.body) return null;
       let content = '';
       let model: string | null = null;
-      for await (const message of readSse(response.body)) {
+      for await (const message of readEventStream(response.body)) {
         const event = jobEvent.safeParse(JSON.parse(message.data));
         if (!event.success) continue;
         const { type, text } = event.data;

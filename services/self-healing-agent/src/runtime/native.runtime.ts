@@ -5,7 +5,7 @@ import type { WatchedServiceState } from '@arasul/contracts/http/self-healing';
 import { NotFoundError, UnavailableError } from '@arasul/service-kit/errors';
 import { type Logger, errorMeta } from '@arasul/service-kit/logger';
 import type { Runtime, RuntimeEvent, RuntimeService } from './runtime';
-import { readSse } from './sse-reader';
+import { readEventStream } from '@arasul/service-kit/http/event-stream';
 
 /** The supervisor's answers, validated like any outside system's. */
 const supervisorState = z.enum(['stopped', 'starting', 'running', 'backoff', 'stopping']);
@@ -201,7 +201,7 @@ export class NativeRuntime implements Runtime {
           signal: this.abort.signal,
         });
         if (!response.ok || !response.body) throw new Error(`event stream answered HTTP ${response.status}`);
-        for await (const message of readSse(response.body)) {
+        for await (const message of readEventStream(response.body)) {
           const event = this.toEvent(message.event, message.data);
           if (!event) continue;
           if (event.type === 'snapshot') {

@@ -9,6 +9,7 @@ import {
 } from '@arasul/contracts/http/self-healing';
 import { type RagSource, ragSourceSchema } from '@arasul/contracts/search';
 import { IDENTITY_HEADER, type Identity, signIdentity } from '@arasul/service-kit/auth';
+import { EventStreamTooLargeError, readEventStream } from '@arasul/service-kit/http/event-stream';
 
 /** A platform call that did not give an answer; `code` is the service's stable error code when it sent one. */
 export class PlatformCallError extends Error {
@@ -110,21 +111,17 @@ export class PlatformClient {
     );
     if (!response.body)
       throw new PlatformCallError(response.status, 'empty_stream', 'llm-queue sent no stream');
-    const decoder = new TextDecoder();
-    let buffer = '';
-    for await (const chunk of response.body) {
-      buffer += decoder.decode(chunk as Uint8Array, { stream: true });
-      if (buffer.length > MAX_SSE_BUFFER)
-        throw new PlatformCallError(null, 'stream_too_large', 'event too large');
-      let end = buffer.indexOf('\n\n');
-      while (end >= 0) {
-        const event = parseSseEvent(buffer.slice(0, end));
-        buffer = buffer.slice(end + 2);
-        end = buffer.indexOf('\n\n');
+    try {
+      for await (const message of readEventStream(response.body, { maxBufferChars: MAX_SSE_BUFFER })) {
+        const event = parseStreamEvent(message.data);
         if (!event) continue;
         yield event;
         if (event.type === 'done' || event.type === 'error') return;
       }
+    } catch (error) {
+      if (error instanceof EventStreamTooLargeError)
+        throw new PlatformCallError(null, 'stream_too_large', 'event too large');
+      throw error;
     }
   }
 
@@ -180,12 +177,8 @@ export class PlatformClient {
   }
 }
 
-function parseSseEvent(block: string): ChatStreamEvent | null {
-  const data = block
-    .split('\n')
-    .filter((line) => line.startsWith('data:'))
-    .map((line) => line.slice(5).trimStart())
-    .join('\n');
+/** One event of llm-queue's chat stream (its `data:` JSON), or null for what the bot does not show. */
+function parseStreamEvent(data: string): ChatStreamEvent | null {
   if (data === '') return null;
   let json: unknown;
   try {
