@@ -3,9 +3,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import type { WatchedServiceState } from '@arasul/contracts/http/self-healing';
 import { NotFoundError, UnavailableError } from '@arasul/service-kit/errors';
+import { readEventStream } from '@arasul/service-kit/http/event-stream';
 import { type Logger, errorMeta } from '@arasul/service-kit/logger';
 import type { Runtime, RuntimeEvent, RuntimeService } from './runtime';
-import { readEventStream } from '@arasul/service-kit/http/event-stream';
 
 /** The supervisor's answers, validated like any outside system's. */
 const supervisorState = z.enum(['stopped', 'starting', 'running', 'backoff', 'stopping']);
