@@ -52,6 +52,7 @@ interface FakeContainer {
   manuallyStopped: boolean;
   memoryBytes: number;
   restartTimer?: NodeJS.Timeout;
+  healthTimer?: NodeJS.Timeout;
 }
 
 export interface FakeImage {
@@ -98,8 +99,13 @@ export class FakeDockerEngine {
   }
 
   async close(): Promise<void> {
-    for (const c of this.containers.values()) clearTimeout(c.restartTimer);
+    for (const c of this.containers.values()) {
+      clearTimeout(c.restartTimer);
+      clearTimeout(c.healthTimer);
+    }
+    // A timer that already fired must not write into an ended stream ("write after end").
     for (const s of this.streams) s.res.end();
+    this.streams.clear();
     for (const socket of this.sockets) socket.destroy();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     rmSync(this.socketPath, { force: true });
@@ -189,7 +195,8 @@ export class FakeDockerEngine {
     this.emit(c, 'start');
     if (c.spec.healthcheck) {
       c.health = 'starting';
-      setTimeout(() => {
+      clearTimeout(c.healthTimer);
+      c.healthTimer = setTimeout(() => {
         if (c.status === 'running') this.changeHealth(c, c.stickyUnhealthy ? 'unhealthy' : 'healthy');
       }, 50).unref();
     }
@@ -233,7 +240,7 @@ export class FakeDockerEngine {
         })
       )
         continue;
-      stream.res.write(`${JSON.stringify(event)}\n`);
+      if (!stream.res.writableEnded) stream.res.write(`${JSON.stringify(event)}\n`);
     }
   }
 
