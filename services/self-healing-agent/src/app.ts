@@ -36,7 +36,7 @@ export function createApp(deps: AppDeps): Express {
     deps.config.INTERNAL_SECRET,
     deps.config.SELF_HEALING_ASK_TIMEOUT_MS,
   );
-  // Native mode keeps each service's log in var/log; in Docker the logs stay with the engine.
+  // Native mode keeps each service's log in var/log; in Docker mode the runtime asks the engine (logTail).
   const logDir =
     deps.healer.runtime.kind === 'native'
       ? join(deps.config.ARASUL_VAR ?? join(deps.config.ARASUL_ROOT, 'var'), 'log')

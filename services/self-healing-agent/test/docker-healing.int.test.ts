@@ -1,12 +1,13 @@
 import request from 'supertest';
-import { selfHealingStatusSchema } from '@arasul/contracts';
+import { z } from 'zod';
+import { diagnosisAnswerSchema, selfHealingStatusSchema } from '@arasul/contracts';
 import { HealthRegistry } from '@arasul/service-kit';
 import { FakeDockerEngine, type ServiceTestInfra, createServiceTestInfra } from '@arasul/testkit';
 import { type Agent, createAgent } from '../src/agent';
 import { createApp } from '../src/app';
 import { parseSelfHealingConfig } from '../src/config';
 import { selectRuntime } from '../src/runtime/select-runtime';
-import { INTERNAL_SECRET, asCaller, eventsOf, eventually, identity } from './helpers';
+import { INTERNAL_SECRET, asCaller, createUser, eventsOf, eventually, identity } from './helpers';
 
 jest.setTimeout(60_000);
 
@@ -172,5 +173,41 @@ describe('self-healing agent on Docker (real dockerode against the fake Engine A
   it("reads a container's memory from the stats endpoint (for the RAM guard)", async () => {
     engine.setMemory('looper', 700 * 1_048_576);
     expect(await agent.healer.runtime.memoryBytes('looper')).toBe(700 * 1_048_576);
+  });
+
+  it("gives the diagnosis assistant the container's last log lines from the engine, secrets masked", async () => {
+    // llm-queue has incidents from the crash above, so the assistant looks at its log.
+    for (let i = 1; i <= 25; i += 1) engine.writeLog('llm-queue', `line ${String(i)}`);
+    engine.writeLog(
+      'llm-queue',
+      'connect failed: postgres://arasul:hunter2secret@postgres-db/arasul',
+      'stderr',
+    );
+    expect(await agent.healer.runtime.logTail?.('llm-queue', 3)).toEqual([
+      'line 24',
+      'line 25',
+      'connect failed: postgres://arasul:hunter2secret@postgres-db/arasul',
+    ]);
+
+    const operator = await createUser(infra.database.db, 'docker-asker', 'operator');
+    const answer = diagnosisAnswerSchema.parse(
+      (
+        await request(app)
+          .post('/api/self-healing/ask')
+          .set(asCaller(operator))
+          .send({ question: 'Why did llm-queue restart?', language: 'en', stream: false })
+          .expect(200)
+      ).body,
+    );
+    expect(answer).toMatchObject({ llmAvailable: false, context: { runtime: 'docker' } });
+    const { logs } = z.object({ logs: z.record(z.string(), z.array(z.string())) }).parse(answer.context);
+    const lines = logs['llm-queue'] ?? [];
+    expect(lines).toHaveLength(20);
+    expect(lines[0]).toBe('line 7');
+    expect(lines.at(-1)).toContain('connect failed');
+    expect(lines.at(-1)).not.toContain('hunter2secret');
+    expect(engine.calls.some((c) => c.method === 'GET' && /\/containers\/[^/]+\/logs/.test(c.path))).toBe(
+      true,
+    );
   });
 });

@@ -5,7 +5,9 @@
  * unix socket like the real daemon, so the code under test runs the real `dockerode` client against it.
  *
  * Implemented: GET /_ping, GET /version, GET /containers/json (`all`, `filters` with `label`),
- * GET /containers/{id}/json, GET /containers/{id}/stats (`stream=false`: memory), POST
+ * GET /containers/{id}/json, GET /containers/{id}/stats (`stream=false`: memory), GET
+ * /containers/{id}/logs (`stdout`, `stderr`, `tail`; no follow; multiplexed frames as for a container
+ * without a TTY), POST
  * /containers/{id}/start|stop|restart|kill|update, POST /images/prune (`filters` `dangling`), POST
  * /build/prune, and GET /events (a streamed JSON object per line; `filters` with `type`/`event`/`label`
  * honoured).
@@ -14,6 +16,7 @@
  * daemon would: `unless-stopped`/`always` restart it after `restartDelayMs`), `oom(service)`,
  * `setHealth(service, …)` (a `health_status: …` event, as the daemon emits after the healthcheck's
  * retries), `hangHealth` (stays unhealthy across restarts until cleared), `setMemory(service, bytes)`,
+ * `writeLog(service, line, stream)` (a line the container's main process wrote),
  * `addImage` / `addBuildCache` (what a prune may remove). Every API call is recorded.
  */
 import { randomBytes } from 'node:crypto';
@@ -53,6 +56,7 @@ interface FakeContainer {
   memoryBytes: number;
   restartTimer?: NodeJS.Timeout;
   healthTimer?: NodeJS.Timeout;
+  logs: { stream: 'stdout' | 'stderr'; line: string }[];
 }
 
 export interface FakeImage {
@@ -131,6 +135,11 @@ export class FakeDockerEngine {
     }
   }
 
+  /** A line the container's main process wrote (what `docker logs` shows). */
+  writeLog(service: string, line: string, stream: 'stdout' | 'stderr' = 'stdout'): void {
+    this.container(service).logs.push({ stream, line });
+  }
+
   setMemory(service: string, bytes: number): void {
     this.container(service).memoryBytes = bytes;
   }
@@ -180,6 +189,7 @@ export class FakeDockerEngine {
       finishedAt: '0001-01-01T00:00:00Z',
       manuallyStopped: false,
       memoryBytes: 64 * 1024 * 1024,
+      logs: [],
     };
     this.containers.set(id, c);
     this.run(c);
@@ -352,7 +362,7 @@ export class FakeDockerEngine {
       });
       return;
     }
-    const match = /^\/containers\/([^/]+)\/(json|stats|start|stop|restart|kill|update)$/.exec(path);
+    const match = /^\/containers\/([^/]+)\/(json|stats|logs|start|stop|restart|kill|update)$/.exec(path);
     if (!match) {
       fail(404, 'page not found');
       return;
@@ -379,6 +389,30 @@ export class FakeDockerEngine {
           ? { usage: c.memoryBytes, limit: 8 * 1024 ** 3, stats: { inactive_file: 0 } }
           : {},
       });
+      return;
+    }
+    if (op === 'logs' && method === 'GET') {
+      const wanted = (name: string) => ['1', 'true'].includes(url.searchParams.get(name) ?? '');
+      if (!wanted('stdout') && !wanted('stderr')) {
+        fail(400, 'You must choose at least one stream');
+        return;
+      }
+      const tail = url.searchParams.get('tail');
+      const lines = c.logs.filter((l) => wanted(l.stream));
+      const shown = tail === null || tail === 'all' ? lines : lines.slice(-Math.max(0, Number(tail)));
+      // One frame per line: stream (1 stdout, 2 stderr), three zero bytes, the payload size (uint32 BE).
+      const frames = shown.map(({ stream, line }) => {
+        const payload = Buffer.from(`${line}\n`);
+        const header = Buffer.alloc(8);
+        header[0] = stream === 'stdout' ? 1 : 2;
+        header.writeUInt32BE(payload.length, 4);
+        return Buffer.concat([header, payload]);
+      });
+      res.writeHead(200, {
+        'content-type': 'application/vnd.docker.multiplexed-stream',
+        'api-version': FAKE_DOCKER_API_VERSION,
+      });
+      res.end(Buffer.concat(frames));
       return;
     }
     if (method !== 'POST') {

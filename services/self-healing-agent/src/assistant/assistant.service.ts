@@ -121,27 +121,30 @@ export class AssistantService {
     };
   }
 
-  /** The last lines of a service's log (native mode: var/log/<service>.log), secrets masked. */
+  /** The last lines of a service's log, secrets masked (a log line may carry a token or a password). */
   private async tail(service: string): Promise<string[]> {
+    const lines = await this.rawTail(service).catch(() => []);
+    return lines.map((l) => maskSecrets(l).slice(0, 500));
+  }
+
+  /** From the Docker engine in Docker mode, from var/log/<service>.log in native mode. */
+  private async rawTail(service: string): Promise<string[]> {
+    const runtime = this.healer.runtime;
+    if (runtime.logTail) return runtime.logTail(service, LOG_LINES);
     if (this.logDir === null || !/^[a-z0-9][a-z0-9-]*$/.test(service)) return [];
+    const file = await open(join(this.logDir, `${service}.log`), 'r');
     try {
-      const file = await open(join(this.logDir, `${service}.log`), 'r');
-      try {
-        const { size } = await file.stat();
-        const length = Math.min(size, LOG_TAIL_BYTES);
-        const buffer = Buffer.alloc(length);
-        await file.read(buffer, 0, length, size - length);
-        return buffer
-          .toString('utf8')
-          .split('\n')
-          .filter((l) => l.trim() !== '')
-          .slice(-LOG_LINES)
-          .map((l) => maskSecrets(l).slice(0, 500));
-      } finally {
-        await file.close();
-      }
-    } catch {
-      return [];
+      const { size } = await file.stat();
+      const length = Math.min(size, LOG_TAIL_BYTES);
+      const buffer = Buffer.alloc(length);
+      await file.read(buffer, 0, length, size - length);
+      return buffer
+        .toString('utf8')
+        .split('\n')
+        .filter((l) => l.trim() !== '')
+        .slice(-LOG_LINES);
+    } finally {
+      await file.close();
     }
   }
 }

@@ -197,6 +197,20 @@ export class DockerRuntime implements Runtime {
     };
   }
 
+  /** `GET /containers/{id}/logs?tail=N` (stdout and stderr, no follow): the container's last lines. */
+  async logTail(service: string, lines: number): Promise<string[]> {
+    const id = await this.idOf(service);
+    const raw: unknown = await this.call(() =>
+      this.docker.getContainer(id).logs({ stdout: true, stderr: true, tail: lines, follow: false }),
+    );
+    const text = Buffer.isBuffer(raw) ? demuxLogs(raw) : typeof raw === 'string' ? raw : '';
+    return text
+      .split('\n')
+      .map((line) => line.replace(/\r$/, ''))
+      .filter((line) => line.trim() !== '')
+      .slice(-lines);
+  }
+
   async quarantine(service: string): Promise<void> {
     const id = await this.idOf(service);
     await this.call(() => this.docker.getContainer(id).update({ RestartPolicy: { Name: 'no' } }));
@@ -362,4 +376,27 @@ export class DockerRuntime implements Runtime {
 /** Read through a call: the signal is aborted while the stream is awaited (no stale narrowing). */
 function aborted(signal: AbortSignal): boolean {
   return signal.aborted;
+}
+
+/**
+ * The log of a container without a TTY comes multiplexed: frames of an 8-byte header (stream 0/1/2, three
+ * zero bytes, the payload size as uint32 big-endian) followed by the payload. A container with a TTY sends
+ * raw text, recognised by its first bytes not being such a header.
+ */
+export function demuxLogs(buffer: Buffer): string {
+  const framed = (at: number): boolean =>
+    at + 8 <= buffer.length &&
+    (buffer[at] ?? 3) <= 2 &&
+    buffer[at + 1] === 0 &&
+    buffer[at + 2] === 0 &&
+    buffer[at + 3] === 0;
+  if (!framed(0)) return buffer.toString('utf8');
+  const parts: Buffer[] = [];
+  let at = 0;
+  while (framed(at)) {
+    const size = buffer.readUInt32BE(at + 4);
+    parts.push(buffer.subarray(at + 8, Math.min(buffer.length, at + 8 + size)));
+    at += 8 + size;
+  }
+  return Buffer.concat(parts).toString('utf8');
 }

@@ -55,6 +55,11 @@ export interface Runtime {
    * (nothing of the kind there).
    */
   reclaimDisk?(): Promise<{ images: number; buildCaches: number; bytes: number }>;
+  /**
+   * Docker mode: the last `lines` lines the service's container wrote (stdout and stderr, unmasked). Absent in
+   * native mode, where each service's log is a file in var/log the agent reads itself.
+   */
+  logTail?(service: string, lines: number): Promise<string[]>;
   /** Holds the service out of the runtime's own automatic restarts. */
   quarantine(service: string, reason: string): Promise<void>;
   release(service: string): Promise<void>;
