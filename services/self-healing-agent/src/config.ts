@@ -82,6 +82,19 @@ export const selfHealingEnvSchema = z.object({
     .trim()
     .refine((v) => v.startsWith('/'), 'must be an absolute path')
     .optional(),
+  /**
+   * Docker mode: a directory shared with the host (bind mount of /var/lib/arasul/recreate-request) where the
+   * agent asks for a container to be recreated from its compose definition (`recreate-<service>.request`);
+   * the host's systemd path unit (infra/host/arasul-recreate-request.path) carries it out. Unset: the ladder
+   * has no recreate rung.
+   */
+  SELF_HEALING_RECREATE_REQUEST_DIR: z
+    .string()
+    .trim()
+    .refine((v) => v.startsWith('/'), 'must be an absolute path')
+    .optional(),
+  /** How long the host has to take a recreate request before the action counts as failed. */
+  SELF_HEALING_RECREATE_TAKEN_S: env.int(30, 1, 600),
   /** An update holds this file while it runs (`var/run/update.lock` unless set); no reboot then. */
   SELF_HEALING_UPDATE_LOCK_PATH: z.string().optional(),
   /** Evaluation tick: hung detection, back-off expiry, back-off reset. */

@@ -1,6 +1,9 @@
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import request from 'supertest';
 import { z } from 'zod';
-import { diagnosisAnswerSchema, selfHealingStatusSchema } from '@arasul/contracts';
+import { diagnosisAnswerSchema, selfHealingSettingsSchema, selfHealingStatusSchema } from '@arasul/contracts';
 import { HealthRegistry } from '@arasul/service-kit';
 import { FakeDockerEngine, type ServiceTestInfra, createServiceTestInfra } from '@arasul/testkit';
 import { type Agent, createAgent } from '../src/agent';
@@ -18,6 +21,7 @@ describe('self-healing agent on Docker (real dockerode against the fake Engine A
   let engine: FakeDockerEngine;
   let agent: Agent;
   let app: ReturnType<typeof createApp>;
+  const requestDir = mkdtempSync(join(tmpdir(), 'arasul-recreate-'));
 
   beforeAll(async () => {
     infra = await createServiceTestInfra('self-healing-agent', ['service.#', 'selfhealing.#']);
@@ -27,6 +31,7 @@ describe('self-healing agent on Docker (real dockerode against the fake Engine A
         { service: 'llm-queue', dependsOn: ['postgres-db:service_healthy:false'] },
         { service: 'looper' },
         { service: 'no-check', healthcheck: false },
+        { service: 'stuck' },
       ],
       { restartDelayMs: 50 },
     );
@@ -37,6 +42,9 @@ describe('self-healing agent on Docker (real dockerode against the fake Engine A
       SELF_HEALING_UNREADY_S: '5',
       SELF_HEALING_TICK_MS: '100',
       SELF_HEALING_RECONCILE_MS: '1000',
+      // The host's recreate unit is played by the test (see `host` below).
+      SELF_HEALING_RECREATE_REQUEST_DIR: requestDir,
+      SELF_HEALING_RECREATE_TAKEN_S: '2',
       LLM_QUEUE_URL: 'http://127.0.0.1:1',
       METRICS_URL: 'http://127.0.0.1:1',
     });
@@ -54,13 +62,14 @@ describe('self-healing agent on Docker (real dockerode against the fake Engine A
     });
     await agent.start();
     app = createApp({ config, logger: infra.logger, health, db: infra.database.db, ...agent });
-    await eventually(() => agent.healer.services().length === 4, 'the agent sees every container');
+    await eventually(() => agent.healer.services().length === 5, 'the agent sees every container');
   });
 
   afterAll(async () => {
     await agent.stop();
     await engine.close();
     await infra.close();
+    rmSync(requestDir, { recursive: true, force: true });
   });
 
   it('lists the compose services with health, dependencies and the runtime', async () => {
@@ -73,6 +82,7 @@ describe('self-healing agent on Docker (real dockerode against the fake Engine A
       ['looper', 'running', 'healthy'],
       ['no-check', 'running', 'none'],
       ['postgres-db', 'running', 'healthy'],
+      ['stuck', 'running', 'healthy'],
     ]);
     expect(agent.healer.find('llm-queue')?.svc.dependencies).toEqual(['postgres-db']);
   });
@@ -209,5 +219,62 @@ describe('self-healing agent on Docker (real dockerode against the fake Engine A
     expect(engine.calls.some((c) => c.method === 'GET' && /\/containers\/[^/]+\/logs/.test(c.path))).toBe(
       true,
     );
+  });
+
+  it('recreates a container that stays unhealthy through restart and stop+start, through the host, once', async () => {
+    const owner = await createUser(infra.database.db, 'docker-admin', 'admin');
+    const settings = selfHealingSettingsSchema.parse(
+      (await request(app).get('/api/self-healing/settings').set(asCaller(owner)).expect(200)).body,
+    );
+    await request(app)
+      .put('/api/self-healing/settings')
+      .set(asCaller(owner))
+      .send({ ...settings, backoffBaseSeconds: 1, backoffMaxSeconds: 10 })
+      .expect(200);
+    // The host side (infra/host/arasul-recreate-request.sh): take the request, remove it, recreate.
+    const taken: string[] = [];
+    const host = setInterval(() => {
+      for (const file of readdirSync(requestDir).filter((f) => f.endsWith('.request'))) {
+        const fields = readFileSync(join(requestDir, file), 'utf8');
+        rmSync(join(requestDir, file));
+        taken.push(fields);
+        engine.recreate(/^service=(.*)$/m.exec(fields)?.[1] ?? '');
+      }
+    }, 50);
+    try {
+      const firstId = engine.container('stuck').id;
+      engine.setHealth('stuck', 'unhealthy', true); // stays unhealthy across restarts
+      const recreated = await eventually(
+        async () =>
+          (await eventsOf(infra.database.db, 'stuck')).find((e) => e.action_taken === 'recreate_service'),
+        'the agent recreates the container',
+        40_000,
+      );
+      const actions = (await eventsOf(infra.database.db, 'stuck'))
+        .filter((e) => e.event_type === 'action')
+        .map((e) => e.action_taken);
+      expect(actions).toEqual(['restart_service', 'stop_start_service', 'recreate_service']);
+      expect(recreated).toMatchObject({ trigger: 'hung', outcome: 'succeeded' });
+      expect(taken).toHaveLength(1);
+      expect(taken[0]).toMatch(/^requested_at=\d+\nrequested_at_iso=\S+\nservice=stuck\nreason=.+\n$/);
+      expect(engine.container('stuck').id).not.toBe(firstId);
+      await eventually(
+        async () => (await eventsOf(infra.database.db, 'stuck')).find((e) => e.event_type === 'recovered'),
+        'the recovery is recorded',
+      );
+      // The old container's exit was asked for: not a crash.
+      expect((await eventsOf(infra.database.db, 'stuck')).filter((e) => e.trigger === 'crashed')).toEqual([]);
+    } finally {
+      clearInterval(host);
+    }
+  });
+
+  it('counts a recreate the host never takes as failed and withdraws the request', async () => {
+    const runtime = agent.healer.runtime;
+    if (!runtime.recreate) throw new Error('the Docker runtime has no recreate');
+    await expect(runtime.recreate('no-check', 'a test')).rejects.toMatchObject({
+      code: 'host_unit_unavailable',
+    });
+    expect(readdirSync(requestDir)).toEqual([]);
   });
 });

@@ -18,6 +18,10 @@ describe('self-healing policy', () => {
     expect(ladderStep(2, 'postgres')).toBe('stop_start_service');
     expect(ladderStep(3, 'postgres')).toBe('restart_dependency');
     expect(ladderStep(3, null)).toBe('stop_start_service');
+    // Docker mode with the host's recreate unit: the third rung recreates the container, once.
+    expect(ladderStep(3, null, true)).toBe('recreate_service');
+    expect(ladderStep(3, 'postgres', true)).toBe('restart_dependency');
+    expect(ladderStep(4, null, true)).toBe('stop_start_service');
     expect(CRITICAL_ATTEMPT).toBe(4);
   });
 });

@@ -10,6 +10,12 @@ export const selfHealingAction = z.enum([
   'stop_start_service',
   /** Third rung: an unhealthy dependency (e.g. Postgres) is restarted before the service that uses it. */
   'restart_dependency',
+  /**
+   * Docker mode, third rung when no dependency is to blame: the container is recreated from its compose
+   * definition (a fresh writable layer, mounts and configuration) by the host (`docker compose up
+   * --force-recreate`), which the socket proxy never lets the agent do itself.
+   */
+  'recreate_service',
   /** The budget is spent: the service is held out of automatic restarts until an operator releases it. */
   'quarantine_service',
   'release_service',

@@ -17,7 +17,9 @@
  * `setHealth(service, …)` (a `health_status: …` event, as the daemon emits after the healthcheck's
  * retries), `hangHealth` (stays unhealthy across restarts until cleared), `setMemory(service, bytes)`,
  * `writeLog(service, line, stream)` (a line the container's main process wrote),
- * `addImage` / `addBuildCache` (what a prune may remove). Every API call is recorded.
+ * `addImage` / `addBuildCache` (what a prune may remove), `recreate(service)` (what `docker compose up
+ * --force-recreate` does: the old container is destroyed, a new one with a new id starts healthy). Every
+ * API call is recorded.
  */
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
@@ -159,13 +161,28 @@ export class FakeDockerEngine {
     this.crash(service, 137);
   }
 
+  /** `docker compose up -d --force-recreate <service>`: the container is replaced by a fresh one. */
+  recreate(service: string): void {
+    const old = this.container(service);
+    clearTimeout(old.restartTimer);
+    clearTimeout(old.healthTimer);
+    old.status = 'exited';
+    this.emit(old, 'kill');
+    this.emit(old, 'die', { exitCode: '0' });
+    this.emit(old, 'destroy');
+    this.containers.delete(old.id);
+    // Like the daemon: `health: starting`, then the first check's `health_status: healthy` event.
+    this.add(old.spec, false);
+  }
+
   setHealth(service: string, health: FakeHealth, sticky = false): void {
     const c = this.container(service);
     c.stickyUnhealthy = sticky && health === 'unhealthy';
     this.changeHealth(c, health);
   }
 
-  private add(spec: FakeContainerSpec): void {
+  /** `settled`: the box as the test finds it, healthy from the start (no health events). */
+  private add(spec: FakeContainerSpec, settled = true): void {
     const id = randomBytes(32).toString('hex');
     const project = spec.project ?? this.options.project ?? 'arasul';
     const c: FakeContainer = {
@@ -193,7 +210,7 @@ export class FakeDockerEngine {
     };
     this.containers.set(id, c);
     this.run(c);
-    if (c.health !== null) c.health = 'healthy';
+    if (settled && c.health !== null) c.health = 'healthy';
   }
 
   private run(c: FakeContainer): void {

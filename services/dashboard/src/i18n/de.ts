@@ -494,6 +494,7 @@ export const de = {
   'system.action.stop_service': 'Gestoppt',
   'system.action.start_service': 'Gestartet',
   'system.action.stop_start_service': 'Stopp und Start',
+  'system.action.recreate_service': 'Container neu erstellt',
   'system.action.restart_dependency': 'Abhängigkeit zuerst neu gestartet',
   'system.action.quarantine_service': 'In Quarantäne genommen',
   'system.action.release_service': 'Freigegeben',

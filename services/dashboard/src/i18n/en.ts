@@ -489,6 +489,7 @@ export const en: Record<MessageKey, string> = {
   'system.action.start_service': 'started',
   'system.action.stop_start_service': 'stop and start',
   'system.action.restart_dependency': 'dependency restarted first',
+  'system.action.recreate_service': 'container recreated',
   'system.action.quarantine_service': 'quarantined',
   'system.action.release_service': 'released',
   'system.action.disk_cleanup': 'disk cleaned up',

@@ -8,7 +8,7 @@ import { type Logger, errorMeta } from '@arasul/service-kit/logger';
 import type { Healer } from '../healing/healer';
 import type { HealingRecorder } from '../healing/healing.recorder';
 import type { SettingsService } from '../settings/settings.service';
-import { writeRebootRequest } from './reboot-request';
+import { writeRebootRequest } from '../shared/host-request';
 
 export interface RebootOptions {
   /** The host reboot, as argv (no shell): `systemctl reboot` on a native install. */

@@ -341,12 +341,12 @@ export class Healer {
       new Date(this.now() - settings.budgetWindowMinutes * 60_000),
     );
     const attempt = (state?.backoff_attempt ?? 0) + 1;
-    const step = ladderStep(attempt, dependency);
+    const step = ladderStep(attempt, dependency, this.runtime.recreate !== undefined);
     if (!budgetAllows(count, settings.budgetActions)) {
       await this.quarantine(t, 'hung', count, step);
       return;
     }
-    const outcome = await this.execute(step, name, dependency);
+    const outcome = await this.execute(step, name, dependency, reason);
     await this.recorder.action({
       service: name,
       action: step,
@@ -407,9 +407,12 @@ export class Healer {
     step: SelfHealingAction,
     name: string,
     dependency: string | null,
+    reason: string,
   ): Promise<'succeeded' | 'failed'> {
     try {
-      if (step === 'stop_start_service') {
+      if (step === 'recreate_service' && this.runtime.recreate) {
+        await this.runtime.recreate(name, reason);
+      } else if (step === 'stop_start_service') {
         await this.runtime.stop(name);
         await this.runtime.start(name);
       } else if (step === 'restart_dependency' && dependency !== null) {

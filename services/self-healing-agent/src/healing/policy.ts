@@ -16,11 +16,17 @@ export const CRITICAL_ATTEMPT = 4;
 
 /**
  * The escalation ladder for a hung/unhealthy service: restart → stop+start → its unhealthy dependency first
- * (when one is down) → critical incident (and keep stop+start with back-off until the budget quarantines).
+ * (when one is down), else — in Docker mode with the host's recreate unit — the container recreated once →
+ * critical incident (and keep stop+start with back-off until the budget quarantines).
  */
-export function ladderStep(attempt: number, unhealthyDependency: string | null): SelfHealingAction {
+export function ladderStep(
+  attempt: number,
+  unhealthyDependency: string | null,
+  canRecreate = false,
+): SelfHealingAction {
   if (attempt <= 1) return 'restart_service';
   if (attempt === 2) return 'stop_start_service';
   if (unhealthyDependency !== null) return 'restart_dependency';
+  if (attempt === 3 && canRecreate) return 'recreate_service';
   return 'stop_start_service';
 }

@@ -1,9 +1,12 @@
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Docker from 'dockerode';
 import { z } from 'zod';
 import type { WatchedServiceState } from '@arasul/contracts/http/self-healing';
 import { NotFoundError, UnavailableError } from '@arasul/service-kit/errors';
 import { type Logger, errorMeta } from '@arasul/service-kit/logger';
+import { hostTookRequest, writeHostRequest } from '../shared/host-request';
 import type { Runtime, RuntimeEvent, RuntimeService } from './runtime';
 
 const SERVICE_LABEL = 'com.docker.compose.service';
@@ -90,12 +93,32 @@ export class DockerRuntime implements Runtime {
   private reconcileTimer: NodeJS.Timeout | undefined;
   private readonly log: Logger;
 
+  /**
+   * Recreates the service's container from its compose definition, through the host (present only when
+   * `recreateRequestDir` is set): the socket proxy never lets the agent create containers, so it writes
+   * `recreate-<service>.request` there and the host's path unit (infra/host/arasul-recreate-request.sh)
+   * runs `docker compose up -d --no-deps --force-recreate <service>`. Fails when the host has not taken the
+   * request within `recreateTakenMs` (the unit is not installed, or the host is stuck); the request is then
+   * withdrawn, so a late host never acts on a stale one.
+   */
+  readonly recreate?: (service: string, reason: string) => Promise<void>;
+
   constructor(
     dockerHost: string,
-    private readonly options: { project: string; reconcileMs: number; logger: Logger },
+    private readonly options: {
+      project: string;
+      reconcileMs: number;
+      logger: Logger;
+      recreateRequestDir?: string;
+      recreateTakenMs?: number;
+    },
   ) {
     this.docker = new Docker(dockerOptions(dockerHost));
     this.log = options.logger.child({ module: 'docker-runtime' });
+    const dir = options.recreateRequestDir;
+    if (dir !== undefined) {
+      this.recreate = (service, reason) => this.requestRecreate(dir, service, reason);
+    }
   }
 
   async probe(): Promise<boolean> {
@@ -209,6 +232,27 @@ export class DockerRuntime implements Runtime {
       .map((line) => line.replace(/\r$/, ''))
       .filter((line) => line.trim() !== '')
       .slice(-lines);
+  }
+
+  private async requestRecreate(dir: string, service: string, reason: string): Promise<void> {
+    if (!/^[a-z0-9][a-z0-9_-]{0,62}$/.test(service)) {
+      throw new NotFoundError('The runtime does not know this service.', 'service_not_found');
+    }
+    await this.idOf(service);
+    const file = join(dir, `recreate-${service}.request`);
+    // The old container's `die` is ours, not a crash to heal.
+    this.expectedExit.add(service);
+    await writeHostRequest(file, { service, reason }, new Date());
+    if (!(await hostTookRequest(file, this.options.recreateTakenMs ?? 30_000))) {
+      await rm(file, { force: true });
+      this.expectedExit.delete(service);
+      throw new UnavailableError(
+        'The host did not take the recreate request (is arasul-recreate-request.path installed?).',
+        'host_unit_unavailable',
+      );
+    }
+    // A new container has a new id: look it up again on next use.
+    this.ids.delete(service);
   }
 
   async quarantine(service: string): Promise<void> {

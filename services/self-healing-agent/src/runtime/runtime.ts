@@ -60,6 +60,11 @@ export interface Runtime {
    * native mode, where each service's log is a file in var/log the agent reads itself.
    */
   logTail?(service: string, lines: number): Promise<string[]>;
+  /**
+   * Docker mode with the host's recreate unit: the container recreated from its compose definition (see
+   * DockerRuntime). Absent otherwise, and then the ladder has no recreate rung.
+   */
+  readonly recreate?: (service: string, reason: string) => Promise<void>;
   /** Holds the service out of the runtime's own automatic restarts. */
   quarantine(service: string, reason: string): Promise<void>;
   release(service: string): Promise<void>;

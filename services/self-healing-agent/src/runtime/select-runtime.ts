@@ -26,6 +26,8 @@ export async function selectRuntime(config: SelfHealingConfig, logger: Logger): 
       project: config.COMPOSE_PROJECT_NAME,
       reconcileMs: config.SELF_HEALING_RECONCILE_MS,
       logger,
+      recreateRequestDir: config.SELF_HEALING_RECREATE_REQUEST_DIR,
+      recreateTakenMs: config.SELF_HEALING_RECREATE_TAKEN_S * 1000,
     });
     if (config.SELF_HEALING_RUNTIME === 'docker' || (await docker.probe())) return docker;
     logger.warn('the Docker socket proxy does not answer: watching the native supervisor instead', {
