@@ -217,15 +217,20 @@ describe('thresholds', () => {
       .execute();
     expect(open).toEqual([expect.objectContaining({ severity: 'warning', threshold: '60.00' })]);
 
-    // Disabling resolves the open alert.
+    // Disabling resolves the open alert at once, without waiting for the next sample.
     await request(ctx.app).put('/api/alerts/thresholds/ram').set(asCaller(operator)).send({ enabled: false });
-    await ctx.collector.evaluator.evaluate(sampleOf({ ram: 99 }));
     const after = await ctx.db
       .selectFrom('alert_history')
       .selectAll()
       .where('metric_type', '=', 'ram')
       .execute();
     expect(after).toEqual([expect.objectContaining({ resolved_at: expect.any(Date) })]);
+    expect(ctx.collector.evaluator.openAlerts().has('ram')).toBe(false);
+    // A sample while it is off opens nothing.
+    await ctx.collector.evaluator.evaluate(sampleOf({ ram: 99 }));
+    expect(
+      await ctx.db.selectFrom('alert_history').select('id').where('metric_type', '=', 'ram').execute(),
+    ).toHaveLength(1);
     await request(ctx.app)
       .put('/api/alerts/thresholds/ram')
       .set(asCaller(operator))

@@ -82,6 +82,8 @@ export class AlertEvaluator implements SampleSink {
   private counters = new Map<MetricName, Counters>();
   private readonly queue: Sample[] = [];
   private draining: Promise<void> | undefined;
+  /** A threshold was switched off while its alert was open: resolve it before the next sample. */
+  private resolveDisabledPending = false;
   private refreshTimer: NodeJS.Timeout | undefined;
   private countersDirty = false;
   private readonly log: Logger;
@@ -135,9 +137,19 @@ export class AlertEvaluator implements SampleSink {
     await this.saveCounters();
   }
 
+  /**
+   * Reads the thresholds again. An open alert whose threshold was switched off is resolved at once (in the
+   * evaluation queue, so never beside a sample's evaluation), not only when the next sample arrives: an
+   * operator who disables an alert sees it clear, and enabling it again can fire anew.
+   */
   async reloadThresholds(): Promise<void> {
     const rows = await repo.thresholds(this.db);
     this.thresholds = new Map(rows.map((row) => [row.metric_type, toThresholdSettings(row)]));
+    if ([...this.open.keys()].some((metric) => this.thresholds.get(metric)?.enabled === false)) {
+      this.resolveDisabledPending = true;
+      this.startDrain();
+      await this.idle();
+    }
   }
 
   openAlerts(): ReadonlyMap<MetricName, OpenAlert> {
@@ -152,6 +164,10 @@ export class AlertEvaluator implements SampleSink {
       this.dropped += 1;
       this.counters = new Map();
     }
+    this.startDrain();
+  }
+
+  private startDrain(): void {
     this.draining ??= this.drain().finally(() => {
       this.draining = undefined;
     });
@@ -173,7 +189,17 @@ export class AlertEvaluator implements SampleSink {
   }
 
   private async drain(): Promise<void> {
-    for (let sample = this.queue.shift(); sample; sample = this.queue.shift()) {
+    for (;;) {
+      if (this.resolveDisabledPending) {
+        this.resolveDisabledPending = false;
+        try {
+          await this.resolveDisabled();
+        } catch (error) {
+          this.log.error('resolving the alerts of disabled thresholds failed', errorMeta(error));
+        }
+      }
+      const sample = this.queue.shift();
+      if (!sample) return;
       try {
         await this.evaluate(sample);
         this.loop.success();
@@ -316,6 +342,14 @@ export class AlertEvaluator implements SampleSink {
     if (current) await this.startCooldown(metric, current);
     this.log.info('alert resolved', { alertId: open.id, metric, severity: open.severity, value });
     this.outbox.kick();
+  }
+
+  private async resolveDisabled(): Promise<void> {
+    for (const [metric, open] of [...this.open]) {
+      const settings = this.thresholds.get(metric);
+      if (settings?.enabled === false)
+        await this.resolve(metric, open, open.peak, new Date(this.now()), settings);
+    }
   }
 
   /** The row was resolved elsewhere (another replica, a manual fix): stop tracking it. */
