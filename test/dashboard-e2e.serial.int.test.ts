@@ -706,8 +706,19 @@ describe('dashboard (Chromium, native platform)', () => {
         await waitUntil(
           // Warning, or critical when the box is at 100 % CPU.
           () => fake.sentTo(OWNER).find((m) => /^(⚠️|🚨) CPU (high|critical)/.test(m.text)),
-          `the CPU alert at the fake Bot API (notifier log: ${platform.log('telegram-notifier')})`,
+          'the CPU alert at the fake Bot API',
           60_000,
+        );
+      } catch (error) {
+        // What the two services saw, for whoever reads the failure.
+        const get = async (path: string) =>
+          (
+            await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${String(accessToken)}` } })
+          ).text();
+        throw new Error(
+          `${error instanceof Error ? error.message : String(error)}\nsent: ${JSON.stringify(fake.sentTo(OWNER))}` +
+            `\nalerts: ${await get('/api/alerts/history?metric=cpu&limit=5')}\noutbox: ${await get('/api/notifications/events?limit=10')}` +
+            `\nnotifier log: ${platform.log('telegram-notifier')}`,
         );
       } finally {
         await setThreshold({ warningThreshold: 80, criticalThreshold: 95, clearDelta: 5, forSamples: 3 });
