@@ -5,7 +5,6 @@
  * never reboots. Also checks that the path unit, the tmpfiles entry, docker-compose.yml and the script agree
  * on where the request lives.
  */
-import { execFile } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -17,10 +16,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { parseCompose } from './compose-rules';
-
-const ROOT = join(__dirname, '..');
-const SCRIPT = join(ROOT, 'infra/host/arasul-reboot-request.sh');
+import { composeAgent, readRepoFile, runHostScript } from './host-units';
 
 describe('arasul-reboot-request.sh (host)', () => {
   let dir: string;
@@ -40,24 +36,12 @@ describe('arasul-reboot-request.sh (host)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const run = (env: Record<string, string> = {}): Promise<{ code: number; out: string }> =>
-    new Promise((resolve) => {
-      execFile(
-        'bash',
-        [SCRIPT],
-        {
-          env: {
-            PATH: process.env.PATH,
-            ARASUL_REBOOT_REQUEST_FILE: file,
-            ARASUL_REBOOT_STATE: join(dir, 'state'),
-            ARASUL_REBOOT_COMMAND: `${join(dir, 'fake-reboot.sh')} --now`,
-            ...env,
-          },
-        },
-        (error, stdout, stderr) => {
-          resolve({ code: error ? Number(error.code ?? 1) : 0, out: stdout + stderr });
-        },
-      );
+  const run = (env: Record<string, string> = {}) =>
+    runHostScript('arasul-reboot-request.sh', {
+      ARASUL_REBOOT_REQUEST_FILE: file,
+      ARASUL_REBOOT_STATE: join(dir, 'state'),
+      ARASUL_REBOOT_COMMAND: `${join(dir, 'fake-reboot.sh')} --now`,
+      ...env,
     });
   const reboots = (): string[] =>
     existsSync(rebootLog) ? readFileSync(rebootLog, 'utf8').trim().split('\n') : [];
@@ -120,20 +104,16 @@ describe('arasul-reboot-request.sh (host)', () => {
 
 describe('the reboot request location', () => {
   it('is the same in the path unit, the tmpfiles entry, the script and docker-compose.yml', () => {
-    const read = (f: string): string => readFileSync(join(ROOT, f), 'utf8');
-    const watched = /^PathExists=(.+)$/m.exec(read('infra/host/arasul-reboot-request.path'))?.[1];
+    const watched = /^PathExists=(.+)$/m.exec(readRepoFile('infra/host/arasul-reboot-request.path'))?.[1];
     expect(watched).toBe('/var/lib/arasul/reboot-request/reboot-request');
-    expect(read('infra/host/arasul-reboot-request.sh')).toContain(`:-${String(watched)}}`);
-    expect(read('infra/host/arasul-reboot-request.conf')).toMatch(
+    expect(readRepoFile('infra/host/arasul-reboot-request.sh')).toContain(`:-${String(watched)}}`);
+    expect(readRepoFile('infra/host/arasul-reboot-request.conf')).toMatch(
       /^d \/var\/lib\/arasul\/reboot-request 0700 1000 1000 -$/m,
     );
-    const agent = (
-      parseCompose(read('docker-compose.yml')).services as Record<string, Record<string, unknown>>
-    )['self-healing-agent'];
-    const environment = agent?.environment as Record<string, string>;
-    const target = environment.SELF_HEALING_REBOOT_REQUEST_PATH;
+    const agent = composeAgent();
+    const target = agent.environment.SELF_HEALING_REBOOT_REQUEST_PATH;
     expect(target).toBeDefined();
-    expect(agent?.volumes).toContain(`${dirname(String(watched))}:${dirname(String(target))}`);
-    expect(agent?.user).toBe('node'); // uid 1000, the owner the tmpfiles entry gives the directory
+    expect(agent.volumes).toContain(`${dirname(String(watched))}:${dirname(String(target))}`);
+    expect(agent.user).toBe('node'); // uid 1000, the owner the tmpfiles entry gives the directory
   });
 });

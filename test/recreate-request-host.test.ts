@@ -5,7 +5,6 @@
  * stale, malformed, misnamed, unknown-service or symlinked one never reaches `docker compose up`. Also
  * checks that the path unit, the tmpfiles entry, docker-compose.yml and the script agree on the directory.
  */
-import { execFile } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -18,10 +17,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseCompose } from './compose-rules';
-
-const ROOT = join(__dirname, '..');
-const SCRIPT = join(ROOT, 'infra/host/arasul-recreate-request.sh');
+import { composeAgent, readRepoFile, runHostScript } from './host-units';
 
 describe('arasul-recreate-request.sh (host)', () => {
   let dir: string;
@@ -44,24 +40,12 @@ describe('arasul-recreate-request.sh (host)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const run = (): Promise<{ code: number; out: string }> =>
-    new Promise((resolve) => {
-      execFile(
-        'bash',
-        [SCRIPT],
-        {
-          env: {
-            PATH: process.env.PATH,
-            ARASUL_RECREATE_REQUEST_DIR: requests,
-            ARASUL_ROOT: '/opt/arasul',
-            ARASUL_COMPOSE_FILES: 'docker-compose.yml',
-            ARASUL_DOCKER: join(dir, 'docker'),
-          },
-        },
-        (error, stdout, stderr) => {
-          resolve({ code: error ? Number(error.code ?? 1) : 0, out: stdout + stderr });
-        },
-      );
+  const run = () =>
+    runHostScript('arasul-recreate-request.sh', {
+      ARASUL_RECREATE_REQUEST_DIR: requests,
+      ARASUL_ROOT: '/opt/arasul',
+      ARASUL_COMPOSE_FILES: 'docker-compose.yml',
+      ARASUL_DOCKER: join(dir, 'docker'),
     });
   const dockerCalls = (): string[] =>
     existsSync(calls) ? readFileSync(calls, 'utf8').trim().split('\n') : [];
@@ -103,7 +87,7 @@ describe('arasul-recreate-request.sh (host)', () => {
     expect(ups()).toEqual([]);
     expect(readdirSync(requests)).toEqual([]);
     expect(existsSync(join(dir, 'elsewhere'))).toBe(true); // the symlink's target is left alone
-    expect(result.out).toContain('is 3600 s old');
+    expect(result.out).toMatch(/recreate-llm-queue.request is 36\d\d s old/);
     expect(result.out).toContain('names no valid service');
     expect(result.out).toContain('redis-cache is not a service of the compose project arasul');
     expect(result.out).toContain('no valid requested_at');
@@ -119,20 +103,17 @@ describe('arasul-recreate-request.sh (host)', () => {
 
 describe('the recreate request location', () => {
   it('is the same in the path unit, the tmpfiles entry, the script and docker-compose.yml', () => {
-    const read = (f: string): string => readFileSync(join(ROOT, f), 'utf8');
     const watched = /^PathExistsGlob=(.+)\/recreate-\*\.request$/m.exec(
-      read('infra/host/arasul-recreate-request.path'),
+      readRepoFile('infra/host/arasul-recreate-request.path'),
     )?.[1];
     expect(watched).toBe('/var/lib/arasul/recreate-request');
-    expect(read('infra/host/arasul-recreate-request.sh')).toContain(`:-${String(watched)}}`);
-    expect(read('infra/host/arasul-recreate-request.conf')).toMatch(
+    expect(readRepoFile('infra/host/arasul-recreate-request.sh')).toContain(`:-${String(watched)}}`);
+    expect(readRepoFile('infra/host/arasul-recreate-request.conf')).toMatch(
       /^d \/var\/lib\/arasul\/recreate-request 0700 1000 1000 -$/m,
     );
-    const agent = (
-      parseCompose(read('docker-compose.yml')).services as Record<string, Record<string, unknown>>
-    )['self-healing-agent'];
-    const target = (agent?.environment as Record<string, string>).SELF_HEALING_RECREATE_REQUEST_DIR;
+    const agent = composeAgent();
+    const target = agent.environment.SELF_HEALING_RECREATE_REQUEST_DIR;
     expect(target).toBeDefined();
-    expect(agent?.volumes).toContain(`${String(watched)}:${String(target)}`);
+    expect(agent.volumes).toContain(`${String(watched)}:${String(target)}`);
   });
 });

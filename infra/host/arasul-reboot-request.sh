@@ -21,6 +21,8 @@
 #   ARASUL_REBOOT_STATE             state directory                 (default /var/lib/arasul-reboot-request)
 #   ARASUL_REBOOT_COMMAND           the reboot, split on spaces, no shell                (default systemctl reboot)
 set -euo pipefail
+# shellcheck source=arasul-host-request.sh
+. "$(dirname -- "${BASH_SOURCE[0]}")/arasul-host-request.sh"
 
 FILE="${ARASUL_REBOOT_REQUEST_FILE:-/var/lib/arasul/reboot-request/reboot-request}"
 MAX_AGE="${ARASUL_REBOOT_REQUEST_MAX_AGE_S:-300}"
@@ -47,12 +49,9 @@ fi
 [[ -f "$FILE" ]] || { log "no request"; exit 0; }
 
 # 1. Take the request and remove it before anything else: no reboot loop, whatever follows.
-request="$(head -c 4096 -- "$FILE")"
-rm -f -- "$FILE"
-
-field() { printf '%s\n' "$request" | sed -n "s/^$1=//p" | head -n 1; }
-requested_at="$(field requested_at)"
-reason="$(field reason | tr -cd '[:print:]' | cut -c1-200)"
+take_request "$FILE"
+requested_at="$(request_field requested_at)"
+reason="$(request_reason)"
 
 # 2. Recent and well-formed.
 now="$(date +%s)"

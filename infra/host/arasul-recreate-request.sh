@@ -25,6 +25,8 @@
 #   ARASUL_COMPOSE_PROJECT            the project name                                        (default arasul)
 #   ARASUL_DOCKER                     the docker CLI                                           (default docker)
 set -euo pipefail
+# shellcheck source=arasul-host-request.sh
+. "$(dirname -- "${BASH_SOURCE[0]}")/arasul-host-request.sh"
 
 DIR="${ARASUL_RECREATE_REQUEST_DIR:-/var/lib/arasul/recreate-request}"
 MAX_AGE="${ARASUL_RECREATE_REQUEST_MAX_AGE_S:-300}"
@@ -60,13 +62,10 @@ for file in "$DIR"/recreate-*.request; do
     continue
   fi
   # 1. Take the request and remove it before anything else.
-  request="$(head -c 4096 -- "$file")"
-  rm -f -- "$file"
-
-  field() { printf '%s\n' "$request" | sed -n "s/^$1=//p" | head -n 1; }
-  requested_at="$(field requested_at)"
-  service="$(field service)"
-  reason="$(field reason | tr -cd '[:print:]' | cut -c1-200)"
+  take_request "$file"
+  requested_at="$(request_field requested_at)"
+  service="$(request_field service)"
+  reason="$(request_reason)"
 
   # 2./3. Recent, well-formed, and the service the file is named after.
   now="$(date +%s)"
