@@ -242,10 +242,17 @@ export class DockerRuntime implements Runtime {
     const file = join(dir, `recreate-${service}.request`);
     // The old container's `die` is ours, not a crash to heal.
     this.expectedExit.add(service);
-    await writeHostRequest(file, { service, reason }, new Date());
-    if (!(await hostTookRequest(file, this.options.recreateTakenMs ?? 30_000))) {
-      await rm(file, { force: true });
-      this.expectedExit.delete(service);
+    let taken = false;
+    try {
+      await writeHostRequest(file, { service, reason }, new Date());
+      taken = await hostTookRequest(file, this.options.recreateTakenMs ?? 30_000);
+    } finally {
+      if (!taken) {
+        await rm(file, { force: true });
+        this.expectedExit.delete(service);
+      }
+    }
+    if (!taken) {
       throw new UnavailableError(
         'The host did not take the recreate request (is arasul-recreate-request.path installed?).',
         'host_unit_unavailable',
