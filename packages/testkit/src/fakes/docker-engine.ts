@@ -18,8 +18,8 @@
  * retries), `hangHealth` (stays unhealthy across restarts until cleared), `setMemory(service, bytes)`,
  * `writeLog(service, line, stream)` (a line the container's main process wrote),
  * `addImage` / `addBuildCache` (what a prune may remove), `recreate(service)` (what `docker compose up
- * --force-recreate` does: the old container is destroyed, a new one with a new id starts healthy). Every
- * API call is recorded.
+ * --force-recreate` does: the old container is destroyed, a new one with a new id starts and turns
+ * healthy). Every API call is recorded.
  */
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
@@ -416,7 +416,9 @@ export class FakeDockerEngine {
       }
       const tail = url.searchParams.get('tail');
       const lines = c.logs.filter((l) => wanted(l.stream));
-      const shown = tail === null || tail === 'all' ? lines : lines.slice(-Math.max(0, Number(tail)));
+      const count =
+        tail === null || tail === 'all' ? lines.length : Math.max(0, Math.floor(Number(tail) || 0));
+      const shown = count === 0 ? [] : lines.slice(-count);
       // One frame per line: stream (1 stdout, 2 stderr), three zero bytes, the payload size (uint32 BE).
       const frames = shown.map(({ stream, line }) => {
         const payload = Buffer.from(`${line}\n`);
