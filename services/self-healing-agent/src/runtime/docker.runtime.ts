@@ -10,6 +10,7 @@ import { hostTookRequest, writeHostRequest } from '../shared/host-request';
 import type { Runtime, RuntimeEvent, RuntimeService } from './runtime';
 
 const SERVICE_LABEL = 'com.docker.compose.service';
+const LOG_TAIL_TIMEOUT_MS = 5000;
 const PROJECT_LABEL = 'com.docker.compose.project';
 const DEPENDS_LABEL = 'com.docker.compose.depends_on';
 const STOP_TIMEOUT_S = 15;
@@ -220,11 +221,20 @@ export class DockerRuntime implements Runtime {
     };
   }
 
-  /** `GET /containers/{id}/logs?tail=N` (stdout and stderr, no follow): the container's last lines. */
+  /**
+   * `GET /containers/{id}/logs?tail=N` (stdout and stderr, no follow): the container's last lines, given up
+   * after LOG_TAIL_TIMEOUT_MS (an engine that hangs must not hold the assistant's answer).
+   */
   async logTail(service: string, lines: number): Promise<string[]> {
     const id = await this.idOf(service);
     const raw: unknown = await this.call(() =>
-      this.docker.getContainer(id).logs({ stdout: true, stderr: true, tail: lines, follow: false }),
+      this.docker.getContainer(id).logs({
+        stdout: true,
+        stderr: true,
+        tail: lines,
+        follow: false,
+        abortSignal: AbortSignal.timeout(LOG_TAIL_TIMEOUT_MS),
+      }),
     );
     const text = Buffer.isBuffer(raw) ? demuxLogs(raw) : typeof raw === 'string' ? raw : '';
     return text
